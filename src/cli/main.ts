@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import { createPlans, mergeChunkDefaults } from '../plan/create-plans.js';
+import { expandGlobSync } from '../plan/expand-path-globs.js';
+import { resolvePython } from '../plan/resolve-python.js';
+import { JsonReporter } from '../reporters/json-reporter.js';
+import { createReporterMultiplexer } from '../reporters/multiplexer.js';
+import { TerminalReporter } from '../reporters/terminal-reporter.js';
+import { EXIT_CODES } from '../results/outcome.js';
+import { ChunkRun } from '../runner/run-chunks.js';
+import { UserError } from '../util/user-error.js';
+import { exitProcess } from './exit.js';
+import { parseArgs, type CliOptions } from './parse-args.js';
+import { formatChunkList, formatDryRun } from './print-plans.js';
+import { watchSignals } from './signal-watcher.js';
+import { readVersion } from './version.js';
+
+/** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
+function wantsColor(stream: NodeJS.WriteStream): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+function ensureWritableDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UserError(`Cannot write to the report dir ${dir} (${code}). Choose another folder with --report-dir, or fix its permissions.`);
+  }
+}
+
+async function runCommand(options: CliOptions, version: string): Promise<number> {
+  const cwd = process.cwd();
+  const loaded = await loadConfig(options.config, cwd);
+  if (options.list) {
+    const chunks = loaded.config.chunks.map((chunk) => mergeChunkDefaults(loaded.config.defaults, chunk));
+    process.stdout.write(formatChunkList(chunks, loaded.configPath, cwd));
+    return EXIT_CODES.passed;
+  }
+  const reportDir = path.resolve(cwd, options.reportDir);
+  const projectCwd = path.resolve(loaded.configDir, loaded.config.cwd ?? '.');
+  const plans = createPlans(loaded, {
+    selectedChunks: options.chunks,
+    noParallel: options.noParallel,
+    reportDir,
+    passthroughArgs: options.passthroughArgs,
+    python: resolvePython(loaded.config.python, projectCwd, loaded.configDir),
+    expandGlob: expandGlobSync,
+  });
+  if (options.dryRun) {
+    process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir));
+    return EXIT_CODES.passed;
+  }
+  ensureWritableDir(reportDir);
+
+  const reporterFailures: string[] = [];
+  const multiplexer = createReporterMultiplexer(
+    [new TerminalReporter({ stdout: process.stdout, stderr: process.stderr, color: wantsColor(process.stdout), cwd }), new JsonReporter()],
+    (reporter, error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      reporterFailures.push(`the ${reporter.name} reporter failed: ${message}`);
+    },
+  );
+  const run = new ChunkRun({
+    plans,
+    parallelChunks: options.parallelChunks,
+    runId: randomUUID(),
+    version,
+    configFile: loaded.configPath,
+    reportDir,
+    emit: (event) => multiplexer.emit(event),
+  });
+  const stopWatching = watchSignals((signal) => run.interrupt(signal));
+  try {
+    const report = await run.execute();
+    await multiplexer.flush();
+    for (const failure of reporterFailures) process.stderr.write(`run-chunks: warning: ${failure}\n`);
+    return report.exitCode;
+  } finally {
+    stopWatching();
+  }
+}
+
+/** Entry point: parses arguments, runs, and exits through one door with a documented code. */
+export async function main(argv: readonly string[]): Promise<never> {
+  const version = readVersion();
+  try {
+    const parsed = parseArgs(argv, version);
+    if ('exitCode' in parsed) return await exitProcess(parsed.exitCode);
+    return await exitProcess(await runCommand(parsed, version));
+  } catch (error) {
+    if (error instanceof UserError) {
+      process.stderr.write(`run-chunks: error: ${error.message}\n`);
+      return exitProcess(error.exitCode);
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`run-chunks: internal error (please report it): ${detail}\n`);
+    return exitProcess(EXIT_CODES.chunkBroken);
+  }
+}

@@ -1,0 +1,115 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { UserError } from '../util/user-error.js';
+
+/** What the command line asked for. */
+export interface CliOptions {
+  config: string | undefined;
+  chunks: string[];
+  list: boolean;
+  dryRun: boolean;
+  noParallel: boolean;
+  parallelChunks: number;
+  reportDir: string;
+  passthroughArgs: string[];
+}
+
+/** Default report folder, relative to the current directory. */
+export const DEFAULT_REPORT_DIR = '.run-chunks/report';
+
+// Past this, "parallel chunks" is a typo: each chunk already runs its own xdist workers.
+const MAX_PARALLEL_CHUNKS = 64;
+
+const EXAMPLES = `
+Examples:
+  $ run-chunks                              run every chunk in chunks.config.json, one at a time
+  $ run-chunks --chunk unit_fast            run one chunk (repeat, or use commas, for several)
+  $ run-chunks --dry-run                    print each chunk's exact command; run nothing
+  $ run-chunks --no-parallel                run every chunk without pytest-xdist workers
+  $ run-chunks --parallel-chunks 2          run up to two chunks at once
+  $ run-chunks --chunk stress -- -x -vv     pass "-x -vv" to every selected chunk's command
+
+Exit codes:
+  0    every required chunk passed
+  1    tests failed in a required chunk
+  2    usage or configuration error (nothing ran)
+  3    a required chunk was killed or broke: timeout, oom, crashed, or error
+  130  interrupted (Ctrl-C or SIGTERM); the report holds what finished
+`;
+
+function parseParallelChunks(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed < 1 || parsed > MAX_PARALLEL_CHUNKS)
+    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_PARALLEL_CHUNKS}.`);
+  return parsed;
+}
+
+function collectChunkNames(value: string, previous: string[]): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError('expected a chunk name (see --list).');
+  return [...previous, ...names];
+}
+
+/** Builds the commander program (its help text is the CLI's reference). */
+export function createProgram(version: string): Command {
+  return new Command('run-chunks')
+    .description('Run a test suite as isolated chunks, each in its own process group, and report every outcome.')
+    .usage('[options] [-- args passed to every chunk]')
+    .version(version, '-V, --version')
+    .option('-c, --config <path>', 'config file', undefined)
+    .option('--chunk <names>', 'run only these chunks (repeatable, or comma-separated)', collectChunkNames, [])
+    .addOption(new Option('--list', 'print chunk names and descriptions, then exit').conflicts(['dryRun', 'chunk']))
+    .option('--dry-run', 'print what each chunk would run (command, cwd, env, workers, timeout); run nothing')
+    .option('--no-parallel', 'run every chunk without pytest-xdist workers (workers = 1)')
+    .option('--parallel-chunks <n>', 'run up to N chunks at once', parseParallelChunks, 1)
+    .option('--report-dir <dir>', 'where logs, JUnit files and report.json go', DEFAULT_REPORT_DIR)
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined })
+    .addHelpText('after', EXAMPLES);
+}
+
+/** Splits off what follows `--`: those arguments belong to the chunks' commands. */
+export function splitPassthrough(argv: readonly string[]): { own: string[]; passthrough: string[] } {
+  const separator = argv.indexOf('--');
+  if (separator < 0) return { own: [...argv], passthrough: [] };
+  return { own: argv.slice(0, separator), passthrough: argv.slice(separator + 1) };
+}
+
+/**
+ * Parses run-chunks' arguments (without node and the script path). Help and version are
+ * printed by commander and reported as `{ exitCode: 0 }`; mistakes become UserErrors.
+ */
+export function parseArgs(argv: readonly string[], version: string): CliOptions | { exitCode: number } {
+  const { own, passthrough } = splitPassthrough(argv);
+  const program = createProgram(version);
+  try {
+    program.parse(own, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
+        return { exitCode: 0 };
+      const message = error.message.replace(/^error: /, '');
+      throw new UserError(`${message.charAt(0).toUpperCase()}${message.slice(1)} Run \`run-chunks --help\` for the options.`);
+    }
+    throw error;
+  }
+  const options = program.opts<{
+    config?: string;
+    chunk: string[];
+    list?: boolean;
+    dryRun?: boolean;
+    parallel: boolean;
+    parallelChunks: number;
+    reportDir: string;
+  }>();
+  return {
+    config: options.config,
+    chunks: options.chunk,
+    list: options.list ?? false,
+    dryRun: options.dryRun ?? false,
+    noParallel: !options.parallel,
+    parallelChunks: options.parallelChunks,
+    reportDir: options.reportDir,
+    passthroughArgs: passthrough,
+  };
+}

@@ -1,0 +1,40 @@
+import path from 'node:path';
+import { formatDurationMs } from '../config/parse-duration.js';
+import type { ChunkConfig } from '../config/types.js';
+import type { ChunkPlan } from '../plan/types.js';
+import { maskSecretEnv } from '../util/mask-secrets.js';
+import { quoteShellArg, quoteShellCommand } from '../util/shell-quote.js';
+
+/** `--dry-run`: each chunk's exact command, cwd, env additions, workers and timeout; runs nothing. */
+export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number, reportDir: string): string {
+  const mode = parallelChunks > 1 && plans.length > 1 ? `up to ${parallelChunks} at once` : 'one at a time';
+  const lines = [`Dry run: ${plans.length} chunk${plans.length === 1 ? '' : 's'} would run ${mode}; nothing was started.`, `Report dir: ${reportDir}`];
+  for (const plan of plans) {
+    const facts = [`${plan.workers} worker${plan.workers === 1 ? '' : 's'}`];
+    facts.push(plan.timeoutMs === undefined ? 'no timeout' : `timeout ${formatDurationMs(plan.timeoutMs)}`);
+    facts.push(`grace ${formatDurationMs(plan.gracePeriodMs)}`);
+    if (!plan.required) facts.push('optional');
+    if (plan.allowEmpty) facts.push('may select no tests');
+    const env = Object.entries(maskSecretEnv(plan.env)).map(([name, value]) => `${name}=${quoteShellArg(value)}`);
+    lines.push(
+      '',
+      `${plan.name}${plan.description ? `: ${plan.description}` : ''}`,
+      `  workers/limits: ${facts.join(', ')}`,
+      `  cwd: ${plan.cwd}`,
+      `  env: ${env.join(' ')}`,
+      `  log: ${plan.logFile}`,
+      `  $ ${quoteShellCommand(plan.argv)}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** `--list`: chunk names with their workers and descriptions. */
+export function formatChunkList(chunks: readonly ChunkConfig[], configPath: string, cwd: string): string {
+  const width = Math.max(...chunks.map((chunk) => chunk.name.length));
+  const lines = chunks.map((chunk) => {
+    const workers = chunk.workers === undefined ? '' : `[${chunk.workers} worker${chunk.workers === 1 ? '' : 's'}] `;
+    return `${chunk.name.padEnd(width)}  ${workers}${chunk.description ?? ''}`.trimEnd();
+  });
+  return `Chunks in ${path.relative(cwd, configPath) || configPath}:\n${lines.join('\n')}\n`;
+}

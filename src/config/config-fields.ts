@@ -1,0 +1,57 @@
+import { DIST_MODES, type ChunkConfig, type RunChunksConfig } from './types.js';
+
+// Field specs are data, typed against the config interfaces: a config key without a spec (or a
+// spec without a key) is a compile error. The validator and the generated JSON Schema both read
+// them, so the two can never disagree.
+
+/** How one config field is checked and documented. */
+export type FieldSpec =
+  | { kind: 'string'; description: string; pattern?: RegExp; patternHint?: string; maxLength?: number }
+  | { kind: 'string-array'; description: string; minItems?: number }
+  | { kind: 'integer'; description: string; min: number; max: number }
+  | { kind: 'boolean'; description: string }
+  | { kind: 'enum'; description: string; values: readonly string[] }
+  | { kind: 'duration'; description: string }
+  | { kind: 'env'; description: string };
+
+/** Chunk names become folder names under the report dir, so they are kept path-safe. */
+export const CHUNK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/** Every field a chunk (or `defaults`) may set. */
+export const CHUNK_FIELDS = {
+  name: {
+    kind: 'string',
+    description: 'Unique chunk name; used with --chunk and as the folder name of its report.',
+    pattern: CHUNK_NAME_PATTERN,
+    patternHint: 'use letters, digits, "_", "-" and "." only, starting with a letter or digit',
+    maxLength: 64,
+  },
+  description: { kind: 'string', description: 'One line shown by --list.' },
+  markers: { kind: 'string', description: 'pytest marker expression, passed as -m.' },
+  paths: { kind: 'string-array', description: 'Test paths or glob patterns (relative to cwd); default: the top-level testPaths.' },
+  keyword: { kind: 'string', description: 'pytest keyword expression, passed as -k.' },
+  args: { kind: 'string-array', description: 'Extra arguments appended to the chunk\'s command.' },
+  workers: { kind: 'integer', description: 'pytest-xdist worker count (-n); 1 runs without xdist.', min: 1, max: 512 },
+  dist: { kind: 'enum', description: 'pytest-xdist distribution mode (--dist).', values: DIST_MODES },
+  timeout: { kind: 'duration', description: 'Wall-clock limit such as "90s", "30m" or "1h30m"; the chunk is stopped when it passes.' },
+  gracePeriod: { kind: 'duration', description: 'Time between SIGTERM and SIGKILL when the chunk is stopped (default "5s").' },
+  env: { kind: 'env', description: 'Environment variables added to the chunk\'s processes.' },
+  required: { kind: 'boolean', description: 'When false, a failing chunk is reported but does not fail the run (default true).' },
+  allowEmpty: { kind: 'boolean', description: 'When true, selecting no tests (pytest exit 5) is not an error (default false).' },
+  cwd: { kind: 'string', description: 'Working directory of the chunk, relative to the top-level cwd.' },
+  command: { kind: 'string-array', description: 'For runner "command": the argv to run; "{workers}" is replaced by the worker count.', minItems: 1 },
+  junit: { kind: 'string', description: 'For runner "command": path (relative to cwd) of a JUnit XML file the command writes.' },
+} as const satisfies Record<keyof ChunkConfig, FieldSpec>;
+
+/** Top-level fields other than `defaults` and `chunks`, which have their own rules. */
+export const TOP_LEVEL_FIELDS = {
+  $schema: { kind: 'string', description: 'JSON Schema reference, for editors.' },
+  runner: { kind: 'enum', description: 'How chunks run: "pytest" (default) or "command".', values: ['pytest', 'command'] },
+  python: { kind: 'string', description: 'Python interpreter for pytest chunks (a path is relative to the config file); default: .venv/bin/python in cwd or beside the config file, else python3.' },
+  cwd: { kind: 'string', description: 'Working directory for every chunk, relative to the config file (default: its folder).' },
+  testPaths: { kind: 'string-array', description: 'Test paths used by chunks that set no paths of their own.' },
+} as const satisfies Record<Exclude<keyof RunChunksConfig, 'defaults' | 'chunks'>, FieldSpec>;
+
+/** Fields that only mean something for one runner. */
+export const PYTEST_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['markers', 'keyword', 'dist'];
+export const COMMAND_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['command', 'junit'];

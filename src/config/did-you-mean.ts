@@ -1,0 +1,24 @@
+import { distance } from 'fastest-levenshtein';
+
+/** Returns the known name closest to `input`, if it is close enough to be a likely typo. */
+export function findClosestName(input: string, known: readonly string[]): string | undefined {
+  const lowered = input.toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const candidateDistance = distance(lowered, candidate.toLowerCase());
+    if (candidateDistance < bestDistance) {
+      best = candidate;
+      bestDistance = candidateDistance;
+    }
+  }
+  // A third of the length tolerates one typo in short names and a few in long ones.
+  const tolerance = Math.max(1, Math.floor(input.length / 3));
+  return bestDistance <= tolerance ? best : undefined;
+}
+
+/** " Did you mean \"x\"?" or "" when nothing is close. */
+export function didYouMean(input: string, known: readonly string[]): string {
+  const closest = findClosestName(input, known);
+  return closest === undefined ? '' : ` Did you mean "${closest}"?`;
+}

@@ -1,0 +1,50 @@
+// The one declared shape of `chunks.config.json`. The JSON Schema in schema/ is generated from
+// the field specs in config-fields.ts, which are typed against these interfaces.
+
+/** How a chunk's command is built: a pytest invocation, or an argv array of the user's. */
+export type RunnerKind = 'pytest' | 'command';
+
+/** pytest-xdist distribution modes accepted for `dist`. */
+export const DIST_MODES = ['load', 'loadscope', 'loadfile', 'loadgroup', 'worksteal', 'each', 'no'] as const;
+export type DistMode = (typeof DIST_MODES)[number];
+
+/** Fields a chunk may set; every one but `name` may also appear under `defaults`. */
+export interface ChunkConfig {
+  name: string;
+  description?: string;
+  markers?: string;
+  paths?: string[];
+  keyword?: string;
+  args?: string[];
+  workers?: number;
+  dist?: DistMode;
+  timeout?: string;
+  gracePeriod?: string;
+  env?: Record<string, string>;
+  required?: boolean;
+  allowEmpty?: boolean;
+  cwd?: string;
+  command?: string[];
+  junit?: string;
+}
+
+/** Chunk fields that `defaults` may carry. */
+export type ChunkDefaults = Omit<ChunkConfig, 'name'>;
+
+/** The whole configuration file. */
+export interface RunChunksConfig {
+  $schema?: string;
+  runner?: RunnerKind;
+  python?: string;
+  cwd?: string;
+  testPaths?: string[];
+  defaults?: ChunkDefaults;
+  chunks: ChunkConfig[];
+}
+
+/** A validated config together with where it came from (paths resolve against `configDir`). */
+export interface LoadedConfig {
+  config: RunChunksConfig;
+  configPath: string;
+  configDir: string;
+}

@@ -1,0 +1,176 @@
+import { CHUNK_FIELDS, COMMAND_ONLY_FIELDS, PYTEST_ONLY_FIELDS, TOP_LEVEL_FIELDS, type FieldSpec } from './config-fields.js';
+import { didYouMean } from './did-you-mean.js';
+import { MAX_DURATION_MS, parseDurationMs } from './parse-duration.js';
+import type { RunChunksConfig } from './types.js';
+
+/** One problem found in a config, located by its JSON path (e.g. `chunks[2].workers`). */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const TOP_LEVEL_KEYS = [...Object.keys(TOP_LEVEL_FIELDS), 'defaults', 'chunks'];
+const CHUNK_KEYS = Object.keys(CHUNK_FIELDS);
+const DEFAULT_KEYS = CHUNK_KEYS.filter((key) => key !== 'name');
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Checks one value against its spec; returns a message, or undefined when it is valid. */
+function checkField(spec: FieldSpec, value: unknown): string | undefined {
+  switch (spec.kind) {
+    case 'string':
+      if (typeof value !== 'string') return `must be a string, got ${describeValue(value)}.`;
+      if (value.length === 0) return 'must not be empty.';
+      if (spec.maxLength !== undefined && value.length > spec.maxLength)
+        return `must be at most ${spec.maxLength} characters long, got ${value.length}.`;
+      if (spec.pattern && !spec.pattern.test(value)) return `${describeValue(value)} is not allowed: ${spec.patternHint}.`;
+      return undefined;
+    case 'string-array': {
+      if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+        return `must be an array of strings, got ${describeValue(value)}. Write it like ["a", "b"].`;
+      if (spec.minItems !== undefined && value.length < spec.minItems) return `must have at least ${spec.minItems} item(s).`;
+      if (value.some((item) => item === '')) return 'must not contain empty strings.';
+      return undefined;
+    }
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value))
+        return `must be a whole number from ${spec.min} to ${spec.max}, got ${describeValue(value)}.`;
+      if (value < spec.min || value > spec.max) return `must be from ${spec.min} to ${spec.max}, got ${value}.`;
+      return undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : `must be true or false, got ${describeValue(value)}.`;
+    case 'enum':
+      if (typeof value === 'string' && spec.values.includes(value)) return undefined;
+      return `must be one of ${spec.values.map((v) => `"${v}"`).join(', ')}, got ${describeValue(value)}.${
+        typeof value === 'string' ? didYouMean(value, spec.values) : ''
+      }`;
+    case 'duration': {
+      const hint = 'Write a duration such as "90s", "30m" or "1h30m".';
+      if (typeof value !== 'string') return `must be a duration string, got ${describeValue(value)}. ${hint}`;
+      const durationMs = parseDurationMs(value);
+      if (durationMs === undefined) return `${describeValue(value)} is not a duration. ${hint}`;
+      if (durationMs <= 0) return `must be longer than zero, got ${JSON.stringify(value)}. ${hint}`;
+      if (durationMs > MAX_DURATION_MS) return `${JSON.stringify(value)} is longer than the 7-day maximum.`;
+      return undefined;
+    }
+    case 'env': {
+      if (!isObject(value)) return `must be an object of NAME: "value" pairs, got ${describeValue(value)}.`;
+      for (const [name, envValue] of Object.entries(value)) {
+        if (!ENV_NAME_PATTERN.test(name))
+          return `has the invalid variable name ${JSON.stringify(name)}: use letters, digits and "_", not starting with a digit.`;
+        if (typeof envValue !== 'string')
+          return `variable ${name} must be a string, got ${describeValue(envValue)}. Quote numbers and booleans, e.g. "1".`;
+      }
+      return undefined;
+    }
+  }
+}
+
+function checkKnownKeys(object: JsonObject, known: readonly string[], path: string, issues: ConfigIssue[]): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) {
+      issues.push({
+        path: path ? `${path}.${key}` : key,
+        message: `is not a known field.${didYouMean(key, known)} Known fields: ${known.join(', ')}.`,
+      });
+    }
+  }
+}
+
+function checkFields(object: JsonObject, specs: Record<string, FieldSpec>, path: string, issues: ConfigIssue[]): void {
+  for (const [key, value] of Object.entries(object)) {
+    const spec = specs[key];
+    if (!spec) continue;
+    const message = checkField(spec, value);
+    if (message) issues.push({ path: path ? `${path}.${key}` : key, message });
+  }
+}
+
+function checkRunnerFields(object: JsonObject, runner: string, path: string, issues: ConfigIssue[]): void {
+  const misplaced = runner === 'command' ? PYTEST_ONLY_FIELDS : COMMAND_ONLY_FIELDS;
+  for (const key of misplaced) {
+    if (key in object) {
+      issues.push({
+        path: `${path}.${key}`,
+        message:
+          runner === 'command'
+            ? `is a pytest option, but "runner" is "command". Put it in the chunk's "command" argv instead.`
+            : `only applies when "runner" is "command" (the runner is "pytest"). Set "runner": "command" at the top level, or remove it.`,
+      });
+    }
+  }
+}
+
+function validateChunks(value: unknown, config: JsonObject, issues: ConfigIssue[]): void {
+  if (!Array.isArray(value)) {
+    issues.push({ path: 'chunks', message: `must be an array of chunk objects, got ${describeValue(value)}.` });
+    return;
+  }
+  if (value.length === 0) {
+    issues.push({ path: 'chunks', message: 'is empty. Add at least one chunk, e.g. {"name": "unit", "markers": "not slow"}.' });
+    return;
+  }
+  const runner = config.runner === 'command' ? 'command' : 'pytest';
+  const defaults = isObject(config.defaults) ? config.defaults : {};
+  const seenNames = new Map<string, number>();
+  value.forEach((chunk, index) => {
+    const path = `chunks[${index}]`;
+    if (!isObject(chunk)) {
+      issues.push({ path, message: `must be an object with at least a "name", got ${describeValue(chunk)}.` });
+      return;
+    }
+    checkKnownKeys(chunk, CHUNK_KEYS, path, issues);
+    if (!('name' in chunk)) issues.push({ path: `${path}.name`, message: 'is missing. Every chunk needs a unique "name".' });
+    checkFields(chunk, CHUNK_FIELDS, path, issues);
+    checkRunnerFields(chunk, runner, path, issues);
+    if (typeof chunk.name === 'string') {
+      const earlier = seenNames.get(chunk.name);
+      if (earlier !== undefined)
+        issues.push({ path: `${path}.name`, message: `"${chunk.name}" is already the name of chunks[${earlier}]. Chunk names must be unique.` });
+      else seenNames.set(chunk.name, index);
+    }
+    if (runner === 'command' && !('command' in chunk) && !('command' in defaults))
+      issues.push({ path: `${path}.command`, message: 'is missing: with "runner": "command" every chunk needs a "command" argv array (or one in "defaults").' });
+  });
+}
+
+/** Validates parsed JSON as a run-chunks config; returns every issue found (empty when valid). */
+export function validateConfig(raw: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (!isObject(raw)) {
+    return [{ path: '(root)', message: `must be a JSON object with a "chunks" array, got ${describeValue(raw)}.` }];
+  }
+  checkKnownKeys(raw, TOP_LEVEL_KEYS, '', issues);
+  checkFields(raw, TOP_LEVEL_FIELDS, '', issues);
+  if ('defaults' in raw) {
+    if (!isObject(raw.defaults)) {
+      issues.push({ path: 'defaults', message: `must be an object of chunk fields, got ${describeValue(raw.defaults)}.` });
+    } else {
+      if ('name' in raw.defaults) issues.push({ path: 'defaults.name', message: 'cannot be a default: every chunk needs its own name.' });
+      checkKnownKeys(raw.defaults, [...DEFAULT_KEYS, 'name'], 'defaults', issues);
+      checkFields(raw.defaults, CHUNK_FIELDS, 'defaults', issues);
+      checkRunnerFields(raw.defaults, raw.runner === 'command' ? 'command' : 'pytest', 'defaults', issues);
+    }
+  }
+  if (!('chunks' in raw)) issues.push({ path: 'chunks', message: 'is missing. Add a "chunks" array with at least one chunk.' });
+  else validateChunks(raw.chunks, raw, issues);
+  return issues;
+}
+
+/** Narrows validated JSON to the config type (call only when validateConfig returned no issues). */
+export function asValidConfig(raw: unknown): RunChunksConfig {
+  return raw as RunChunksConfig;
+}

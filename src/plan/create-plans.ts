@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { findClosestName } from '../config/did-you-mean.js';
+import { parseDurationMs } from '../config/parse-duration.js';
+import type { ChunkConfig, ChunkDefaults, LoadedConfig } from '../config/types.js';
+import { UserError } from '../util/user-error.js';
+import { isGlobPattern } from './expand-path-globs.js';
+import type { ChunkPlan, PlanOptions } from './types.js';
+
+/** Grace between SIGTERM and SIGKILL when a chunk sets none; pytest needs a moment to write JUnit. */
+export const DEFAULT_GRACE_PERIOD_MS = 5_000;
+
+/** Variable set in every chunk process, naming its chunk (also how leftovers are recognised). */
+export const CHUNK_ENV_MARKER = 'RUN_CHUNKS_CHUNK';
+
+/** Merges defaults under a chunk: the chunk's own value wins, `env` maps are combined. */
+export function mergeChunkDefaults(defaults: ChunkDefaults | undefined, chunk: ChunkConfig): ChunkConfig {
+  const merged: ChunkConfig = { ...defaults, ...chunk };
+  if (defaults?.env || chunk.env) merged.env = { ...defaults?.env, ...chunk.env };
+  return merged;
+}
+
+/** Picks the chunks named by --chunk (config order), or all; unknown names are a UserError. */
+export function selectChunks(chunks: ChunkConfig[], selected: string[]): ChunkConfig[] {
+  if (selected.length === 0) return chunks;
+  const known = chunks.map((chunk) => chunk.name);
+  const unknown = selected.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    const hints = unknown.map((name) => {
+      const closest = findClosestName(name, known);
+      return closest ? `"${name}" (did you mean "${closest}"?)` : `"${name}"`;
+    });
+    throw new UserError(
+      `Unknown chunk${unknown.length > 1 ? 's' : ''} ${hints.join(', ')} given to --chunk. Known chunks: ${known.join(', ')}. ` +
+        'Run `run-chunks --list` to see them with their descriptions.',
+    );
+  }
+  return chunks.filter((chunk) => selected.includes(chunk.name));
+}
+
+/** Expands glob patterns among test paths with the injected matcher; a pattern matching nothing is a UserError. */
+function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, options: PlanOptions): string[] {
+  if (!options.expandGlob) return testPaths;
+  const expandGlob = options.expandGlob;
+  return testPaths.flatMap((testPath) => {
+    if (!isGlobPattern(testPath)) return [testPath];
+    const matches = expandGlob(testPath, cwd);
+    if (matches.length === 0) {
+      throw new UserError(
+        `Chunk "${chunkName}": the path pattern "${testPath}" matches nothing under ${cwd}. ` +
+          'Fix the pattern (patterns are relative to the chunk\'s cwd), or remove it.',
+      );
+    }
+    return matches;
+  });
+}
+
+function buildPytestArgv(chunk: ChunkConfig, workers: number, junitPath: string, testPaths: string[], options: PlanOptions): string[] {
+  const argv = [options.python, '-m', 'pytest', ...testPaths];
+  if (chunk.markers) argv.push('-m', chunk.markers);
+  if (chunk.keyword) argv.push('-k', chunk.keyword);
+  if (workers > 1) {
+    argv.push('-n', String(workers));
+    if (chunk.dist) argv.push('--dist', chunk.dist);
+  }
+  argv.push(`--junitxml=${junitPath}`, ...(chunk.args ?? []), ...options.passthroughArgs);
+  return argv;
+}
+
+function buildCommandArgv(chunk: ChunkConfig, workers: number, options: PlanOptions): string[] {
+  const command = (chunk.command ?? []).map((part) => part.replaceAll('{workers}', String(workers)));
+  return [...command, ...(chunk.args ?? []), ...options.passthroughArgs];
+}
+
+/**
+ * Turns a validated config and the CLI's options into one plan per selected chunk.
+ * Pure apart from the injected `expandGlob`: no processes; `--dry-run` prints exactly what this returns.
+ */
+export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPlan[] {
+  const { config, configDir } = loaded;
+  const runner = config.runner ?? 'pytest';
+  const projectCwd = path.resolve(configDir, config.cwd ?? '.');
+  return selectChunks(config.chunks, options.selectedChunks).map((rawChunk) => {
+    const chunk = mergeChunkDefaults(config.defaults, rawChunk);
+    const workers = options.noParallel ? 1 : (chunk.workers ?? 1);
+    const cwd = path.resolve(projectCwd, chunk.cwd ?? '.');
+    const chunkReportDir = path.join(options.reportDir, chunk.name);
+    const junitPath =
+      runner === 'pytest' ? path.join(chunkReportDir, 'junit.xml') : chunk.junit ? path.resolve(cwd, chunk.junit) : undefined;
+    const argv =
+      runner === 'pytest'
+        ? buildPytestArgv(chunk, workers, junitPath!, expandTestPaths(chunk.name, chunk.paths ?? config.testPaths ?? [], cwd, options), options)
+        : buildCommandArgv(chunk, workers, options);
+    const env: Record<string, string> = { PYTHONUNBUFFERED: '1', ...chunk.env, [CHUNK_ENV_MARKER]: chunk.name };
+    return {
+      name: chunk.name,
+      description: chunk.description,
+      runner,
+      argv,
+      cwd,
+      env,
+      workers,
+      timeoutMs: chunk.timeout === undefined ? undefined : parseDurationMs(chunk.timeout),
+      gracePeriodMs: chunk.gracePeriod === undefined ? DEFAULT_GRACE_PERIOD_MS : parseDurationMs(chunk.gracePeriod)!,
+      required: chunk.required ?? true,
+      allowEmpty: chunk.allowEmpty ?? false,
+      junitPath,
+      chunkReportDir,
+      logFile: path.join(chunkReportDir, 'output.log'),
+      python: runner === 'pytest' ? options.python : undefined,
+      needsXdist: runner === 'pytest' && workers > 1,
+    };
+  });
+}

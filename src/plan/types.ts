@@ -1,0 +1,45 @@
+import type { RunnerKind } from '../config/types.js';
+
+/** Everything needed to run one chunk, decided before any process starts. */
+export interface ChunkPlan {
+  name: string;
+  description: string | undefined;
+  runner: RunnerKind;
+  /** The exact argv: argv[0] is the program; never joined into a shell string to run. */
+  argv: string[];
+  /** Absolute working directory. */
+  cwd: string;
+  /** Variables added to the inherited environment. */
+  env: Record<string, string>;
+  workers: number;
+  timeoutMs: number | undefined;
+  gracePeriodMs: number;
+  required: boolean;
+  allowEmpty: boolean;
+  /** Absolute path of the JUnit XML file the chunk writes, when it writes one. */
+  junitPath: string | undefined;
+  /** Absolute folder for this chunk's log and results. */
+  chunkReportDir: string;
+  /** Absolute path of the chunk's combined stdout/stderr log. */
+  logFile: string;
+  /** The interpreter for pytest chunks (checked before running). */
+  python: string | undefined;
+  /** True when the command uses pytest-xdist (-n), so xdist must be importable. */
+  needsXdist: boolean;
+}
+
+/** The CLI's choices that shape plans. */
+export interface PlanOptions {
+  /** Chunk names from --chunk; empty means every chunk. */
+  selectedChunks: string[];
+  /** --no-parallel: run every chunk with one worker (no xdist). */
+  noParallel: boolean;
+  /** Absolute report directory. */
+  reportDir: string;
+  /** Arguments after `--`, appended to every chunk's command. */
+  passthroughArgs: string[];
+  /** The interpreter resolved for this project (see resolve-python.ts). */
+  python: string;
+  /** Expands a glob pattern in a test path (relative to `cwd`); absent: patterns pass through. */
+  expandGlob?: (pattern: string, cwd: string) => string[];
+}

@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { formatDurationMs } from '../config/parse-duration.js';
+import type {
+  ChunkFinishedEvent,
+  ChunkOutputEvent,
+  ChunkStartedEvent,
+  RunFinishedEvent,
+  RunInterruptedEvent,
+  RunNoticeEvent,
+  RunStartedEvent,
+} from '../events/types.js';
+import type { ChunkReport, RunReport } from '../results/report-types.js';
+import { quoteShellCommand } from '../util/shell-quote.js';
+import { LinePrefixer } from './line-prefixer.js';
+import type { Reporter } from './reporter.js';
+import { styleStatus } from './status-style.js';
+import { renderSummaryTable } from './summary-table.js';
+
+export interface TerminalReporterOptions {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  color: boolean;
+  /** Paths under this folder are shown relative to it. */
+  cwd: string;
+}
+
+function describeTests(chunk: ChunkReport): string {
+  if (!chunk.tests) return 'no test results';
+  const parts = [`${chunk.tests.passed} passed`];
+  if (chunk.tests.failed > 0) parts.push(`${chunk.tests.failed} failed`);
+  if (chunk.tests.errors > 0) parts.push(`${chunk.tests.errors} errors`);
+  if (chunk.tests.skipped > 0) parts.push(`${chunk.tests.skipped} skipped`);
+  return parts.join(', ');
+}
+
+/** Streams chunk output live and ends with a summary table: what a person watching wants. */
+export class TerminalReporter implements Reporter {
+  readonly name = 'terminal';
+  private readonly chalk: ChalkInstance;
+  private readonly prefixers = new Map<string, LinePrefixer>();
+  private prefixOutput = false;
+  // Whether stdout is at the start of a line, so our own lines never glue onto a chunk's "..".
+  private atLineStart = true;
+
+  constructor(private readonly options: TerminalReporterOptions) {
+    this.chalk = new Chalk({ level: options.color ? 1 : 0 });
+  }
+
+  onRunStarted(event: RunStartedEvent): void {
+    const count = event.plans.length;
+    const mode = event.parallelChunks > 1 && count > 1 ? `up to ${event.parallelChunks} at once` : 'one at a time';
+    // Several chunks writing at once get each line prefixed with the chunk's name.
+    this.prefixOutput = event.parallelChunks > 1 && count > 1;
+    const width = Math.max(...event.plans.map((plan) => plan.name.length));
+    for (const plan of event.plans) this.prefixers.set(plan.name, new LinePrefixer(this.chalk.dim(`${plan.name.padEnd(width)} │ `)));
+    this.out(this.chalk.bold(`run-chunks: ${count} chunk${count === 1 ? '' : 's'}, ${mode}\n`));
+  }
+
+  onChunkStarted(event: ChunkStartedEvent): void {
+    const { plan } = event;
+    const details = [`${plan.workers} worker${plan.workers === 1 ? '' : 's'}`];
+    if (plan.timeoutMs !== undefined) details.push(`timeout ${formatDurationMs(plan.timeoutMs)}`);
+    this.out(`\n${this.chalk.cyan.bold(`▶ ${plan.name}`)} ${this.chalk.dim(`(${details.join(', ')})`)}\n`);
+    this.out(this.chalk.dim(`  $ ${quoteShellCommand(plan.argv)}\n`));
+  }
+
+  onChunkOutput(event: ChunkOutputEvent): void {
+    const text = event.data.toString('utf8');
+    if (!this.prefixOutput) {
+      this.out(text);
+      return;
+    }
+    this.out(this.prefixers.get(event.chunk)?.push(text) ?? text);
+  }
+
+  onChunkFinished(event: ChunkFinishedEvent): void {
+    const { result } = event;
+    if (this.prefixOutput) this.out(this.prefixers.get(result.name)?.flush() ?? '');
+    this.endPartialLine();
+    const { mark, paint } = styleStatus(this.chalk, result.status);
+    const duration = result.startedAt === null ? '' : ` in ${formatDurationMs(result.durationMs)}`;
+    const detail = result.status === 'passed' || result.status === 'failed' ? describeTests(result) : result.message;
+    this.out(`${paint(`${mark} ${result.name} ${result.status}`)}${duration}: ${detail}\n`);
+  }
+
+  onRunInterrupted(event: RunInterruptedEvent): void {
+    const running = event.runningChunks.length > 0 ? event.runningChunks.join(', ') : 'no chunk';
+    const message = event.forced
+      ? `Received ${event.signal} again: killing ${running} now.`
+      : `Received ${event.signal}: stopping ${running} (SIGTERM, then SIGKILL after the grace period) and starting no more. Press Ctrl-C again to kill at once.`;
+    this.endPartialLine();
+    this.err(`${this.chalk.magenta.bold(message)}\n`);
+  }
+
+  onNotice(event: RunNoticeEvent): void {
+    const label = event.level === 'warning' ? this.chalk.yellow.bold('warning') : this.chalk.cyan('note');
+    this.err(`${label}: ${event.message}\n`);
+  }
+
+  onRunFinished({ report }: RunFinishedEvent): void {
+    this.endPartialLine();
+    this.out(`\n${renderSummaryTable(report, this.chalk)}\n`);
+    for (const chunk of report.chunks) {
+      if (chunk.status === 'passed' || chunk.status === 'skipped') continue;
+      const { paint } = styleStatus(this.chalk, chunk.status);
+      const optional = chunk.required ? '' : ' (optional: does not fail the run)';
+      this.out(`${paint(`${chunk.name}: ${chunk.status}`)}${optional}: ${chunk.message}. Log: ${this.display(chunk.logFile)}\n`);
+    }
+    this.out(`${this.describeRun(report)}\n`);
+  }
+
+  private describeRun(report: RunReport): string {
+    const counts = new Map<string, number>();
+    for (const chunk of report.chunks) counts.set(chunk.status, (counts.get(chunk.status) ?? 0) + 1);
+    const tally = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+    const verdict = report.status === 'passed' ? this.chalk.green.bold('Run passed') : this.chalk.red.bold(`Run ${report.status}`);
+    return (
+      `${verdict}: ${tally} in ${formatDurationMs(report.durationMs)} (exit code ${report.exitCode}). ` +
+      `Report: ${this.display(path.join(report.reportDir, 'report.json'))}`
+    );
+  }
+
+  private display(filePath: string): string {
+    const relative = path.relative(this.options.cwd, filePath);
+    return relative && !relative.startsWith('..') ? relative : filePath;
+  }
+
+  private out(text: string): void {
+    if (!text) return;
+    this.options.stdout.write(text);
+    this.atLineStart = text.endsWith('\n');
+  }
+
+  private endPartialLine(): void {
+    if (!this.atLineStart) this.out('\n');
+  }
+
+  private err(text: string): void {
+    this.options.stderr.write(text);
+  }
+}

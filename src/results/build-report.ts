@@ -1,0 +1,95 @@
+import type { ChunkPlan } from '../plan/types.js';
+import { maskSecretEnv } from '../util/mask-secrets.js';
+import { quoteShellCommand } from '../util/shell-quote.js';
+import type { Outcome } from './classify-outcome.js';
+import { decideRunOutcome } from './outcome.js';
+import type { TestCounts } from './parse-junit.js';
+import { REPORT_SCHEMA_VERSION, type ChunkReport, type RunReport } from './report-types.js';
+
+/** What is known about a chunk once it is over (or was never started). */
+export interface ChunkFacts {
+  outcome: Outcome;
+  exitCode: number | null;
+  signal: string | null;
+  pid: number | undefined;
+  startedAt: Date | undefined;
+  durationMs: number;
+  tests: TestCounts | undefined;
+  junitFound: boolean;
+  oomKillDelta: number | null;
+}
+
+/** Builds one chunk's entry in report.json. */
+export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkReport {
+  return {
+    name: plan.name,
+    description: plan.description ?? null,
+    status: facts.outcome.status,
+    message: facts.outcome.message,
+    required: plan.required,
+    allowEmpty: plan.allowEmpty,
+    runner: plan.runner,
+    exitCode: facts.exitCode,
+    signal: facts.signal,
+    command: plan.argv,
+    commandLine: quoteShellCommand(plan.argv),
+    cwd: plan.cwd,
+    env: maskSecretEnv(plan.env),
+    workers: plan.workers,
+    timeoutMs: plan.timeoutMs ?? null,
+    pid: facts.pid ?? null,
+    startedAt: facts.startedAt?.toISOString() ?? null,
+    durationMs: Math.round(facts.durationMs),
+    logFile: plan.logFile,
+    junitFile: facts.junitFound && plan.junitPath ? plan.junitPath : null,
+    tests: facts.tests ?? null,
+    oomKillDelta: facts.oomKillDelta,
+  };
+}
+
+/** A chunk whose process never started (the run was interrupted first, or preflight failed). */
+export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome): ChunkReport {
+  return buildChunkReport(plan, {
+    outcome,
+    exitCode: null,
+    signal: null,
+    pid: undefined,
+    startedAt: undefined,
+    durationMs: 0,
+    tests: undefined,
+    junitFound: false,
+    oomKillDelta: null,
+  });
+}
+
+/** Everything about the run besides its chunks. */
+export interface RunFacts {
+  runId: string;
+  version: string;
+  startedAt: Date;
+  finishedAt: Date;
+  interruptedBy: NodeJS.Signals | undefined;
+  configFile: string;
+  reportDir: string;
+  parallelChunks: number;
+}
+
+/** Builds report.json's top level; the run's status and exit code are decided here, once. */
+export function buildRunReport(facts: RunFacts, chunks: ChunkReport[]): RunReport {
+  const { status, exitCode } = decideRunOutcome(chunks, facts.interruptedBy !== undefined);
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'run-chunks', version: facts.version },
+    runId: facts.runId,
+    status,
+    exitCode,
+    startedAt: facts.startedAt.toISOString(),
+    finishedAt: facts.finishedAt.toISOString(),
+    durationMs: facts.finishedAt.getTime() - facts.startedAt.getTime(),
+    interruptedBy: facts.interruptedBy ?? null,
+    configFile: facts.configFile,
+    reportDir: facts.reportDir,
+    parallelChunks: facts.parallelChunks,
+    chunks,
+  };
+}

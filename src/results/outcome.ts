@@ -1,0 +1,57 @@
+// Chunk outcomes, their severity and how they map to run-chunks' exit code: written down once.
+
+/** Every status a chunk can end with, from least to most severe. */
+export const CHUNK_STATUSES = [
+  'passed',
+  'skipped',
+  'no-tests',
+  'failed',
+  'error',
+  'crashed',
+  'timeout',
+  'oom',
+  'interrupted',
+] as const;
+export type ChunkStatus = (typeof CHUNK_STATUSES)[number];
+
+/** Why run-chunks itself stopped a chunk. The first reason recorded wins. */
+export type TerminationReason = 'timeout' | 'interrupted';
+
+/** Statuses meaning the chunk's process did not finish on its own terms (exit code 3). */
+export const BROKEN_STATUSES: readonly ChunkStatus[] = ['error', 'crashed', 'timeout', 'oom'];
+
+/** Documented exit codes of run-chunks. */
+export const EXIT_CODES = {
+  passed: 0,
+  testsFailed: 1,
+  usage: 2,
+  chunkBroken: 3,
+  interrupted: 130,
+} as const;
+
+/** The run's overall status, one per exit code. */
+export type RunStatus = 'passed' | 'failed' | 'error' | 'interrupted';
+
+/** Orders statuses by severity (negative when `a` is less severe). */
+export function compareSeverity(a: ChunkStatus, b: ChunkStatus): number {
+  return CHUNK_STATUSES.indexOf(a) - CHUNK_STATUSES.indexOf(b);
+}
+
+/** Whether a chunk's status makes the run fail, if the chunk is required. */
+export function isFailingStatus(status: ChunkStatus, allowEmpty: boolean): boolean {
+  if (status === 'no-tests') return !allowEmpty;
+  return status !== 'passed' && status !== 'skipped';
+}
+
+/** Decides the run's status and exit code from its chunks (non-required chunks never fail it). */
+export function decideRunOutcome(
+  chunks: readonly { status: ChunkStatus; required: boolean; allowEmpty: boolean }[],
+  interrupted: boolean,
+): { status: RunStatus; exitCode: number } {
+  if (interrupted) return { status: 'interrupted', exitCode: EXIT_CODES.interrupted };
+  const failing = chunks.filter((chunk) => chunk.required && isFailingStatus(chunk.status, chunk.allowEmpty));
+  if (failing.some((chunk) => BROKEN_STATUSES.includes(chunk.status) || chunk.status === 'no-tests'))
+    return { status: 'error', exitCode: EXIT_CODES.chunkBroken };
+  if (failing.length > 0) return { status: 'failed', exitCode: EXIT_CODES.testsFailed };
+  return { status: 'passed', exitCode: EXIT_CODES.passed };
+}

@@ -1,0 +1,157 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { ChunkPlan } from '../plan/types.js';
+import { preferAsOomVictim } from '../proc/oom-kill-counter.js';
+import { killGroupNow, stopProcessGroup } from '../proc/process-group.js';
+import type { TerminationReason } from '../results/outcome.js';
+import { registerLiveGroup, unregisterLiveGroup } from './live-groups.js';
+
+/** How the chunk's process ended, before classification. */
+export interface ChunkProcessEnd {
+  pid: number | undefined;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError: string | undefined;
+  terminationReason: TerminationReason | undefined;
+  /** False when processes of the group outlived even SIGKILL's settle time. */
+  groupCleared: boolean;
+}
+
+/** A running chunk process: the exact group it leads, and the ways to stop it. */
+export interface ChunkProcessHandle {
+  readonly pid: number | undefined;
+  /** SIGTERM the group, wait the plan's grace period, SIGKILL the group. The first reason wins. */
+  terminate(reason: TerminationReason): void;
+  /** SIGKILL the group at once (a second Ctrl-C). */
+  killNow(reason: TerminationReason): void;
+  readonly ended: Promise<ChunkProcessEnd>;
+}
+
+export interface ChunkProcessOptions {
+  /** Extra variables for every process of the chunk (run id markers). */
+  extraEnv: Record<string, string>;
+  onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void;
+  onLogError: (error: Error) => void;
+}
+
+// Once the leader and its group are gone, a process that escaped the group (setsid) may still
+// hold our pipes open; this long, then the pipes are closed from our side.
+const PIPE_DRAIN_TIMEOUT_MS = 2_000;
+
+/** Copies a child's output to the log (pausing the child when the disk falls behind) and to a callback. */
+function forwardOutput(source: Readable, log: WriteStream, emit: (data: Buffer) => void): void {
+  source.on('data', (data: Buffer) => {
+    if (!log.write(data)) {
+      source.pause();
+      log.once('drain', () => source.resume());
+    }
+    emit(data);
+  });
+}
+
+function describeSpawnError(error: NodeJS.ErrnoException, plan: ChunkPlan): string {
+  const program = plan.argv[0] ?? '';
+  if (error.code === 'ENOENT')
+    return `could not start "${program}": no such program (or the working directory ${plan.cwd} does not exist). Check the interpreter or command in chunks.config.json.`;
+  if (error.code === 'EACCES') return `could not start "${program}": permission denied. Make it executable (chmod +x) or fix the path.`;
+  return `could not start "${program}": ${error.message}`;
+}
+
+function waitForClose(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve();
+    }, PIPE_DRAIN_TIMEOUT_MS);
+    child.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function closeLog(log: WriteStream): Promise<void> {
+  if (log.destroyed) return Promise.resolve();
+  return new Promise((resolve) => log.end(() => resolve()));
+}
+
+/**
+ * Spawns a chunk from its argv as the leader of a new process group (and session), streams
+ * its output to the plan's log file, and stops the whole group when asked or when it ends.
+ */
+export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions): ChunkProcessHandle {
+  const [program, ...args] = plan.argv;
+  const log = createWriteStream(plan.logFile);
+  // A failing disk must not crash the run: the chunk goes on, its log is simply incomplete.
+  log.on('error', (error) => options.onLogError(error));
+  let terminationReason: TerminationReason | undefined;
+  let stopping: Promise<boolean> | undefined;
+  let leaderExited = false;
+
+  const child = spawn(program!, args, {
+    cwd: plan.cwd,
+    env: { ...process.env, ...plan.env, ...options.extraEnv },
+    // detached: setsid() in the child, so the chunk leads its own process group and session.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pgid = child.pid;
+  if (pgid !== undefined) {
+    registerLiveGroup(pgid);
+    preferAsOomVictim(pgid);
+  }
+  forwardOutput(child.stdout!, log, (data) => options.onOutput('stdout', data));
+  forwardOutput(child.stderr!, log, (data) => options.onOutput('stderr', data));
+
+  const stopGroup = (): Promise<boolean> => {
+    if (pgid === undefined) return Promise.resolve(true);
+    stopping ??= stopProcessGroup(pgid, plan.gracePeriodMs);
+    return stopping;
+  };
+
+  const timeoutTimer =
+    plan.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          terminationReason ??= 'timeout';
+          void stopGroup();
+        }, plan.timeoutMs);
+
+  const ended = new Promise<ChunkProcessEnd>((resolve) => {
+    const finish = async (exitCode: number | null, signal: NodeJS.Signals | null, spawnError?: string): Promise<void> => {
+      if (leaderExited) return;
+      leaderExited = true;
+      clearTimeout(timeoutTimer);
+      // The leader is gone; whatever it left in its group (xdist workers, grandchildren) goes too.
+      const groupCleared = await stopGroup();
+      await waitForClose(child);
+      await closeLog(log);
+      if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
+      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, groupCleared });
+    };
+    child.once('exit', (exitCode, signal) => void finish(exitCode, signal));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      // After a successful spawn, 'error' only reports a failed kill(), which stopGroup covers.
+      if (pgid === undefined) void finish(null, null, describeSpawnError(error, plan));
+    });
+  });
+
+  return {
+    pid: pgid,
+    terminate(reason) {
+      terminationReason ??= reason;
+      void stopGroup();
+    },
+    killNow(reason) {
+      terminationReason ??= reason;
+      if (pgid !== undefined) killGroupNow(pgid);
+    },
+    ended,
+  };
+}
