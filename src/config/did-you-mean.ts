@@ -13,7 +13,7 @@ export function findClosestName(input: string, known: readonly string[]): string
     }
   }
   // A third of the length tolerates one typo in short names and a few in long ones.
-  const tolerance = Math.max(1, Math.floor(input.length / 3));
+  const tolerance = Math.max(1, Math.ceil(input.length / 3));
   return bestDistance <= tolerance ? best : undefined;
 }
 

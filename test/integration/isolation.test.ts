@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { chunkOf, assertNoLeftovers, makeSuiteProject, readAnnounced, readReport, startCli, waitUntil } from '../helpers/cli.js';
+
+test('a chunk SIGKILLed mid-run is oom; every other chunk completes with full results; exit 3', async () => {
+  const { dir, signalDir } = makeSuiteProject({
+    chunks: [
+      { name: 'first', markers: 'first' },
+      { name: 'victim', markers: 'victim' },
+      { name: 'last', markers: 'last' },
+    ],
+  });
+  const run = startCli([], { cwd: dir });
+  await waitUntil(() => readAnnounced(signalDir, 'victim') !== undefined, 30_000, 'the victim test to start');
+  const victimPid = readAnnounced(signalDir, 'victim')!;
+  // What the kernel's OOM killer does: SIGKILL, no warning, to the process using the memory.
+  process.kill(victimPid, 'SIGKILL');
+  const result = await run.result;
+
+  assert.equal(result.exitCode, 3, result.stdout + result.stderr);
+  const report = readReport(dir);
+  assert.equal(report.status, 'error');
+  assert.equal(report.exitCode, 3);
+  assert.deepEqual(
+    report.chunks.map((chunk) => [chunk.name, chunk.status]),
+    [
+      ['first', 'passed'],
+      ['victim', 'oom'],
+      ['last', 'passed'],
+    ],
+  );
+  assert.deepEqual(chunkOf(report, 'first').tests, { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(chunkOf(report, 'last').tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0 });
+  const victim = chunkOf(report, 'victim');
+  assert.equal(victim.signal, 'SIGKILL');
+  assert.equal(victim.exitCode, null);
+  assert.equal(victim.pid, victimPid);
+  assert.match(victim.message, /killed by SIGKILL that run-chunks did not send/);
+  assert.match(result.stdout, /victim\s+│ ☠ oom/);
+  assertNoLeftovers(result.tag);
+});
+
+test('a chunk whose tests fail is failed, exit 1, with counts from its JUnit file', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'failing', markers: 'failing' }, { name: 'first', markers: 'first' }] });
+  const run = startCli([], { cwd: dir });
+  const result = await run.result;
+  assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+  const report = readReport(dir);
+  assert.equal(report.status, 'failed');
+  assert.deepEqual(chunkOf(report, 'failing').tests, { total: 2, passed: 1, failed: 1, skipped: 0, errors: 0 });
+  assert.equal(chunkOf(report, 'failing').status, 'failed');
+  assert.equal(chunkOf(report, 'first').status, 'passed');
+  assertNoLeftovers(result.tag);
+});
+
+test('a non-required chunk that fails is reported but does not fail the run', async () => {
+  const { dir } = makeSuiteProject({
+    chunks: [
+      { name: 'failing', markers: 'failing', required: false },
+      { name: 'first', markers: 'first' },
+    ],
+  });
+  const result = await startCli([], { cwd: dir }).result;
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  const report = readReport(dir);
+  assert.equal(report.status, 'passed');
+  assert.equal(chunkOf(report, 'failing').status, 'failed');
+  assert.equal(chunkOf(report, 'failing').required, false);
+  assert.match(result.stdout, /failing: failed \(optional: does not fail the run\)/);
+});
+
+test('a chunk selecting no tests is no-tests: an error (exit 3) unless allowEmpty', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'empty', markers: 'no_such_marker' }] });
+  const strict = await startCli([], { cwd: dir }).result;
+  assert.equal(strict.exitCode, 3, strict.stdout + strict.stderr);
+  assert.equal(chunkOf(readReport(dir), 'empty').status, 'no-tests');
+
+  const allowed = makeSuiteProject({ chunks: [{ name: 'empty', markers: 'no_such_marker', allowEmpty: true }] });
+  const lenient = await startCli([], { cwd: allowed.dir }).result;
+  assert.equal(lenient.exitCode, 0, lenient.stdout + lenient.stderr);
+  assert.equal(chunkOf(readReport(allowed.dir), 'empty').status, 'no-tests');
+});

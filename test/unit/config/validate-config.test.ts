@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CHUNK_FIELDS, TOP_LEVEL_FIELDS } from '../../../src/config/config-fields.js';
+import { validateConfig } from '../../../src/config/validate-config.js';
+
+// A pytest config that sets every top-level field and every pytest chunk field.
+const FULL_PYTEST_CONFIG = {
+  $schema: './schema/chunks.config.schema.json',
+  runner: 'pytest',
+  python: '.venv/bin/python',
+  cwd: '.',
+  testPaths: ['tests'],
+  defaults: { workers: 4, dist: 'loadfile', timeout: '30m', gracePeriod: '10s', env: { CI: '1' }, required: true },
+  chunks: [
+    {
+      name: 'unit_fast',
+      description: 'Fast unit tests',
+      markers: 'not slow',
+      paths: ['tests/unit', 'tests/*/fast_*.py'],
+      keyword: 'not flaky',
+      args: ['-x', '-q'],
+      workers: 512,
+      dist: 'worksteal',
+      timeout: '1h30m',
+      gracePeriod: '250ms',
+      env: { _PRIVATE: '', DB_URL: 'sqlite://' },
+      required: false,
+      allowEmpty: true,
+      cwd: 'backend',
+    },
+    { name: 'slow.v2-nightly', workers: 1, timeout: '7d' },
+  ],
+};
+
+// A command-runner config using the fields only that runner accepts.
+const COMMAND_CONFIG = {
+  runner: 'command',
+  defaults: { command: ['make', 'test'] },
+  chunks: [
+    { name: 'lint' },
+    { name: 'e2e', command: ['npx', 'playwright', 'test', '--workers={workers}'], junit: 'results/junit.xml', workers: 2, args: ['--retries=1'] },
+  ],
+};
+
+function pathsOf(raw: unknown): string[] {
+  return validateConfig(raw).map((issue) => issue.path);
+}
+
+describe('validateConfig on valid configs', () => {
+  test('a config with one named chunk has no issues', () => {
+    assert.deepEqual(validateConfig({ chunks: [{ name: 'unit' }] }), []);
+  });
+
+  test('a pytest config setting every pytest field has no issues', () => {
+    assert.deepEqual(validateConfig(FULL_PYTEST_CONFIG), []);
+  });
+
+  test('a command config, with the command in defaults or in the chunk, has no issues', () => {
+    assert.deepEqual(validateConfig(COMMAND_CONFIG), []);
+  });
+
+  test('the two configs above use every field there is', () => {
+    // Keeps the "full" configs full: a new field fails here until a valid example is added.
+    const chunks = [...FULL_PYTEST_CONFIG.chunks, ...COMMAND_CONFIG.chunks];
+    const usedChunkKeys = new Set(chunks.flatMap((chunk) => Object.keys(chunk)));
+    assert.deepEqual([...usedChunkKeys].sort(), Object.keys(CHUNK_FIELDS).sort());
+    const usedTopKeys = Object.keys(FULL_PYTEST_CONFIG).filter((key) => key !== 'defaults' && key !== 'chunks');
+    assert.deepEqual(usedTopKeys.sort(), Object.keys(TOP_LEVEL_FIELDS).sort());
+  });
+});
+
+describe('validateConfig on invalid configs', () => {
+  test('anything but an object is one issue at (root)', () => {
+    for (const raw of [[], null, 'chunks', 3]) assert.deepEqual(pathsOf(raw), ['(root)']);
+  });
+
+  test('each problem is located by its JSON path, top level first, then defaults, then chunks in order', () => {
+    const raw = {
+      chunk: [],
+      runner: 'pytest',
+      defaults: { timeout: 'soon', name: 'x' },
+      chunks: [{ name: 'a', workers: 0 }, { name: 'b', env: { X: 1 } }, 'c', { marker: 'slow' }],
+    };
+    assert.deepEqual(pathsOf(raw), [
+      'chunk',
+      'defaults.name',
+      'defaults.timeout',
+      'chunks[0].workers',
+      'chunks[1].env',
+      'chunks[2]',
+      'chunks[3].marker',
+      'chunks[3].name',
+    ]);
+  });
+
+  test('a duplicate name is reported on the later chunk, naming the earlier one', () => {
+    const issues = validateConfig({ chunks: [{ name: 'a' }, { name: 'b' }, { name: 'a' }] });
+    assert.deepEqual(issues, [{ path: 'chunks[2].name', message: '"a" is already the name of chunks[0]. Chunk names must be unique.' }]);
+  });
+
+  test('runner-specific fields are reported where they are, in defaults too', () => {
+    assert.deepEqual(pathsOf({ defaults: { junit: 'j.xml' }, chunks: [{ name: 'a', command: ['x'] }] }), [
+      'defaults.junit',
+      'chunks[0].command',
+    ]);
+    assert.deepEqual(pathsOf({ runner: 'command', defaults: { dist: 'load' }, chunks: [{ name: 'a', markers: 'm', keyword: 'k' }] }), [
+      'defaults.dist',
+      'chunks[0].markers',
+      'chunks[0].keyword',
+      'chunks[0].command',
+    ]);
+  });
+
+  test('durations must be above zero and at most seven days', () => {
+    const raw = { chunks: [{ name: 'a', timeout: '0s', gracePeriod: '0.0001s' }, { name: 'b', timeout: '7d1ms' }] };
+    assert.deepEqual(pathsOf(raw), ['chunks[0].timeout', 'chunks[0].gracePeriod', 'chunks[1].timeout']);
+  });
+
+  test('strings and string arrays may not be empty', () => {
+    const raw = { testPaths: [''], chunks: [{ name: '', markers: '' }, { name: 'b', args: ['-x', ''] }] };
+    assert.deepEqual(pathsOf(raw), ['testPaths', 'chunks[0].name', 'chunks[0].markers', 'chunks[1].args']);
+  });
+
+  test('a name longer than 64 characters is rejected; 64 is accepted', () => {
+    assert.deepEqual(pathsOf({ chunks: [{ name: 'a'.repeat(64) }] }), []);
+    assert.deepEqual(validateConfig({ chunks: [{ name: 'a'.repeat(65) }] }), [
+      { path: 'chunks[0].name', message: 'must be at most 64 characters long, got 65.' },
+    ]);
+  });
+
+  test('a long string value is cut short in the message', () => {
+    const [issue] = validateConfig({ chunks: [{ name: 'a', dist: 'x'.repeat(50) }] });
+    assert.equal(issue?.path, 'chunks[0].dist');
+    assert.ok(issue?.message.includes(`got the string "${'x'.repeat(40)}…".`), issue?.message);
+  });
+});
