@@ -39,13 +39,13 @@ Exit codes:
 function parseParallelChunks(value: string): number {
   const parsed = Number(value);
   if (!/^\d+$/.test(value) || parsed < 1 || parsed > MAX_PARALLEL_CHUNKS)
-    throw new InvalidArgumentError(`expected a whole number from 1 to ${MAX_PARALLEL_CHUNKS}.`);
+    throw new InvalidArgumentError(`Expected a whole number from 1 to ${MAX_PARALLEL_CHUNKS}.`);
   return parsed;
 }
 
 function collectChunkNames(value: string, previous: string[]): string[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
-  if (names.length === 0) throw new InvalidArgumentError('expected a chunk name (see --list).');
+  if (names.length === 0) throw new InvalidArgumentError('Expected a chunk name (see --list).');
   return [...previous, ...names];
 }
 
@@ -75,6 +75,13 @@ export function splitPassthrough(argv: readonly string[]): { own: string[]; pass
   return { own: argv.slice(0, separator), passthrough: argv.slice(separator + 1) };
 }
 
+/** Commander's "error: unknown option '--x'\n(Did you mean --y?)" as one capitalised, full-stopped line. */
+function toSentence(commanderMessage: string): string {
+  const flat = commanderMessage.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
+  const capitalised = `${flat.charAt(0).toUpperCase()}${flat.slice(1)}`;
+  return /[.?!)]$/.test(capitalised) ? capitalised : `${capitalised}.`;
+}
+
 /**
  * Parses run-chunks' arguments (without node and the script path). Help and version are
  * printed by commander and reported as `{ exitCode: 0 }`; mistakes become UserErrors.
@@ -88,8 +95,7 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
         return { exitCode: 0 };
-      const message = error.message.replace(/^error: /, '');
-      throw new UserError(`${message.charAt(0).toUpperCase()}${message.slice(1)} Run \`run-chunks --help\` for the options.`);
+      throw new UserError(`${toSentence(error.message)} Run \`run-chunks --help\` for the options.`);
     }
     throw error;
   }

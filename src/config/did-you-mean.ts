@@ -12,8 +12,9 @@ export function findClosestName(input: string, known: readonly string[]): string
       bestDistance = candidateDistance;
     }
   }
-  // A third of the length tolerates one typo in short names and a few in long ones.
-  const tolerance = Math.max(1, Math.ceil(input.length / 3));
+  // One edit for short words (else "nope" would suggest "no"), a third of the length for longer
+  // ones, so that a swapped pair of letters ("frist" for "first") is still recognised.
+  const tolerance = input.length <= 4 ? 1 : Math.ceil(input.length / 3);
   return bestDistance <= tolerance ? best : undefined;
 }
 

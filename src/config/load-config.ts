@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import path from 'node:path';
 import { UserError } from '../util/user-error.js';
 import type { LoadedConfig } from './types.js';
@@ -17,19 +18,43 @@ export function locateOffset(text: string, offset: number): { line: number; colu
   return { line: lines.length, column: (lines.at(-1)?.length ?? 0) + 1 };
 }
 
-/** Parses JSON text, turning a syntax error into a UserError that names the line and column. */
+// jsonc-parser's error codes, in words a person fixing a config file would use.
+const SYNTAX_PROBLEMS: Record<string, string> = {
+  InvalidSymbol: 'an unexpected character',
+  InvalidNumberFormat: 'a malformed number',
+  PropertyNameExpected: 'a property name in double quotes was expected (is there a trailing comma?)',
+  ValueExpected: 'a value was expected (is there a trailing comma, or a missing value?)',
+  ColonExpected: 'a ":" was expected after the property name',
+  CommaExpected: 'a "," was expected between items',
+  CloseBraceExpected: 'a closing "}" was expected',
+  CloseBracketExpected: 'a closing "]" was expected',
+  EndOfFileExpected: 'the file should end after the top-level value',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfComment: 'a comment is not closed',
+  UnexpectedEndOfString: 'a string is not closed',
+  UnexpectedEndOfNumber: 'a number is cut short',
+  InvalidUnicode: 'an invalid unicode escape',
+  InvalidEscapeCharacter: 'an invalid escape sequence in a string',
+  InvalidCharacter: 'a control character inside a string',
+};
+
+/**
+ * Parses JSON text, turning a syntax error into a UserError that names the line and column.
+ * V8's messages do not always carry a position, so the error is located with jsonc-parser.
+ */
 export function parseJsonText(text: string, displayPath: string): unknown {
   try {
     return JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    const positionMatch = /position (\d+)/.exec(reason);
-    const offset = positionMatch ? Number(positionMatch[1]) : text.length;
+  } catch {
+    const errors: ParseError[] = [];
+    parseTree(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+    const first = errors[0];
+    const offset = first?.offset ?? text.length;
+    const code = first ? printParseErrorCode(first.error) : 'ValueExpected';
+    const problem = text.trim() === '' ? 'the file is empty' : (SYNTAX_PROBLEMS[code] ?? code);
     const { line, column } = locateOffset(text, offset);
-    const detail = reason.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
     throw new UserError(
-      `${displayPath}:${line}:${column}: the config is not valid JSON (${detail}). ` +
-        'Check for a missing comma or quote, or a trailing comma, near that spot.',
+      `${displayPath}:${line}:${column}: the config is not valid JSON: ${problem}. Fix the file near that spot (JSON allows no comments or trailing commas).`,
     );
   }
 }
@@ -53,7 +78,8 @@ export async function loadConfig(configPath: string | undefined, cwd: string): P
     if (code === 'EISDIR') throw new UserError(`${displayPath} is a folder, not a config file. Point --config at the JSON file.`);
     throw new UserError(`Cannot read config file ${displayPath} (${code ?? String(error)}). Check its permissions.`);
   }
-  const raw = parseJsonText(text, displayPath);
+  // Editors on Windows often save a byte-order mark; it is not part of the JSON.
+  const raw = parseJsonText(text.replace(/^\uFEFF/, ''), displayPath);
   const issues = validateConfig(raw);
   if (issues.length > 0) {
     const shown = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => `  ${issue.path}: ${issue.message}`);

@@ -18,8 +18,10 @@ export function parseDurationMs(text: string): number | undefined {
 
 /** Formats milliseconds for people: "850ms", "12.3s", "4m05s", "1h02m". */
 export function formatDurationMs(durationMs: number): string {
-  if (durationMs < 1000) return `${Math.round(durationMs)}ms`;
-  if (durationMs < 60_000) return `${(durationMs / 1000).toFixed(1)}s`;
+  // Round before choosing the unit, so 999.6 ms reads "1.0s" rather than "1000ms".
+  if (Math.round(durationMs) < 1000) return `${Math.round(durationMs)}ms`;
+  const tenths = Math.round(durationMs / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
   const totalSeconds = Math.round(durationMs / 1000);
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);

@@ -25,7 +25,7 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
+  return `the ${typeof value} ${String(value)}`;
 }
 
 /** Checks one value against its spec; returns a message, or undefined when it is valid. */
@@ -41,7 +41,8 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
     case 'string-array': {
       if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
         return `must be an array of strings, got ${describeValue(value)}. Write it like ["a", "b"].`;
-      if (spec.minItems !== undefined && value.length < spec.minItems) return `must have at least ${spec.minItems} item(s).`;
+      if (spec.minItems !== undefined && value.length < spec.minItems)
+        return 'must not be empty: give the program and its arguments, e.g. ["make", "test"].';
       if (value.some((item) => item === '')) return 'must not contain empty strings.';
       return undefined;
     }

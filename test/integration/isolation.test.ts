@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { chunkOf, assertNoLeftovers, makeSuiteProject, readAnnounced, readReport, startCli, waitUntil } from '../helpers/cli.js';
 
@@ -13,6 +14,9 @@ test('a chunk SIGKILLed mid-run is oom; every other chunk completes with full re
   const run = startCli([], { cwd: dir });
   await waitUntil(() => readAnnounced(signalDir, 'victim') !== undefined, 30_000, 'the victim test to start');
   const victimPid = readAnnounced(signalDir, 'victim')!;
+  // Chunk processes are the kernel's preferred OOM victims, so a blow-up never takes run-chunks.
+  assert.equal(readFileSync(`/proc/${victimPid}/oom_score_adj`, 'utf8').trim(), '1000');
+  assert.equal(readFileSync(`/proc/${run.child.pid}/oom_score_adj`, 'utf8').trim(), '0');
   // What the kernel's OOM killer does: SIGKILL, no warning, to the process using the memory.
   process.kill(victimPid, 'SIGKILL');
   const result = await run.result;

@@ -18,9 +18,10 @@ describe('findClosestName', () => {
   });
 
   test('tolerates more typos in longer names', () => {
-    // Tolerance is a third of the input's length: up to 3 edits for a 9-letter word, 2 for an 8-letter one.
-    assert.equal(findClosestName('desciptin', CHUNK_KEYS), 'description');
-    assert.equal(findClosestName('descrptn', CHUNK_KEYS), undefined);
+    // Tolerance is a third of the input's length, rounded up: 3 edits for 7 to 9 letters, 2 for 4 to 6.
+    assert.equal(findClosestName('descrptn', CHUNK_KEYS), 'description');
+    assert.equal(findClosestName('dscrptn', CHUNK_KEYS), undefined);
+    assert.equal(findClosestName('wrkrs', CHUNK_KEYS), 'workers');
     assert.equal(findClosestName('ab', ['abc']), 'abc');
   });
 
