@@ -16,7 +16,7 @@ test('a chunk SIGKILLed mid-run is oom; every other chunk completes with full re
   const victimPid = readAnnounced(signalDir, 'victim')!;
   // Chunk processes are the kernel's preferred OOM victims, so a blow-up never takes run-chunks.
   assert.equal(readFileSync(`/proc/${victimPid}/oom_score_adj`, 'utf8').trim(), '1000');
-  assert.equal(readFileSync(`/proc/${run.child.pid}/oom_score_adj`, 'utf8').trim(), '0');
+  assert.ok(Number(readFileSync(`/proc/${run.child.pid}/oom_score_adj`, 'utf8')) < 1000, 'run-chunks itself is not the preferred victim');
   // What the kernel's OOM killer does: SIGKILL, no warning, to the process using the memory.
   process.kill(victimPid, 'SIGKILL');
   const result = await run.result;
