@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
+import { findOnPath } from '../gpu/gpu-monitor.js';
 import { createPlans, mergeChunkDefaults } from '../plan/create-plans.js';
 import { expandGlobSync } from '../plan/expand-path-globs.js';
 import { resolvePython } from '../plan/resolve-python.js';
@@ -49,6 +50,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     noParallel: options.noParallel,
     reportDir,
     passthroughArgs: options.passthroughArgs,
+    sampleIntervalMs: options.sampleIntervalMs,
     python: resolvePython(loaded.config.python, projectCwd, loaded.configDir),
     expandGlob: expandGlobSync,
   });
@@ -57,6 +59,9 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     return EXIT_CODES.passed;
   }
   ensureWritableDir(reportDir);
+  const nvidiaSmi = options.gpu === 'off' ? undefined : findOnPath('nvidia-smi', process.env.PATH);
+  if (options.gpu === 'on' && nvidiaSmi === undefined)
+    throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');
 
   const reporterFailures: string[] = [];
   const multiplexer = createReporterMultiplexer(
@@ -74,6 +79,10 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     configFile: loaded.configPath,
     reportDir,
     emit: (event) => multiplexer.emit(event),
+    gpuMode: options.gpu,
+    nvidiaSmi,
+    isolation: options.isolation,
+    failOnLeak: options.failOnLeak,
   });
   const stopWatching = watchSignals((signal) => run.interrupt(signal));
   try {

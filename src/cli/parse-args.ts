@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseIntervalMs } from '../config/parse-duration.js';
 import { UserError } from '../util/user-error.js';
 
 /** What the command line asked for. */
@@ -11,6 +12,10 @@ export interface CliOptions {
   parallelChunks: number;
   reportDir: string;
   passthroughArgs: string[];
+  sampleIntervalMs: number | undefined;
+  gpu: 'auto' | 'on' | 'off';
+  isolation: 'watchdog' | 'cgroup';
+  failOnLeak: boolean;
 }
 
 /** Default report folder, relative to the current directory. */
@@ -27,12 +32,14 @@ Examples:
   $ run-chunks --no-parallel                run every chunk without pytest-xdist workers
   $ run-chunks --parallel-chunks 2          run up to two chunks at once
   $ run-chunks --chunk stress -- -x -vv     pass "-x -vv" to every selected chunk's command
+  $ run-chunks --sample-interval 200ms --fail-on-leak
+                                            sample memory 5 times a second; a leaking chunk fails the run
 
 Exit codes:
   0    every required chunk passed
   1    tests failed in a required chunk
   2    usage or configuration error (nothing ran)
-  3    a required chunk was killed or broke: timeout, oom, crashed, or error
+  3    a required chunk was killed or broke: timeout, memory-limit, gpu-memory-limit, oom, crashed, or error
   130  interrupted (Ctrl-C or SIGTERM); the report holds what finished
 `;
 
@@ -41,6 +48,13 @@ function parseParallelChunks(value: string): number {
   if (!/^\d+$/.test(value) || parsed < 1 || parsed > MAX_PARALLEL_CHUNKS)
     throw new InvalidArgumentError(`Expected a whole number from 1 to ${MAX_PARALLEL_CHUNKS}.`);
   return parsed;
+}
+
+function parseSampleInterval(value: string): number {
+  const intervalMs = parseIntervalMs(value);
+  if (intervalMs === undefined || intervalMs < MIN_SAMPLE_INTERVAL_MS || intervalMs > MAX_SAMPLE_INTERVAL_MS)
+    throw new InvalidArgumentError(`Expected a duration such as "500ms" or "0.2s" (a bare number is milliseconds), from ${MIN_SAMPLE_INTERVAL_MS}ms to 60s.`);
+  return intervalMs;
 }
 
 function collectChunkNames(value: string, previous: string[]): string[] {
@@ -62,6 +76,10 @@ export function createProgram(version: string): Command {
     .option('--no-parallel', 'run every chunk without pytest-xdist workers (workers = 1)')
     .option('--parallel-chunks <n>', 'run up to N chunks at once', parseParallelChunks, 1)
     .option('--report-dir <dir>', 'where logs, JUnit files and report.json go', DEFAULT_REPORT_DIR)
+    .option('--sample-interval <duration>', 'how often each chunk\'s memory is sampled, e.g. 500ms (overrides the config)', parseSampleInterval)
+    .addOption(new Option('--gpu <mode>', 'sample GPU memory with nvidia-smi').choices(['auto', 'on', 'off']).default('auto'))
+    .addOption(new Option('--isolation <mode>', 'enforce memoryLimit with run-chunks\' watchdog, or a kernel cgroup limit').choices(['watchdog', 'cgroup']).default('watchdog'))
+    .option('--fail-on-leak', 'fail the run (exit 1) when a required chunk\'s memory verdict is "leak"')
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ writeErr: () => undefined })
@@ -107,6 +125,10 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     parallel: boolean;
     parallelChunks: number;
     reportDir: string;
+    sampleInterval?: number;
+    gpu: 'auto' | 'on' | 'off';
+    isolation: 'watchdog' | 'cgroup';
+    failOnLeak?: boolean;
   }>();
   return {
     config: options.config,
@@ -117,5 +139,9 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     parallelChunks: options.parallelChunks,
     reportDir: options.reportDir,
     passthroughArgs: passthrough,
+    sampleIntervalMs: options.sampleInterval,
+    gpu: options.gpu,
+    isolation: options.isolation,
+    failOnLeak: options.failOnLeak ?? false,
   };
 }

@@ -1,4 +1,4 @@
-import { DIST_MODES, type ChunkConfig, type RunChunksConfig } from './types.js';
+import { DIST_MODES, type ChunkConfig, type LeakConfig, type RunChunksConfig } from './types.js';
 
 // Field specs are data, typed against the config interfaces: a config key without a spec (or a
 // spec without a key) is a compile error. The validator and the generated JSON Schema both read
@@ -12,7 +12,10 @@ export type FieldSpec =
   | { kind: 'boolean'; description: string }
   | { kind: 'enum'; description: string; values: readonly string[] }
   | { kind: 'duration'; description: string }
-  | { kind: 'env'; description: string };
+  | { kind: 'env'; description: string }
+  | { kind: 'size'; description: string; allowPercent: boolean }
+  | { kind: 'interval'; description: string }
+  | { kind: 'leak'; description: string };
 
 /** Chunk names become folder names under the report dir, so they are kept path-safe. */
 export const CHUNK_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -41,6 +44,18 @@ export const CHUNK_FIELDS = {
   cwd: { kind: 'string', description: 'Working directory of the chunk, relative to the top-level cwd.' },
   command: { kind: 'string-array', description: 'For runner "command": the argv to run; "{workers}" is replaced by the worker count.', minItems: 1 },
   junit: { kind: 'string', description: 'For runner "command": path (relative to cwd) of a JUnit XML file the command writes.' },
+  memoryLimit: {
+    kind: 'size',
+    description: 'Memory the chunk\'s process tree may use (PSS on Linux, else RSS): "4GB", "512MiB", or "60%" of the machine\'s (or its cgroup\'s) memory. Over it, the chunk is stopped.',
+    allowPercent: true,
+  },
+  gpuMemoryLimit: {
+    kind: 'size',
+    description: 'GPU memory the chunk may use (from nvidia-smi): "20GB", or a % of the GPUs\' total memory. Over it, the chunk is stopped.',
+    allowPercent: true,
+  },
+  sampleInterval: { kind: 'interval', description: 'How often the chunk\'s memory is sampled: "500ms" (default), "0.2s", or a number of milliseconds.' },
+  leak: { kind: 'leak', description: 'Leak verdict thresholds: {"maxGrowthPercent": 10, "maxSlope": "1MB/s", "warmup": "5s"}.' },
 } as const satisfies Record<keyof ChunkConfig, FieldSpec>;
 
 /** Top-level fields other than `defaults` and `chunks`, which have their own rules. */
@@ -55,3 +70,13 @@ export const TOP_LEVEL_FIELDS = {
 /** Fields that only mean something for one runner. */
 export const PYTEST_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['markers', 'keyword', 'dist'];
 export const COMMAND_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['command', 'junit'];
+
+/** The keys of a chunk's `leak` object, with their descriptions. */
+export const LEAK_FIELDS = {
+  maxGrowthPercent: 'Growth allowed from start to end in % of the start (default: 5% up to 1 min, 10% at 5 min, 15% from 10 min).',
+  maxSlope: 'Sustained growth rate that is a leak, e.g. "1MB/s" (the default).',
+  warmup: 'Start-up time left out of the verdict, e.g. "5s" (the default).',
+} as const satisfies Record<keyof LeakConfig, string>;
+
+/** Largest size accepted anywhere: beyond a pebibyte it is a typo. */
+export const MAX_SIZE_BYTES = 2 ** 50;

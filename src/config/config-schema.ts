@@ -1,4 +1,4 @@
-import { CHUNK_FIELDS, TOP_LEVEL_FIELDS, type FieldSpec } from './config-fields.js';
+import { CHUNK_FIELDS, LEAK_FIELDS, TOP_LEVEL_FIELDS, type FieldSpec } from './config-fields.js';
 
 // Builds the JSON Schema of chunks.config.json from the same field specs the validator uses.
 // `npm run gen:schema` writes it to schema/; a test fails when the committed copy is stale.
@@ -26,6 +26,26 @@ function fieldSchema(spec: FieldSpec): JsonSchema {
       return { enum: [...spec.values], description };
     case 'duration':
       return { type: 'string', pattern: '^\\s*(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d))+\\s*$', examples: ['90s', '30m', '1h30m'], description };
+    case 'size':
+      return {
+        type: 'string',
+        pattern: spec.allowPercent ? '^\\s*\\d+(?:\\.\\d+)?\\s*(?:%|[A-Za-z]+)\\s*$' : '^\\s*\\d+(?:\\.\\d+)?\\s*[A-Za-z]+\\s*$',
+        examples: spec.allowPercent ? ['4GB', '512MiB', '60%'] : ['4GB', '512MiB'],
+        description,
+      };
+    case 'interval':
+      return { oneOf: [{ type: 'number', minimum: 10, maximum: 60_000 }, { type: 'string' }], examples: ['500ms', '0.2s', 250], description };
+    case 'leak':
+      return {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          maxGrowthPercent: { type: 'number', exclusiveMinimum: 0, description: LEAK_FIELDS.maxGrowthPercent },
+          maxSlope: { type: 'string', pattern: '/s$', examples: ['1MB/s'], description: LEAK_FIELDS.maxSlope },
+          warmup: { type: 'string', examples: ['5s'], description: LEAK_FIELDS.warmup },
+        },
+        description,
+      };
     case 'env':
       return {
         type: 'object',

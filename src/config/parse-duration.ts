@@ -30,3 +30,14 @@ export function formatDurationMs(durationMs: number): string {
   if (seconds === 0) return `${minutes}m`;
   return `${minutes}m${String(seconds).padStart(2, '0')}s`;
 }
+
+/** Shortest and longest sampling intervals: faster costs CPU for nothing, slower misses peaks. */
+export const MIN_SAMPLE_INTERVAL_MS = 10;
+export const MAX_SAMPLE_INTERVAL_MS = 60_000;
+
+/** Parses a sampling interval: a duration ("200ms", "0.5s") or a bare number of milliseconds. */
+export function parseIntervalMs(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (/^\s*\d+(?:\.\d+)?\s*$/.test(value)) return Number(value);
+  return parseDurationMs(value);
+}

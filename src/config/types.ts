@@ -8,6 +8,16 @@ export type RunnerKind = 'pytest' | 'command';
 export const DIST_MODES = ['load', 'loadscope', 'loadfile', 'loadgroup', 'worksteal', 'each', 'no'] as const;
 export type DistMode = (typeof DIST_MODES)[number];
 
+/** Per-chunk thresholds for the leak verdict (defaults follow the seeds: 5–15% growth, 1 MB/s). */
+export interface LeakConfig {
+  /** Growth allowed from start to end, in % of the start; default depends on the run's length. */
+  maxGrowthPercent?: number;
+  /** Sustained growth rate that counts as a leak, e.g. "1MB/s". */
+  maxSlope?: string;
+  /** Start-up time excluded from the verdict (model loading is not a leak), e.g. "5s". */
+  warmup?: string;
+}
+
 /** Fields a chunk may set; every one but `name` may also appear under `defaults`. */
 export interface ChunkConfig {
   name: string;
@@ -26,6 +36,10 @@ export interface ChunkConfig {
   cwd?: string;
   command?: string[];
   junit?: string;
+  memoryLimit?: string;
+  gpuMemoryLimit?: string;
+  sampleInterval?: string | number;
+  leak?: LeakConfig;
 }
 
 /** Chunk fields that `defaults` may carry. */

@@ -1,6 +1,15 @@
-import { CHUNK_FIELDS, COMMAND_ONLY_FIELDS, PYTEST_ONLY_FIELDS, TOP_LEVEL_FIELDS, type FieldSpec } from './config-fields.js';
+import {
+  CHUNK_FIELDS,
+  COMMAND_ONLY_FIELDS,
+  LEAK_FIELDS,
+  MAX_SIZE_BYTES,
+  PYTEST_ONLY_FIELDS,
+  TOP_LEVEL_FIELDS,
+  type FieldSpec,
+} from './config-fields.js';
 import { didYouMean } from './did-you-mean.js';
-import { MAX_DURATION_MS, parseDurationMs } from './parse-duration.js';
+import { MAX_DURATION_MS, MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseDurationMs, parseIntervalMs } from './parse-duration.js';
+import { parseSizeBytes, parseSizeSpec } from './parse-size.js';
 import type { RunChunksConfig } from './types.js';
 
 /** One problem found in a config, located by its JSON path (e.g. `chunks[2].workers`). */
@@ -67,6 +76,18 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
       if (durationMs > MAX_DURATION_MS) return `${JSON.stringify(value)} is longer than the 7-day maximum.`;
       return undefined;
     }
+    case 'size':
+      return checkSize(value, spec.allowPercent);
+    case 'interval': {
+      const hint = `Write a duration such as "500ms" or "0.2s", or a number of milliseconds, from ${MIN_SAMPLE_INTERVAL_MS}ms to 60s.`;
+      if (typeof value !== 'string' && typeof value !== 'number') return `must be a duration or a number of milliseconds, got ${describeValue(value)}. ${hint}`;
+      const intervalMs = parseIntervalMs(value);
+      if (intervalMs === undefined) return `${describeValue(value)} is not a duration. ${hint}`;
+      if (intervalMs < MIN_SAMPLE_INTERVAL_MS || intervalMs > MAX_SAMPLE_INTERVAL_MS) return `${JSON.stringify(value)} is out of range. ${hint}`;
+      return undefined;
+    }
+    case 'leak':
+      return checkLeak(value);
     case 'env': {
       if (!isObject(value)) return `must be an object of NAME: "value" pairs, got ${describeValue(value)}.`;
       for (const [name, envValue] of Object.entries(value)) {
@@ -78,6 +99,42 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
       return undefined;
     }
   }
+}
+
+const SIZE_HINT = 'Write a size such as "512MiB", "4GB" or "1.5GiB"';
+
+function checkSize(value: unknown, allowPercent: boolean): string | undefined {
+  const hint = allowPercent ? `${SIZE_HINT}, or a percentage such as "60%".` : `${SIZE_HINT}.`;
+  if (typeof value !== 'string') return `must be a size string, got ${describeValue(value)}. ${hint}`;
+  const spec = parseSizeSpec(value);
+  if (spec === undefined || (spec.kind === 'percent' && !allowPercent)) {
+    const bare = /^\s*\d+(?:\.\d+)?\s*$/.test(value) ? ' A bare number is ambiguous: add a unit.' : '';
+    return `${describeValue(value)} is not a size.${bare} ${hint}`;
+  }
+  if (spec.kind === 'percent') return spec.percent > 0 && spec.percent <= 100 ? undefined : `must be a percentage above 0% and at most 100%, got ${JSON.stringify(value)}.`;
+  if (spec.bytes <= 0) return `must be larger than zero, got ${JSON.stringify(value)}. ${hint}`;
+  if (spec.bytes > MAX_SIZE_BYTES) return `${JSON.stringify(value)} is larger than the 1 PiB maximum.`;
+  return undefined;
+}
+
+function checkLeak(value: unknown): string | undefined {
+  const example = 'Write it like {"maxGrowthPercent": 10, "maxSlope": "1MB/s", "warmup": "5s"}.';
+  if (!isObject(value)) return `must be an object, got ${describeValue(value)}. ${example}`;
+  const known = Object.keys(LEAK_FIELDS);
+  for (const key of Object.keys(value)) if (!known.includes(key)) return `has the unknown field "${key}".${didYouMean(key, known)} Known fields: ${known.join(', ')}.`;
+  const { maxGrowthPercent, maxSlope, warmup } = value;
+  if (maxGrowthPercent !== undefined && (typeof maxGrowthPercent !== 'number' || !(maxGrowthPercent > 0) || maxGrowthPercent > 10_000))
+    return `maxGrowthPercent must be a number above 0 (a percentage, e.g. 10), got ${describeValue(maxGrowthPercent)}.`;
+  if (maxSlope !== undefined) {
+    const perSecond = typeof maxSlope === 'string' ? /^(.*)\/s$/.exec(maxSlope.trim())?.[1] : undefined;
+    const bytes = perSecond === undefined ? undefined : parseSizeBytes(perSecond);
+    if (bytes === undefined || bytes <= 0) return `maxSlope must be a rate such as "1MB/s" or "512KiB/s", got ${describeValue(maxSlope)}.`;
+  }
+  if (warmup !== undefined) {
+    const warmupMs = typeof warmup === 'string' ? parseDurationMs(warmup) : undefined;
+    if (warmupMs === undefined || warmupMs > MAX_DURATION_MS) return `warmup must be a duration such as "5s" or "1m", got ${describeValue(warmup)}.`;
+  }
+  return undefined;
 }
 
 function checkKnownKeys(object: JsonObject, known: readonly string[], path: string, issues: ConfigIssue[]): void {

@@ -1,13 +1,28 @@
 import path from 'node:path';
 import { findClosestName } from '../config/did-you-mean.js';
-import { parseDurationMs } from '../config/parse-duration.js';
-import type { ChunkConfig, ChunkDefaults, LoadedConfig } from '../config/types.js';
+import { parseDurationMs, parseIntervalMs } from '../config/parse-duration.js';
+import { parseSizeBytes, parseSizeSpec } from '../config/parse-size.js';
+import type { ChunkConfig, ChunkDefaults, LeakConfig, LoadedConfig } from '../config/types.js';
+import { DEFAULT_LEAK_THRESHOLDS, type LeakThresholds } from '../monitor/leak-verdict.js';
 import { UserError } from '../util/user-error.js';
 import { isGlobPattern } from './expand-path-globs.js';
 import type { ChunkPlan, PlanOptions } from './types.js';
 
 /** Grace between SIGTERM and SIGKILL when a chunk sets none; pytest needs a moment to write JUnit. */
 export const DEFAULT_GRACE_PERIOD_MS = 5_000;
+
+/** How often memory is sampled when neither the flag nor the config says. */
+export const DEFAULT_SAMPLE_INTERVAL_MS = 500;
+
+/** The leak thresholds of a chunk: its `leak` fields over the defaults. */
+export function resolveLeakThresholds(leak: LeakConfig | undefined): LeakThresholds {
+  const slope = leak?.maxSlope === undefined ? undefined : parseSizeBytes(leak.maxSlope.trim().replace(/\/s$/, ''));
+  return {
+    maxGrowthPercent: leak?.maxGrowthPercent ?? DEFAULT_LEAK_THRESHOLDS.maxGrowthPercent,
+    maxSlopeBytesPerSec: slope ?? DEFAULT_LEAK_THRESHOLDS.maxSlopeBytesPerSec,
+    warmupMs: (leak?.warmup === undefined ? undefined : parseDurationMs(leak.warmup)) ?? DEFAULT_LEAK_THRESHOLDS.warmupMs,
+  };
+}
 
 /** Variable set in every chunk process, naming its chunk (also how leftovers are recognised). */
 export const CHUNK_ENV_MARKER = 'RUN_CHUNKS_CHUNK';
@@ -108,6 +123,11 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
       logFile: path.join(chunkReportDir, 'output.log'),
       python: runner === 'pytest' ? options.python : undefined,
       needsXdist: runner === 'pytest' && workers > 1,
+      sampleIntervalMs:
+        options.sampleIntervalMs ?? (chunk.sampleInterval === undefined ? undefined : parseIntervalMs(chunk.sampleInterval)) ?? DEFAULT_SAMPLE_INTERVAL_MS,
+      memoryLimit: chunk.memoryLimit === undefined ? undefined : parseSizeSpec(chunk.memoryLimit),
+      gpuMemoryLimit: chunk.gpuMemoryLimit === undefined ? undefined : parseSizeSpec(chunk.gpuMemoryLimit),
+      leakThresholds: resolveLeakThresholds(chunk.leak),
     };
   });
 }

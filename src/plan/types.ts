@@ -1,4 +1,6 @@
+import type { SizeSpec } from '../config/parse-size.js';
 import type { RunnerKind } from '../config/types.js';
+import type { LeakThresholds } from '../monitor/leak-verdict.js';
 
 /** Everything needed to run one chunk, decided before any process starts. */
 export interface ChunkPlan {
@@ -26,6 +28,13 @@ export interface ChunkPlan {
   python: string | undefined;
   /** True when the command uses pytest-xdist (-n), so xdist must be importable. */
   needsXdist: boolean;
+  /** How often the chunk's process tree is sampled. */
+  sampleIntervalMs: number;
+  /** Memory the tree may use (resolved against the machine's memory when a percentage). */
+  memoryLimit: SizeSpec | undefined;
+  /** GPU memory the chunk may use (a percentage is of the GPUs' total). */
+  gpuMemoryLimit: SizeSpec | undefined;
+  leakThresholds: LeakThresholds;
 }
 
 /** The CLI's choices that shape plans. */
@@ -40,6 +49,8 @@ export interface PlanOptions {
   passthroughArgs: string[];
   /** The interpreter resolved for this project (see resolve-python.ts). */
   python: string;
+  /** --sample-interval: overrides every chunk's sampleInterval. */
+  sampleIntervalMs?: number;
   /** Expands a glob pattern in a test path (relative to `cwd`); absent: patterns pass through. */
   expandGlob?: (pattern: string, cwd: string) => string[];
 }

@@ -6,6 +6,10 @@ export interface ProcStat {
   state: string;
   ppid: number;
   pgid: number;
+  /** CPU time in user and kernel mode, in clock ticks. */
+  cpuTicks: number;
+  /** Start time after boot, in clock ticks: with the pid, it identifies a process across pid reuse. */
+  startTicks: number;
 }
 
 /** Parses the text of /proc/PID/stat; the command name may itself contain spaces and ")". */
@@ -14,10 +18,13 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
   const pid = Number(text.slice(0, open).trim());
+  // Fields after the name, numbered from 0 here (state), i.e. proc(5)'s field number minus 3.
   const fields = text.slice(close + 2).split(' ');
   const [state, ppid, pgid] = [fields[0], Number(fields[1]), Number(fields[2])];
   if (!state || !Number.isInteger(pid) || !Number.isInteger(ppid) || !Number.isInteger(pgid)) return undefined;
-  return { pid, state, ppid, pgid };
+  const cpuTicks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  const startTicks = Number(fields[19] ?? 0);
+  return { pid, state, ppid, pgid, cpuTicks: Number.isFinite(cpuTicks) ? cpuTicks : 0, startTicks: Number.isFinite(startTicks) ? startTicks : 0 };
 }
 
 /** Whether this system exposes processes under /proc (Linux). */

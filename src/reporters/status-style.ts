@@ -16,6 +16,8 @@ export function styleStatus(chalk: ChalkInstance, status: ChunkStatus): { mark: 
     case 'error':
     case 'crashed':
     case 'timeout':
+    case 'memory-limit':
+    case 'gpu-memory-limit':
     case 'oom':
       return { mark: '☠', paint: chalk.red.bold };
   }

@@ -1,18 +1,54 @@
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { formatDurationMs } from '../config/parse-duration.js';
-import type { RunReport } from '../results/report-types.js';
+import { formatBytes } from '../config/parse-size.js';
+import type { ChunkReport, RunReport } from '../results/report-types.js';
+import { renderSparkline } from './sparkline.js';
 import { styleStatus } from './status-style.js';
+
+// The table's sparkline is short: a shape to glance at; report.json keeps 32 points.
+const SPARKLINE_WIDTH = 12;
 
 function count(value: number | undefined): string {
   return value === undefined ? '–' : String(value);
 }
 
-/** The end-of-run table: one row per chunk with its status, test counts, duration and workers. */
+/** Peak memory, with the limit beside it when there was one ("412 MiB / 400 MiB"). */
+function describePeak(chunk: ChunkReport): string {
+  const memory = chunk.memory;
+  if (!memory || memory.samples === 0) return '–';
+  const peak = formatBytes(memory.metric === 'pss' ? (memory.peakPssBytes ?? memory.peakRssBytes) : memory.peakRssBytes);
+  return memory.limitBytes === null ? peak : `${peak} / ${formatBytes(memory.limitBytes)}`;
+}
+
+function describeGrowth(chunk: ChunkReport): string {
+  const growth = chunk.memory?.growthPercent;
+  if (growth === null || growth === undefined) return '–';
+  return `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%`;
+}
+
+function describeVerdict(chunk: ChunkReport, chalk: ChalkInstance): string {
+  const verdict = chunk.memory?.verdict;
+  if (verdict === undefined) return '–';
+  if (verdict === 'leak') return chalk.red.bold('leak');
+  if (verdict === 'warning') return chalk.yellow('warning');
+  return verdict === 'stable' ? chalk.green('stable') : chalk.dim('unknown');
+}
+
+function describeGpu(chunk: ChunkReport): string {
+  if (!chunk.gpu) return '–';
+  const peak = formatBytes(chunk.gpu.peakBytes);
+  return chunk.gpu.limitBytes === null ? peak : `${peak} / ${formatBytes(chunk.gpu.limitBytes)}`;
+}
+
+/** The end-of-run table: one row per chunk with its status, tests, duration, workers and memory. */
 export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): string {
+  const showGpu = report.chunks.some((chunk) => chunk.gpu !== null);
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak mem', 'Growth', 'Leak', 'Memory'];
+  if (showGpu) head.push('Peak GPU');
   const table = new Table({
-    head: ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers'],
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    head,
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'right'],
     // cli-table3 colours headers and borders itself; colour (or none) is chalk's decision here.
     style: { head: [], border: [] },
     // One line per chunk: no rule between rows.
@@ -21,7 +57,7 @@ export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): str
   for (const chunk of report.chunks) {
     const { mark, paint } = styleStatus(chalk, chunk.status);
     const name = chunk.required ? chunk.name : `${chunk.name} (optional)`;
-    table.push([
+    const row = [
       name,
       paint(`${mark} ${chunk.status}`),
       count(chunk.tests?.passed),
@@ -30,7 +66,13 @@ export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): str
       chunk.tests && chunk.tests.errors > 0 ? chalk.red(String(chunk.tests.errors)) : count(chunk.tests?.errors),
       chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs),
       String(chunk.workers),
-    ]);
+      describePeak(chunk),
+      describeGrowth(chunk),
+      describeVerdict(chunk, chalk),
+      renderSparkline(chunk.memory?.rssTimelineBytes ?? [], SPARKLINE_WIDTH),
+    ];
+    if (showGpu) row.push(describeGpu(chunk));
+    table.push(row);
   }
   return table.toString();
 }

@@ -107,7 +107,28 @@ export class TerminalReporter implements Reporter {
       const optional = chunk.required ? '' : ' (optional: does not fail the run)';
       this.out(`${paint(`${chunk.name}: ${chunk.status}`)}${optional}: ${chunk.message}. Log: ${this.display(chunk.logFile)}\n`);
     }
+    for (const chunk of report.chunks) for (const line of this.describeMemory(chunk)) this.out(`${line}\n`);
+    if (report.failOnLeak) {
+      const leaking = report.chunks.filter((chunk) => chunk.required && chunk.memory?.verdict === 'leak').map((chunk) => chunk.name);
+      if (leaking.length > 0) this.out(this.chalk.red(`--fail-on-leak: the run fails because ${leaking.join(', ')} leaked memory.\n`));
+    }
     this.out(`${this.describeRun(report)}\n`);
+  }
+
+  /** Lines about a chunk's memory worth a person's attention: leaks, growing thread or fd counts. */
+  private describeMemory(chunk: ChunkReport): string[] {
+    const memory = chunk.memory;
+    if (!memory) return [];
+    const lines: string[] = [];
+    if (memory.verdict === 'leak' || memory.verdict === 'warning') {
+      const paint = memory.verdict === 'leak' ? this.chalk.red : this.chalk.yellow;
+      lines.push(`${paint(`${chunk.name}: memory ${memory.verdict}`)}: ${memory.verdictReason}. Timeline: ${this.display(path.join(path.dirname(chunk.logFile), 'samples.jsonl'))}`);
+    }
+    if (memory.threads?.onlyGrows)
+      lines.push(this.chalk.yellow(`${chunk.name}: threads only grew, ${memory.threads.start} → ${memory.threads.end} (a thread leak?)`));
+    if (memory.fds?.onlyGrows)
+      lines.push(this.chalk.yellow(`${chunk.name}: open file descriptors only grew, ${memory.fds.start} → ${memory.fds.end} (unclosed files or sockets?)`));
+    return lines;
   }
 
   private describeRun(report: RunReport): string {

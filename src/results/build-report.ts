@@ -4,7 +4,7 @@ import { quoteShellCommand } from '../util/shell-quote.js';
 import type { Outcome } from './classify-outcome.js';
 import { decideRunOutcome } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
-import { REPORT_SCHEMA_VERSION, type ChunkReport, type RunReport } from './report-types.js';
+import { REPORT_SCHEMA_VERSION, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type RunReport } from './report-types.js';
 
 /** What is known about a chunk once it is over (or was never started). */
 export interface ChunkFacts {
@@ -17,6 +17,10 @@ export interface ChunkFacts {
   tests: TestCounts | undefined;
   junitFound: boolean;
   oomKillDelta: number | null;
+  isolation: 'watchdog' | 'cgroup' | null;
+  memory: ChunkMemoryReport | null;
+  gpu: ChunkGpuReport | null;
+  warnings: string[];
 }
 
 /** Builds one chunk's entry in report.json. */
@@ -44,11 +48,15 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     junitFile: facts.junitFound && plan.junitPath ? plan.junitPath : null,
     tests: facts.tests ?? null,
     oomKillDelta: facts.oomKillDelta,
+    isolation: facts.isolation,
+    memory: facts.memory,
+    gpu: facts.gpu,
+    warnings: facts.warnings,
   };
 }
 
 /** A chunk whose process never started (the run was interrupted first, or preflight failed). */
-export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome): ChunkReport {
+export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome, warnings: string[] = []): ChunkReport {
   return buildChunkReport(plan, {
     outcome,
     exitCode: null,
@@ -59,6 +67,10 @@ export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome): Ch
     tests: undefined,
     junitFound: false,
     oomKillDelta: null,
+    isolation: null,
+    memory: null,
+    gpu: null,
+    warnings,
   });
 }
 
@@ -72,11 +84,17 @@ export interface RunFacts {
   configFile: string;
   reportDir: string;
   parallelChunks: number;
+  failOnLeak: boolean;
+  gpuSampling: RunReport['gpuSampling'];
 }
 
 /** Builds report.json's top level; the run's status and exit code are decided here, once. */
 export function buildRunReport(facts: RunFacts, chunks: ChunkReport[]): RunReport {
-  const { status, exitCode } = decideRunOutcome(chunks, facts.interruptedBy !== undefined);
+  const { status, exitCode } = decideRunOutcome(
+    chunks.map((chunk) => ({ ...chunk, leaked: chunk.memory?.verdict === 'leak' })),
+    facts.interruptedBy !== undefined,
+    facts.failOnLeak,
+  );
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'run-chunks', version: facts.version },
@@ -90,6 +108,8 @@ export function buildRunReport(facts: RunFacts, chunks: ChunkReport[]): RunRepor
     configFile: facts.configFile,
     reportDir: facts.reportDir,
     parallelChunks: facts.parallelChunks,
+    failOnLeak: facts.failOnLeak,
+    gpuSampling: facts.gpuSampling,
     chunks,
   };
 }

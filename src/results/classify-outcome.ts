@@ -10,6 +10,8 @@ export interface ProcessEnd {
   spawnError: string | undefined;
   /** Set when run-chunks stopped the chunk; recorded before the kill. */
   terminationReason: TerminationReason | undefined;
+  /** What the reason was about, in words (e.g. the limit and the memory seen), when it has details. */
+  terminationDetail: string | undefined;
   /** Rise of the kernel's oom_kill counter while the chunk ran; null when unreadable. */
   oomKillDelta: number | null;
 }
@@ -50,6 +52,8 @@ export function classifyOutcome(end: ProcessEnd, context: ClassifyContext): Outc
     return { status: 'timeout', message: `stopped by run-chunks after its timeout${limit}` };
   }
   if (end.terminationReason === 'interrupted') return { status: 'interrupted', message: 'stopped because run-chunks was interrupted' };
+  if (end.terminationReason === 'memory-limit' || end.terminationReason === 'gpu-memory-limit')
+    return { status: end.terminationReason, message: `stopped by run-chunks: ${end.terminationDetail ?? 'it went over its limit'}` };
   if (end.signal === 'SIGKILL')
     return { status: 'oom', message: `killed by SIGKILL that run-chunks did not send; ${describeOomEvidence(end.oomKillDelta)}` };
   if (end.exitCode === SIGKILL_EXIT_CODE)

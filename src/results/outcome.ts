@@ -9,16 +9,18 @@ export const CHUNK_STATUSES = [
   'error',
   'crashed',
   'timeout',
+  'memory-limit',
+  'gpu-memory-limit',
   'oom',
   'interrupted',
 ] as const;
 export type ChunkStatus = (typeof CHUNK_STATUSES)[number];
 
 /** Why run-chunks itself stopped a chunk. The first reason recorded wins. */
-export type TerminationReason = 'timeout' | 'interrupted';
+export type TerminationReason = 'timeout' | 'interrupted' | 'memory-limit' | 'gpu-memory-limit';
 
 /** Statuses meaning the chunk's process did not finish on its own terms (exit code 3). */
-export const BROKEN_STATUSES: readonly ChunkStatus[] = ['error', 'crashed', 'timeout', 'oom'];
+export const BROKEN_STATUSES: readonly ChunkStatus[] = ['error', 'crashed', 'timeout', 'memory-limit', 'gpu-memory-limit', 'oom'];
 
 /** Documented exit codes of run-chunks. */
 export const EXIT_CODES = {
@@ -43,15 +45,30 @@ export function isFailingStatus(status: ChunkStatus, allowEmpty: boolean): boole
   return status !== 'passed' && status !== 'skipped';
 }
 
-/** Decides the run's status and exit code from its chunks (non-required chunks never fail it). */
+/** What decides a chunk's share in the run's outcome. */
+export interface OutcomeInput {
+  status: ChunkStatus;
+  required: boolean;
+  allowEmpty: boolean;
+  /** The chunk's memory verdict was 'leak' (only counts with --fail-on-leak). */
+  leaked: boolean;
+}
+
+/**
+ * Decides the run's status and exit code from its chunks (non-required chunks never fail it).
+ * With `failOnLeak`, a required chunk judged to leak fails the run like a failed test.
+ */
 export function decideRunOutcome(
-  chunks: readonly { status: ChunkStatus; required: boolean; allowEmpty: boolean }[],
+  chunks: readonly OutcomeInput[],
   interrupted: boolean,
+  failOnLeak = false,
 ): { status: RunStatus; exitCode: number } {
   if (interrupted) return { status: 'interrupted', exitCode: EXIT_CODES.interrupted };
-  const failing = chunks.filter((chunk) => chunk.required && isFailingStatus(chunk.status, chunk.allowEmpty));
+  const required = chunks.filter((chunk) => chunk.required);
+  const failing = required.filter((chunk) => isFailingStatus(chunk.status, chunk.allowEmpty));
   if (failing.some((chunk) => BROKEN_STATUSES.includes(chunk.status) || chunk.status === 'no-tests'))
     return { status: 'error', exitCode: EXIT_CODES.chunkBroken };
-  if (failing.length > 0) return { status: 'failed', exitCode: EXIT_CODES.testsFailed };
+  if (failing.length > 0 || (failOnLeak && required.some((chunk) => chunk.leaked)))
+    return { status: 'failed', exitCode: EXIT_CODES.testsFailed };
   return { status: 'passed', exitCode: EXIT_CODES.passed };
 }

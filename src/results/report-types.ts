@@ -1,4 +1,6 @@
 import type { RunnerKind } from '../config/types.js';
+import type { GpuAttribution } from '../monitor/attribute-gpu.js';
+import type { MemorySummary } from '../monitor/summarize-memory.js';
 import type { ChunkStatus, RunStatus } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
 
@@ -7,6 +9,23 @@ import type { TestCounts } from './parse-junit.js';
 
 /** Bumped on any incompatible change to the report's shape. */
 export const REPORT_SCHEMA_VERSION = 1;
+
+/** A chunk's memory in report.json: the sampled summary plus the limit it ran under. */
+export interface ChunkMemoryReport extends MemorySummary {
+  /** The memoryLimit in bytes (a percentage resolved against the machine), or null. */
+  limitBytes: number | null;
+  /** Memory available to the machine (or its cgroup) when the chunk started. */
+  availableAtStartBytes: number | null;
+}
+
+/** A chunk's GPU memory in report.json (null when GPU sampling was off). */
+export interface ChunkGpuReport {
+  peakBytes: number;
+  /** 'process': summed over the chunk's PIDs; 'device-delta': growth of device memory (PIDs not visible). */
+  attribution: GpuAttribution | null;
+  limitBytes: number | null;
+  devices: { index: number; uuid: string; peakUsedBytes: number | null; totalBytes: number | null }[];
+}
 
 /** One chunk's result in report.json. */
 export interface ChunkReport {
@@ -38,6 +57,13 @@ export interface ChunkReport {
   tests: TestCounts | null;
   /** Rise of the kernel's oom_kill counter while the chunk ran; null when not readable. */
   oomKillDelta: number | null;
+  /** How limits were enforced: run-chunks' sampling watchdog, or a kernel cgroup limit. */
+  isolation: 'watchdog' | 'cgroup' | null;
+  /** Null when the chunk never started. */
+  memory: ChunkMemoryReport | null;
+  gpu: ChunkGpuReport | null;
+  /** Things the user should know about this chunk (low memory at start, an unavailable isolation). */
+  warnings: string[];
 }
 
 /** The whole run in report.json. */
@@ -55,5 +81,9 @@ export interface RunReport {
   configFile: string;
   reportDir: string;
   parallelChunks: number;
+  /** --fail-on-leak: a required chunk with a 'leak' verdict fails the run. */
+  failOnLeak: boolean;
+  /** Whether GPU memory was sampled, and why not when it was not. */
+  gpuSampling: { requested: 'auto' | 'on' | 'off'; active: boolean; reason: string | null };
   chunks: ChunkReport[];
 }

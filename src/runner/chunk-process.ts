@@ -14,6 +14,7 @@ export interface ChunkProcessEnd {
   signal: NodeJS.Signals | null;
   spawnError: string | undefined;
   terminationReason: TerminationReason | undefined;
+  terminationDetail: string | undefined;
   /** False when processes of the group outlived even SIGKILL's settle time. */
   groupCleared: boolean;
 }
@@ -22,7 +23,7 @@ export interface ChunkProcessEnd {
 export interface ChunkProcessHandle {
   readonly pid: number | undefined;
   /** SIGTERM the group, wait the plan's grace period, SIGKILL the group. The first reason wins. */
-  terminate(reason: TerminationReason): void;
+  terminate(reason: TerminationReason, detail?: string): void;
   /** SIGKILL the group at once (a second Ctrl-C). */
   killNow(reason: TerminationReason): void;
   readonly ended: Promise<ChunkProcessEnd>;
@@ -91,6 +92,7 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
   // A failing disk must not crash the run: the chunk goes on, its log is simply incomplete.
   log.on('error', (error) => options.onLogError(error));
   let terminationReason: TerminationReason | undefined;
+  let terminationDetail: string | undefined;
   let stopping: Promise<boolean> | undefined;
   let leaderExited = false;
 
@@ -133,7 +135,7 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       await waitForClose(child);
       await closeLog(log);
       if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
-      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, groupCleared });
+      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared });
     };
     child.once('exit', (exitCode, signal) => void finish(exitCode, signal));
     child.once('error', (error: NodeJS.ErrnoException) => {
@@ -144,8 +146,12 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
 
   return {
     pid: pgid,
-    terminate(reason) {
-      terminationReason ??= reason;
+    terminate(reason, detail) {
+      if (terminationReason === undefined) {
+        // Recorded before the kill: the first reason (and its details) is the one reported.
+        terminationReason = reason;
+        terminationDetail = detail;
+      }
       void stopGroup();
     },
     killNow(reason) {

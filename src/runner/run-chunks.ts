@@ -3,9 +3,14 @@ import type { EmitEvent } from '../events/types.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { buildRunReport, buildUnstartedChunkReport } from '../results/build-report.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
+import { startGpuMonitor, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
+import { probeCgroupIsolation, type IsolationMode } from './cgroup-isolation.js';
 import { createPreflight } from './preflight.js';
 import { runChunk } from './run-chunk.js';
+
+/** --gpu: sample GPU memory when nvidia-smi is there (auto), always (on), or never (off). */
+export type GpuMode = 'auto' | 'on' | 'off';
 
 /** Everything a run needs, decided by the CLI. */
 export interface RunOptions {
@@ -16,6 +21,11 @@ export interface RunOptions {
   configFile: string;
   reportDir: string;
   emit: EmitEvent;
+  gpuMode: GpuMode;
+  /** Path of nvidia-smi, as found on PATH by the CLI; undefined when not found. */
+  nvidiaSmi: string | undefined;
+  isolation: IsolationMode;
+  failOnLeak: boolean;
 }
 
 /**
@@ -36,6 +46,8 @@ export class ChunkRun {
     emit({ type: 'run-started', runId, startedAt, plans, parallelChunks, reportDir: this.options.reportDir });
     const limit = pLimit(parallelChunks);
     const preflight = createPreflight();
+    const isolation = await this.resolveIsolation();
+    const gpu = this.startGpu();
     const chunks = await Promise.all(
       plans.map((plan) =>
         limit(async (): Promise<ChunkReport> => {
@@ -47,6 +59,8 @@ export class ChunkRun {
                   preflight,
                   onProcessStarted: (started, handle) => this.trackStarted(started, handle),
                   onProcessEnded: (ended) => this.running.delete(ended.name),
+                  gpu: gpu.monitor,
+                  isolation,
                 })
               : buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted' });
           emit({ type: 'chunk-finished', plan, result });
@@ -54,6 +68,7 @@ export class ChunkRun {
         }),
       ),
     );
+    await gpu.monitor?.stop();
     const report = buildRunReport(
       {
         runId,
@@ -64,6 +79,8 @@ export class ChunkRun {
         configFile: this.options.configFile,
         reportDir: this.options.reportDir,
         parallelChunks,
+        failOnLeak: this.options.failOnLeak,
+        gpuSampling: { requested: this.options.gpuMode, active: gpu.monitor !== undefined, reason: gpu.reason },
       },
       chunks,
     );
@@ -84,6 +101,32 @@ export class ChunkRun {
       if (forced) handle.killNow('interrupted');
       else handle.terminate('interrupted');
     }
+  }
+
+  private notice(level: 'info' | 'warning', message: string): void {
+    this.options.emit({ type: 'run-notice', level, message, chunk: undefined });
+  }
+
+  /** 'cgroup' only where a systemd scope with a kernel memory limit really works; otherwise said once. */
+  private async resolveIsolation(): Promise<IsolationMode> {
+    if (this.options.isolation !== 'cgroup') return 'watchdog';
+    const probe = await probeCgroupIsolation();
+    if (probe.available) return 'cgroup';
+    this.notice('warning', `--isolation cgroup is not available here (${probe.reason}); memory limits are enforced by run-chunks' sampling watchdog instead.`);
+    return 'watchdog';
+  }
+
+  private startGpu(): { monitor: GpuMonitor | undefined; reason: string | null } {
+    const { gpuMode, nvidiaSmi, plans } = this.options;
+    if (gpuMode === 'off') return { monitor: undefined, reason: 'turned off with --gpu off' };
+    if (nvidiaSmi === undefined) {
+      const reason = 'nvidia-smi is not on PATH';
+      if (plans.some((plan) => plan.gpuMemoryLimit !== undefined)) this.notice('info', `GPU sampling is off: ${reason}.`);
+      return { monitor: undefined, reason };
+    }
+    const intervalMs = Math.min(...plans.map((plan) => plan.sampleIntervalMs));
+    const monitor = startGpuMonitor({ nvidiaSmi, intervalMs, onNotice: (level, message) => this.notice(level, message) });
+    return { monitor, reason: null };
   }
 
   private trackStarted(plan: ChunkPlan, handle: ChunkProcessHandle): void {

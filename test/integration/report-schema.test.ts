@@ -17,11 +17,13 @@ function readJson(relative: string): Record<string, unknown> {
 const RUN_REPORT_KEYS = {
   schemaVersion: true, tool: true, runId: true, status: true, exitCode: true, startedAt: true, finishedAt: true,
   durationMs: true, interruptedBy: true, configFile: true, reportDir: true, parallelChunks: true, chunks: true,
+  failOnLeak: true, gpuSampling: true,
 } satisfies Record<keyof RunReport, true>;
 const CHUNK_REPORT_KEYS = {
   name: true, description: true, status: true, message: true, required: true, allowEmpty: true, runner: true,
   exitCode: true, signal: true, command: true, commandLine: true, cwd: true, env: true, workers: true, timeoutMs: true,
   pid: true, startedAt: true, durationMs: true, logFile: true, junitFile: true, tests: true, oomKillDelta: true,
+  isolation: true, memory: true, gpu: true, warnings: true,
 } satisfies Record<keyof ChunkReport, true>;
 
 test('the report schema names exactly the fields of the report types', () => {

@@ -6,7 +6,7 @@ const PYTEST: ClassifyContext = { runner: 'pytest', allowEmpty: false, timeoutMs
 const COMMAND: ClassifyContext = { runner: 'command', allowEmpty: false, timeoutMs: undefined };
 
 function end(overrides: Partial<ProcessEnd>): ProcessEnd {
-  return { exitCode: null, signal: null, spawnError: undefined, terminationReason: undefined, oomKillDelta: 0, ...overrides };
+  return { exitCode: null, signal: null, spawnError: undefined, terminationReason: undefined, terminationDetail: undefined, oomKillDelta: 0, ...overrides };
 }
 
 test('pytest exit codes map to statuses', () => {
@@ -41,6 +41,15 @@ test('the first termination reason wins over how the process happened to die', (
   assert.deepEqual(timedOut, { status: 'timeout', message: 'stopped by run-chunks after its timeout of 1m30s' });
   assert.equal(classifyOutcome(end({ exitCode: 0, terminationReason: 'interrupted' }), PYTEST).status, 'interrupted');
   assert.equal(classifyOutcome(end({ signal: 'SIGTERM', terminationReason: 'interrupted' }), PYTEST).status, 'interrupted');
+});
+
+test('a limit stop reports its details, and wins over the SIGKILL that enforced it', () => {
+  const detail = 'its memory (PSS) reached 410 MiB, over its memoryLimit of 400 MB';
+  assert.deepEqual(classifyOutcome(end({ signal: 'SIGKILL', terminationReason: 'memory-limit', terminationDetail: detail }), PYTEST), {
+    status: 'memory-limit',
+    message: `stopped by run-chunks: ${detail}`,
+  });
+  assert.equal(classifyOutcome(end({ signal: 'SIGTERM', terminationReason: 'gpu-memory-limit' }), PYTEST).status, 'gpu-memory-limit');
 });
 
 test('other signals are crashes; spawn failures are errors', () => {

@@ -1,0 +1,64 @@
+// Memory sizes are written the way people and Kubernetes write them ("4GB", "512MiB", "2Gi", "60%").
+
+/** A memory size as configured: an absolute amount, or a share of the machine's memory. */
+export type SizeSpec = { kind: 'bytes'; bytes: number } | { kind: 'percent'; percent: number };
+
+// Keys are lower case because units are matched case-insensitively; "b" always means bytes, never
+// bits, and the Kubernetes letters ("K", "Mi") mean the same as their "B"-suffixed forms.
+const UNIT_BYTES: Record<string, number> = {
+  b: 1,
+  k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12,
+  ki: 1024, kib: 1024, mi: 1024 ** 2, mib: 1024 ** 2, gi: 1024 ** 3, gib: 1024 ** 3, ti: 1024 ** 4, tib: 1024 ** 4,
+};
+// A unit is required: "4096" could mean bytes or megabytes, and guessing wrong is off by a million.
+const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*(b|[kmgt]i?b?)$/;
+const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)\s*%$/;
+const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/** Parses "4GB"-style text into whole bytes; returns undefined when the text is not a size. */
+export function parseSizeBytes(text: string): number | undefined {
+  const match = SIZE_PATTERN.exec(text.trim().toLowerCase());
+  if (!match) return undefined;
+  const bytes = Math.round(Number(match[1]) * UNIT_BYTES[match[2]!]!);
+  // Past 2^53 bytes (8 PiB) whole bytes stop being exact; such a figure is a typo anyway.
+  return Number.isSafeInteger(bytes) ? bytes : undefined;
+}
+
+/** Parses a size or a share of memory ("60%", above 0 and at most 100); undefined when neither. */
+export function parseSizeSpec(text: string): SizeSpec | undefined {
+  const percentMatch = PERCENT_PATTERN.exec(text.trim());
+  if (percentMatch) {
+    const percent = Number(percentMatch[1]);
+    return percent > 0 && percent <= 100 ? { kind: 'percent', percent } : undefined;
+  }
+  const bytes = parseSizeBytes(text);
+  return bytes === undefined ? undefined : { kind: 'bytes', bytes };
+}
+
+/** Turns a size spec into whole bytes, a percentage being taken of `totalBytes`. */
+export function resolveSizeBytes(spec: SizeSpec, totalBytes: number): number {
+  return spec.kind === 'bytes' ? spec.bytes : Math.round((totalBytes * spec.percent) / 100);
+}
+
+/** Formats bytes for people in binary units with three significant digits: "900 B", "1.5 KiB", "-12 MiB". */
+export function formatBytes(bytes: number): string {
+  const text = formatMagnitude(Math.abs(bytes));
+  return bytes < 0 && text !== '0 B' ? `-${text}` : text;
+}
+
+function formatMagnitude(bytes: number): string {
+  if (Math.round(bytes) < 1024) return `${Math.round(bytes)} B`;
+  let value = bytes / 1024;
+  let unitIndex = 0;
+  // Compare after rounding: 1023.7 KiB would otherwise print as "1024 KiB" rather than "1 MiB".
+  while (roundSignificant(value) >= 1024 && unitIndex < BINARY_UNITS.length - 1) {
+    value /= 1024;
+    unitIndex += 1;
+  }
+  return `${roundSignificant(value)} ${BINARY_UNITS[unitIndex]!}`;
+}
+
+// Number() drops toPrecision's trailing zeros ("1.50" → 1.5); from 100 up, whole units are precise enough.
+function roundSignificant(value: number): number {
+  return value >= 100 ? Math.round(value) : Number(value.toPrecision(3));
+}

@@ -1,0 +1,18 @@
+/** One line of `<chunk>/samples.jsonl`: the chunk's whole process tree at one moment. */
+export interface MemorySample {
+  /** Milliseconds since the chunk started. */
+  t: number;
+  rssBytes: number;
+  /** Sum of PSS; null where smaps_rollup is unreadable. */
+  pssBytes: number | null;
+  processes: number;
+  threads: number;
+  /** Open file descriptors; null when unreadable. */
+  fds: number | null;
+  /** CPU use since the previous sample, in % of one core (200 = two cores busy). */
+  cpuPercent: number;
+  /** GPU memory attributed to the chunk; null when GPU sampling is off. */
+  gpuBytes: number | null;
+  /** Per-device used memory at this moment (index → bytes), when GPU sampling is on. */
+  gpuDevices?: Record<string, number | null>;
+}

@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { analyzeLeak, onlyGrows, type LeakThresholds } from './leak-verdict.js';
+import type { MonitorTotals } from './chunk-monitor.js';
+import type { MemorySample } from './sample-types.js';
+
+/** A count (threads, file descriptors) over the chunk's life. */
+export interface CountTrend {
+  start: number;
+  end: number;
+  peak: number;
+  /** Never went down and ended above its start: the signature of a thread or fd leak. */
+  onlyGrows: boolean;
+}
+
+/** The memory part of a chunk's report. */
+export interface MemorySummary {
+  /** What limits and the leak verdict use: PSS where the kernel provides it, else RSS. */
+  metric: 'pss' | 'rss';
+  intervalMs: number;
+  samples: number;
+  peakRssBytes: number;
+  peakPssBytes: number | null;
+  startRssBytes: number | null;
+  endRssBytes: number | null;
+  slopeBytesPerSec: number | null;
+  growthPercent: number | null;
+  allowedGrowthPercent: number;
+  verdict: 'stable' | 'warning' | 'leak' | 'unknown';
+  verdictReason: string;
+  peakProcesses: number;
+  threads: CountTrend | null;
+  fds: CountTrend | null;
+  /** RSS over the chunk's life in at most TIMELINE_POINTS buckets (each the bucket's maximum). */
+  rssTimelineBytes: number[];
+}
+
+/** How many points the report keeps of the timeline (the full one is in samples.jsonl). */
+export const TIMELINE_POINTS = 32;
+
+function readSamples(samplesFile: string): MemorySample[] {
+  let text = '';
+  try {
+    text = readFileSync(samplesFile, 'utf8');
+  } catch {
+    return [];
+  }
+  const samples: MemorySample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      samples.push(JSON.parse(line) as MemorySample);
+    } catch {
+      // A line cut short by a full disk; the others still count.
+    }
+  }
+  return samples;
+}
+
+// Start-up adds threads and files (xdist workers, imports); a leak keeps adding them. Counted
+// after the warm-up, and only a count that rose at least this many separate times is flagged.
+const MIN_RISES_FOR_A_LEAK = 3;
+const MIN_SAMPLES_FOR_A_TREND = 5;
+
+function trendOf(values: number[], afterWarmup: number[]): CountTrend | null {
+  if (values.length === 0) return null;
+  const rises = afterWarmup.filter((value, index) => index > 0 && value > afterWarmup[index - 1]!).length;
+  return {
+    start: values[0]!,
+    end: values.at(-1)!,
+    peak: values.reduce((high, value) => Math.max(high, value)),
+    onlyGrows: afterWarmup.length >= MIN_SAMPLES_FOR_A_TREND && rises >= MIN_RISES_FOR_A_LEAK && onlyGrows(afterWarmup),
+  };
+}
+
+/** Downsamples to at most `points` values, keeping each bucket's maximum so no peak is lost. */
+export function downsampleMax(values: readonly number[], points: number): number[] {
+  if (values.length <= points) return [...values];
+  const buckets: number[] = [];
+  for (let bucket = 0; bucket < points; bucket += 1) {
+    const from = Math.floor((bucket * values.length) / points);
+    const to = Math.floor(((bucket + 1) * values.length) / points);
+    buckets.push(Math.max(...values.slice(from, Math.max(to, from + 1))));
+  }
+  return buckets;
+}
+
+/**
+ * Summarises a chunk's timeline from its samples file: peaks, start and end, the leak verdict,
+ * thread and fd trends. Samples taken after the last process was gone are left out.
+ */
+export function summarizeMemory(samplesFile: string, totals: MonitorTotals, intervalMs: number, thresholds: LeakThresholds): MemorySummary {
+  const samples = readSamples(samplesFile).filter((sample) => sample.processes > 0);
+  const metric = samples.length > 0 && samples.every((sample) => sample.pssBytes !== null) ? 'pss' : 'rss';
+  const points = samples.map((sample) => ({ tMs: sample.t, bytes: metric === 'pss' ? sample.pssBytes! : sample.rssBytes }));
+  const analysis = analyzeLeak(points, thresholds);
+  const settled = samples.filter((sample) => sample.t >= thresholds.warmupMs);
+  return {
+    metric,
+    intervalMs,
+    samples: totals.samples,
+    peakRssBytes: totals.peakRssBytes,
+    peakPssBytes: totals.peakPssBytes,
+    startRssBytes: samples[0]?.rssBytes ?? null,
+    endRssBytes: samples.at(-1)?.rssBytes ?? null,
+    slopeBytesPerSec: analysis.slopeBytesPerSec === null ? null : Math.round(analysis.slopeBytesPerSec),
+    growthPercent: analysis.growthPercent === null ? null : Math.round(analysis.growthPercent * 10) / 10,
+    allowedGrowthPercent: analysis.allowedGrowthPercent,
+    verdict: analysis.verdict,
+    verdictReason: analysis.reason,
+    peakProcesses: totals.peakProcesses,
+    threads: trendOf(
+      samples.map((sample) => sample.threads),
+      settled.map((sample) => sample.threads),
+    ),
+    fds: trendOf(
+      samples.flatMap((sample) => (sample.fds === null ? [] : [sample.fds])),
+      settled.flatMap((sample) => (sample.fds === null ? [] : [sample.fds])),
+    ),
+    rssTimelineBytes: downsampleMax(
+      samples.map((sample) => sample.rssBytes),
+      TIMELINE_POINTS,
+    ),
+  };
+}

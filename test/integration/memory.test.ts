@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { MemorySample } from '../../src/monitor/sample-types.js';
+import { assertNoLeftovers, chunkOf, makeSuiteProject, readAnnounced, readReport, runCli } from '../helpers/cli.js';
+
+const MIB = 1024 * 1024;
+const INTERVAL_MS = 200;
+
+/** The kernel's high-water marks (VmHWM) the fixture processes wrote when their sessions ended. */
+function recordedHighWaterMarks(signalDir: string): number[] {
+  return readdirSync(signalDir)
+    .filter((name) => name.startsWith('hwm-'))
+    .map((name) => Number(readFileSync(path.join(signalDir, name), 'utf8')));
+}
+
+function readSamples(dir: string, chunk: string): MemorySample[] {
+  return readFileSync(path.join(dir, '.run-chunks/report', chunk, 'samples.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as MemorySample);
+}
+
+for (const workers of [1, 2]) {
+  test(`the sampled peak of a 300 MiB allocation is within 10% of the kernel's high-water mark (workers: ${workers})`, async () => {
+    const { dir, signalDir } = makeSuiteProject({
+      chunks: [{ name: 'alloc', markers: 'alloc300 or idle', workers, sampleInterval: INTERVAL_MS, env: { FIXTURE_RECORD_HWM: '1' } }],
+    });
+    const result = await runCli([], { cwd: dir });
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    const memory = chunkOf(readReport(dir), 'alloc').memory!;
+    const marks = recordedHighWaterMarks(signalDir);
+    // The controller plus each xdist worker wrote one; without xdist, pytest alone.
+    assert.equal(marks.length, workers === 1 ? 1 : workers + 1);
+    // Every process but the allocating one sits at its steady size, so the sum of the
+    // high-water marks is what the tree's peak really was (an upper bound, and a tight one).
+    const expectedPeak = marks.reduce((sum, mark) => sum + mark, 0);
+    const error = Math.abs(memory.peakRssBytes - expectedPeak) / expectedPeak;
+    assert.ok(error <= 0.1, `sampled peak ${memory.peakRssBytes} vs high-water marks ${expectedPeak}: off by ${(error * 100).toFixed(1)}%`);
+    assert.ok(memory.peakRssBytes >= 300 * MIB, `peak ${memory.peakRssBytes} below the 300 MiB allocated`);
+    assert.equal(memory.metric, 'pss');
+    assert.ok(memory.peakPssBytes !== null && memory.peakPssBytes <= memory.peakRssBytes);
+    assert.equal(memory.peakProcesses, workers === 1 ? 1 : workers + 1);
+    const samples = readSamples(dir, 'alloc');
+    assert.equal(samples.length, memory.samples);
+    assert.ok(samples.length >= 5, `only ${samples.length} samples`);
+    assert.ok(samples.every((sample, index) => index === 0 || sample.t > samples[index - 1]!.t), 'sample times increase');
+    assertNoLeftovers(result.tag);
+  });
+}
+
+test('a runaway allocator over memoryLimit is stopped within two sample intervals; other chunks complete', async () => {
+  const { dir, signalDir } = makeSuiteProject({
+    chunks: [
+      { name: 'first', markers: 'first' },
+      { name: 'runaway', markers: 'runaway', memoryLimit: '400MB', sampleInterval: `${INTERVAL_MS}ms`, gracePeriod: '2s' },
+      { name: 'last', markers: 'last' },
+    ],
+  });
+  const result = await runCli([], { cwd: dir });
+  assert.equal(result.exitCode, 3, result.stdout + result.stderr);
+  const report = readReport(dir);
+  assert.deepEqual(
+    report.chunks.map((chunk) => [chunk.name, chunk.status]),
+    [
+      ['first', 'passed'],
+      ['runaway', 'memory-limit'],
+      ['last', 'passed'],
+    ],
+  );
+  assert.equal(chunkOf(report, 'first').tests?.passed, 3);
+  assert.equal(chunkOf(report, 'last').tests?.passed, 2);
+  const runaway = chunkOf(report, 'runaway');
+  assert.equal(runaway.memory?.limitBytes, 400_000_000);
+  assert.match(runaway.message, /^stopped by run-chunks: its process tree's memory \(PSS\) reached \d+(\.\d+)? MiB, over its memoryLimit of 381 MiB$/);
+  assert.ok(runaway.memory!.peakRssBytes > 400_000_000);
+  assert.equal(runaway.isolation, 'watchdog');
+
+  // The allocator logged its own RSS at every step and when SIGTERM arrived.
+  const log = readAnnounced(signalDir, 'runaway-log') === undefined ? '' : readFileSync(path.join(signalDir, 'runaway-log'), 'utf8');
+  const lines = log.split('\n').map((line) => line.split(' '));
+  const crossing = lines.find(([kind, , rss]) => kind === 'step' && Number(rss) > 400_000_000);
+  const sigterm = lines.find(([kind]) => kind === 'sigterm');
+  assert.ok(crossing && sigterm, `allocator log incomplete:\n${log}`);
+  const reactionMs = (Number(sigterm[1]) - Number(crossing[1])) * 1000;
+  // Two sample intervals, plus 100 ms for the scheduler of a shared 2-core machine.
+  assert.ok(reactionMs <= 2 * INTERVAL_MS + 100, `stopped ${reactionMs.toFixed(0)} ms after crossing the limit`);
+  assertNoLeftovers(result.tag);
+});
+
+test('a chunk that keeps every allocation gets "leak"; one that allocates and frees gets "stable"', async () => {
+  const { dir } = makeSuiteProject({
+    defaults: { sampleInterval: INTERVAL_MS },
+    chunks: [
+      { name: 'leaky', markers: 'leaky' },
+      { name: 'plateau', markers: 'plateau' },
+    ],
+  });
+  const result = await runCli([], { cwd: dir });
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  const report = readReport(dir);
+  const leaky = chunkOf(report, 'leaky').memory!;
+  const plateau = chunkOf(report, 'plateau').memory!;
+  assert.equal(leaky.verdict, 'leak', leaky.verdictReason);
+  assert.ok(leaky.slopeBytesPerSec! > 40 * MIB, `slope ${leaky.slopeBytesPerSec}`);
+  assert.equal(plateau.verdict, 'stable', plateau.verdictReason);
+  assert.ok(Math.abs(plateau.growthPercent!) < 5, `growth ${plateau.growthPercent}`);
+  assert.match(result.stdout, /leaky: memory leak: memory grew/);
+  assert.match(result.stdout, /│ leak {3}│/);
+
+  const failing = await runCli(['--fail-on-leak', '--chunk', 'leaky'], { cwd: dir });
+  assert.equal(failing.exitCode, 1, failing.stdout + failing.stderr);
+  assert.equal(readReport(dir).status, 'failed');
+  assert.match(failing.stdout, /--fail-on-leak: the run fails because leaky leaked memory/);
+});
+
+test('--isolation cgroup falls back to the watchdog with a clear notice where systemd scopes are unavailable', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'first', markers: 'first', memoryLimit: '1GiB' }] });
+  const result = await runCli(['--isolation', 'cgroup'], { cwd: dir });
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  const isolation = chunkOf(readReport(dir), 'first').isolation;
+  if (isolation === 'watchdog') assert.match(result.stderr, /--isolation cgroup is not available here \(.+\); memory limits are enforced by run-chunks' sampling watchdog instead/);
+  else assert.equal(isolation, 'cgroup');
+});
