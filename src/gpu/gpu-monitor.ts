@@ -1,6 +1,7 @@
 import { startGpuSession, type GpuSession, type SessionFailure } from './gpu-session.js';
 import type { GpuDeviceReading, GpuProcessReading } from './nvidia-smi-csv.js';
 
+/** Where an executable is on PATH (re-exported: callers decide with it whether to sample GPUs). */
 export { findOnPath } from './find-on-path.js';
 
 /** Everything one sampling tick saw: a round of GPU rows and the compute processes at that time. */
@@ -11,6 +12,7 @@ export interface GpuSnapshot {
   processes: GpuProcessReading[];
 }
 
+/** How to sample: which nvidia-smi, how often, and where to say what went wrong. */
 export interface GpuMonitorOptions {
   /** Program name (looked up on the PATH of `env`) or path of nvidia-smi. */
   nvidiaSmi: string;
@@ -56,6 +58,15 @@ export function startGpuMonitor(options: GpuMonitorOptions): GpuMonitor {
   // Sessions whose nvidia-smi processes may still be running (stop() waits for all of them).
   const unfinished = new Set<GpuSession>();
 
+  // A notice that cannot be shown must not stop sampling, nor keep a failed nvidia-smi running.
+  const say = (level: 'info' | 'warning', message: string): void => {
+    try {
+      options.onNotice(level, message);
+    } catch {
+      // The reporter's own problem; sampling goes on.
+    }
+  };
+
   const retire = async (session: GpuSession): Promise<void> => {
     await session.stop();
     unfinished.delete(session);
@@ -67,12 +78,12 @@ export function startGpuMonitor(options: GpuMonitorOptions): GpuMonitor {
       state = 'off';
       latest = undefined;
       current = undefined;
-      options.onNotice('warning', `GPU sampling is off: ${failure.reason}`);
+      say('warning', `GPU sampling is off: ${failure.reason}`);
       await retire(session);
       return;
     }
     state = 'starting';
-    options.onNotice('info', `GPU sampling: ${failure.reason}; restarting nvidia-smi`);
+    say('info', `GPU sampling: ${failure.reason}; restarting nvidia-smi`);
     await retire(session);
     if (!stopped) begin();
   };

@@ -7,9 +7,8 @@ import { startSmiProcess, type SmiProcess, type SmiProcessEnd } from './smi-proc
 // One attempt at sampling: a long-lived `--query-gpu` loop, plus one `--query-compute-apps`
 // query each time the loop completes a round of GPU rows.
 //
-// Why not a second loop for processes: the compute-apps loop prints nothing for an iteration
-// without processes and prints its header only once, so "no processes" and "hung" would look
-// the same. A one-shot query is delimited by its own exit: empty output with exit code 0 means
+// Why not a second loop for processes: a compute-apps iteration without processes prints
+// nothing, and no header marks iterations, so "no processes" and "hung" would look the same. A one-shot query is delimited by its own exit: empty output with exit code 0 means
 // no processes. The device loop keeps NVML initialised, which makes those queries cheap, and
 // paces them: a query still running when the next round completes is not doubled up.
 //
@@ -24,6 +23,7 @@ export interface SessionFailure {
   permanent: boolean;
 }
 
+/** What one sampling attempt runs, and where it reports. */
 export interface GpuSessionOptions {
   nvidiaSmi: string;
   intervalMs: number;

@@ -1,6 +1,7 @@
 // Pure parsers for nvidia-smi's CSV query output. No processes, no I/O.
 //
-// What real nvidia-smi prints (researched from public sources; no GPU was at hand to check):
+// What real nvidia-smi prints (researched from public sources; no GPU was at hand to check).
+// References are GitHub issues and files, written owner/repo#number or owner/repo:path.
 //
 // - `--query-gpu=index,uuid,memory.used,memory.total,utilization.gpu --format=csv,noheader,nounits`
 //   prints one line per GPU, in index order, fields joined by ", ":
@@ -25,20 +26,23 @@
 // - Missing values are bracketed words in CSV, in both unit modes: `[N/A]` (enkore/i3pystatus#776,
 //   newer drivers), `[Not Supported]` (the same PR, older drivers), `[Insufficient Permissions]`
 //   (Stability-AI/StableSwarmUI#388: memory.* in an unprivileged MIG container, with
-//   utilization.gpu `[N/A]`). Process memory is `[N/A]` under Windows WDDM. Bare `N/A` is the
-//   -q/XML form. We read any bracketed value, and bare N/A, as "no value" (null).
+//   utilization.gpu `[N/A]`). Process memory is N/A under Windows WDDM (influxdata/telegraf#12996,
+//   XML form). Bare `N/A` is the -q/XML form. We read any bracketed value, and bare N/A, as null.
 // - Loop mode (`-l SEC`, `-lms MS`) repeats only the data rows: the header is printed once, at the
-//   start, and there is no blank line between iterations (eryl/gpulog logs `--format=csv -l 1 -f`
-//   and reads the file with a single-header pandas read_csv; polybar/polybar-scripts#42 shows
+//   start, and there is no blank line between iterations (eryl/gpulog:log_gpu_utilization.sh logs
+//   `--format=csv -l 1 -f FILE`, and its plot_nvidia_dump.py reads that file with one header row,
+//   turning every other row's "[%]" column into floats; polybar/polybar-scripts#42 shows
 //   `--loop=1 ... noheader,nounits` as one row per second). Rows arrive per iteration through a
-//   pipe (those scripts read it live with `while read` / `sed -u`). The man page warns that on
-//   Linux, ECC and XID events are printed during the sleep between iterations (netdata/netdata#7372
-//   quotes it), so a loop's output may contain lines that are not rows. The compute-apps loop
-//   prints nothing at all for an iteration without processes: its output cannot mark ticks.
+//   pipe: that polybar module reads it live through `sed -u`, loiccoyle/dots:.config/eww/windows/
+//   bar/gpu/nvidia.sh through `while read`. The man page warns that on Linux, ECC and XID events
+//   are printed during the sleep between iterations (netdata/netdata#7372 quotes it), so a loop's
+//   output may hold lines that are not rows. A compute-apps iteration without processes has no
+//   rows (a one-shot query prints nothing), and no source shows its header repeating, so that
+//   loop's output cannot mark where a tick ends; nothing here depends on it.
 // - Without a driver it prints "NVIDIA-SMI has failed because it couldn't communicate with the
 //   NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running." and exits
-//   with 9 ("NVIDIA driver is not loaded" in the man page's return codes; exit 9 is seen in
-//   canonical/inference-snaps#199 and in run logs). Errors go to stdout, not stderr
+//   with 9 (a run log on GitHub: "nvidia-smi returned exit 9: couldn't communicate with the NVIDIA
+//   driver"; canonical/inference-snaps#199: "exit status 9"). Errors go to stdout, not stderr
 //   (utkuozdemir/nvidia_gpu_exporter#63, anderskm/gputil#63, edgelesssys/contrast#1411).
 //   A driver/library mismatch prints "Failed to initialize NVML: Driver/library version
 //   mismatch" and exits 18 (anderskm/gputil#55).

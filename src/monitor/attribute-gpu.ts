@@ -41,18 +41,19 @@ export interface GpuShare {
 }
 
 /**
- * Attributes GPU memory to a chunk. `chunkPids` are the chunk's processes, `visiblePids` every
- * process this machine shows, `baselineUsedBytes` each device's used memory when the chunk started.
+ * Attributes GPU memory to a chunk. `chunkPids` are the chunk's processes, `isVisiblePid` tells
+ * whether a pid exists on this machine, `baselineUsedBytes` is each device's used memory when the
+ * chunk started.
  */
 export function attributeGpu(
   readings: GpuReadings,
   chunkPids: ReadonlySet<number>,
-  visiblePids: ReadonlySet<number>,
+  isVisiblePid: (pid: number) => boolean,
   baselineUsedBytes: ReadonlyMap<string, number>,
 ): GpuShare {
   const owned = readings.processes.filter((process) => chunkPids.has(process.pid));
   if (owned.length > 0) return { bytes: owned.reduce((sum, process) => sum + (process.usedMemoryBytes ?? 0), 0), attribution: 'process' };
-  const foreign = readings.processes.length > 0 && readings.processes.every((process) => !visiblePids.has(process.pid));
+  const foreign = readings.processes.length > 0 && readings.processes.every((process) => !isVisiblePid(process.pid));
   if (!foreign) return { bytes: 0, attribution: 'process' };
   let growth = 0;
   for (const device of readings.devices) {

@@ -1,7 +1,6 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
-import { listProcStats } from '../proc/read-proc-stat.js';
-import { readProcessUsage } from '../proc/read-process-memory.js';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { attributeGpu, snapshotDeviceUsage, type GpuAttribution, type GpuSource } from './attribute-gpu.js';
+import { measureTree } from './measure-tree.js';
 import { ProcessTracker, type TrackerIdentity } from './process-tracker.js';
 import type { MemorySample } from './sample-types.js';
 
@@ -13,7 +12,6 @@ export interface ChunkMonitorOptions {
   intervalMs: number;
   /** Where each sample is appended as one JSON line. */
   samplesFile: string;
-  withPss: boolean;
   gpu: GpuSource | undefined;
   memoryLimitBytes: number | undefined;
   gpuMemoryLimitBytes: number | undefined;
@@ -40,10 +38,22 @@ export interface ChunkMonitor {
 
 // Linux reports CPU time in clock ticks; USER_HZ is 100 on every mainstream kernel build.
 const CLOCK_TICKS_PER_SECOND = 100;
+// PSS and fd counts cost some 30 times a stat read; they are read this often. In between, PSS is
+// estimated as the last PSS plus the growth of RSS since: memory a chunk adds is its own, so it
+// counts in full in both.
+const DETAIL_INTERVAL_MS = 2_000;
+// A process caught mid-exec may not show its smaps_rollup yet: retry at the next samples.
+const DETAIL_RETRIES = 3;
 
-/** The amount a memory limit is checked against: PSS where the kernel provides it, else RSS. */
-export function limitedBytes(sample: MemorySample): number {
-  return sample.pssBytes ?? sample.rssBytes;
+/** PSS now: measured when this sample read it, else the last PSS moved by RSS's change since (at most RSS). */
+export function estimatePss(sample: MemorySample, lastPss: { pssBytes: number; rssBytes: number } | undefined): number {
+  if (sample.pssBytes !== null) return sample.pssBytes;
+  if (lastPss === undefined) return sample.rssBytes;
+  return Math.max(0, Math.min(sample.rssBytes, lastPss.pssBytes + sample.rssBytes - lastPss.rssBytes));
+}
+
+function isVisiblePid(pid: number): boolean {
+  return existsSync(`/proc/${pid}`);
 }
 
 /** Starts sampling a chunk's process tree every `intervalMs`, appending to its samples file. */
@@ -51,7 +61,7 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
   const tracker = new ProcessTracker(options.identity);
   const startedAtMs = performance.now();
   const fd = openSync(options.samplesFile, 'a');
-  const previousCpuTicks = new Map<number, number>();
+  let previousCpuTicks: ReadonlyMap<number, number> = new Map();
   let previousAtMs = startedAtMs;
   let limitReported = false;
   let deltaNoticeGiven = false;
@@ -66,33 +76,37 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
     gpuDevicePeaks: new Map(),
   };
 
+  let lastDetailMs = -Infinity;
+  let detailMisses = 0;
+  let lastPss: { pssBytes: number; rssBytes: number } | undefined;
+
   const takeSample = (): void => {
     const nowMs = performance.now();
-    const stats = listProcStats();
-    const members = tracker.scan(stats);
-    const sample: MemorySample = { t: Math.round(nowMs - startedAtMs), rssBytes: 0, pssBytes: null, processes: 0, threads: 0, fds: null, cpuPercent: 0, gpuBytes: null };
-    let cpuTicks = 0;
-    const nextCpuTicks = new Map<number, number>();
-    for (const stat of members) {
-      const usage = readProcessUsage(stat.pid, options.withPss);
-      if (!usage) continue;
-      sample.processes += 1;
-      sample.rssBytes += usage.rssBytes;
-      if (usage.pssBytes !== null) sample.pssBytes = (sample.pssBytes ?? 0) + usage.pssBytes;
-      sample.threads += usage.threads;
-      if (usage.fds !== null) sample.fds = (sample.fds ?? 0) + usage.fds;
-      cpuTicks += stat.cpuTicks - (previousCpuTicks.get(stat.pid) ?? 0);
-      nextCpuTicks.set(stat.pid, stat.cpuTicks);
+    const members = tracker.scan(nowMs);
+    const withDetail = nowMs - lastDetailMs >= DETAIL_INTERVAL_MS;
+    const usage = measureTree(members, withDetail, previousCpuTicks);
+    if (usage.pssBytes !== null) lastPss = { pssBytes: usage.pssBytes, rssBytes: usage.rssBytes };
+    if (withDetail && (usage.pssBytes !== null || ++detailMisses >= DETAIL_RETRIES)) {
+      lastDetailMs = nowMs;
+      detailMisses = 0;
     }
     const elapsedSeconds = (nowMs - previousAtMs) / 1000;
-    sample.cpuPercent = elapsedSeconds > 0 ? Math.round((cpuTicks / CLOCK_TICKS_PER_SECOND / elapsedSeconds) * 1000) / 10 : 0;
-    previousCpuTicks.clear();
-    for (const [pid, ticks] of nextCpuTicks) previousCpuTicks.set(pid, ticks);
+    const sample: MemorySample = {
+      t: Math.round(nowMs - startedAtMs),
+      rssBytes: usage.rssBytes,
+      pssBytes: usage.pssBytes,
+      processes: usage.processes,
+      threads: usage.threads,
+      fds: usage.fds,
+      cpuPercent: elapsedSeconds > 0 ? Math.round((usage.cpuTicksDelta / CLOCK_TICKS_PER_SECOND / elapsedSeconds) * 1000) / 10 : 0,
+      gpuBytes: null,
+    };
+    previousCpuTicks = usage.cpuTicksByPid;
     previousAtMs = nowMs;
 
     const readings = options.gpu?.latest();
     if (readings) {
-      const share = attributeGpu(readings, new Set(members.map((stat) => stat.pid)), new Set(stats.map((stat) => stat.pid)), gpuBaseline);
+      const share = attributeGpu(readings, new Set(members.map((stat) => stat.pid)), isVisiblePid, gpuBaseline);
       sample.gpuBytes = share.bytes;
       sample.gpuDevices = Object.fromEntries(readings.devices.map((device) => [String(device.index), device.memoryUsedBytes]));
       if (share.attribution === 'device-delta') {
@@ -128,10 +142,10 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
 
   const checkLimits = (sample: MemorySample): void => {
     if (limitReported) return;
-    const memoryBytes = limitedBytes(sample);
+    const memoryBytes = estimatePss(sample, lastPss);
     if (options.memoryLimitBytes !== undefined && memoryBytes > options.memoryLimitBytes) {
       limitReported = true;
-      options.onLimitExceeded('memory-limit', memoryBytes, options.memoryLimitBytes, sample.pssBytes === null ? 'RSS' : 'PSS');
+      options.onLimitExceeded('memory-limit', memoryBytes, options.memoryLimitBytes, lastPss === undefined ? 'RSS' : 'PSS');
     } else if (options.gpuMemoryLimitBytes !== undefined && sample.gpuBytes !== null && sample.gpuBytes > options.gpuMemoryLimitBytes) {
       limitReported = true;
       options.onLimitExceeded('gpu-memory-limit', sample.gpuBytes, options.gpuMemoryLimitBytes, 'GPU');

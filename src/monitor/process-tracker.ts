@@ -1,4 +1,4 @@
-import type { ProcStat } from '../proc/read-proc-stat.js';
+import { listProcStats, readChildPids, readProcStat, type ProcStat } from '../proc/read-proc-stat.js';
 import { readEnvironEntry } from '../proc/read-process-memory.js';
 
 /** How a chunk's processes are recognised. */
@@ -10,58 +10,96 @@ export interface TrackerIdentity {
   chunkName: string;
 }
 
-// Reading every process's environment costs one file read per process on the machine, so the
-// sweep for escapees (setsid + re-parented to init) runs only every this many scans.
-const ENV_SWEEP_EVERY_SCANS = 10;
+// A full scan of /proc reads every process on the machine (~1.5 ms for 200); between full scans
+// only the chunk's own processes and their children are read (~0.6 ms for 32). Full scans find
+// what the children lists cannot: processes re-parented to init, or forked by a non-main thread.
+const FULL_SCAN_INTERVAL_MS = 2_000;
+// Reading every process's environment is dearer still, so the sweep for escapees (setsid and
+// re-parented, but still carrying the chunk's markers) runs on every few full scans only.
+const ENV_SWEEP_EVERY_FULL_SCANS = 3;
+
+function isLive(stat: ProcStat): boolean {
+  return stat.state !== 'Z' && stat.state !== 'X';
+}
 
 /**
  * Keeps the set of processes that belong to one chunk: its process group, every descendant
- * (found through parent pids, even when it moved to another group), and processes that left
- * both but still carry the chunk's environment markers. A process once seen stays tracked
- * while it lives; the start time guards against pid reuse.
+ * (even one that moved to another group), and processes that left both but still carry the
+ * chunk's environment markers. A process once seen stays tracked while it lives; its start time
+ * guards against pid reuse.
  */
 export class ProcessTracker {
-  private readonly known = new Map<number, number>();
-  private scans = 0;
+  private known = new Map<number, number>();
+  private lastFullScanMs = -Infinity;
+  private fullScans = 0;
 
   constructor(private readonly identity: TrackerIdentity) {}
 
-  /** Returns the live chunk processes among `stats` (one scan of /proc). */
-  scan(stats: readonly ProcStat[]): ProcStat[] {
-    const live = stats.filter((stat) => stat.state !== 'Z' && stat.state !== 'X');
+  /** Returns the chunk's live processes now. `nowMs` decides whether a full scan is due. */
+  scan(nowMs: number = performance.now()): ProcStat[] {
+    const members = nowMs - this.lastFullScanMs >= FULL_SCAN_INTERVAL_MS ? this.scanAll(nowMs) : this.scanKnown();
+    this.known = new Map(members.map((stat) => [stat.pid, stat.startTicks]));
+    return members;
+  }
+
+  private scanAll(nowMs: number): ProcStat[] {
+    this.lastFullScanMs = nowMs;
+    const live = listProcStats().filter(isLive);
     const members = new Map<number, ProcStat>();
     for (const stat of live) {
       if (stat.pgid === this.identity.pgid || this.known.get(stat.pid) === stat.startTicks) members.set(stat.pid, stat);
     }
-    if (this.scans % ENV_SWEEP_EVERY_SCANS === 0) {
+    if (this.fullScans % ENV_SWEEP_EVERY_FULL_SCANS === 0) {
       for (const stat of live) if (!members.has(stat.pid) && this.carriesMarkers(stat.pid)) members.set(stat.pid, stat);
     }
-    this.scans += 1;
-    this.addDescendants(live, members);
-    this.known.clear();
-    for (const stat of members.values()) this.known.set(stat.pid, stat.startTicks);
+    this.fullScans += 1;
+    addDescendants(live, members);
     return [...members.values()];
   }
 
-  private addDescendants(live: readonly ProcStat[], members: Map<number, ProcStat>): void {
-    const children = new Map<number, ProcStat[]>();
-    for (const stat of live) {
-      const siblings = children.get(stat.ppid);
-      if (siblings) siblings.push(stat);
-      else children.set(stat.ppid, [stat]);
-    }
-    const pending = [...members.keys()];
-    for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
-      for (const child of children.get(pid) ?? []) {
-        if (members.has(child.pid)) continue;
-        members.set(child.pid, child);
-        pending.push(child.pid);
+  private scanKnown(): ProcStat[] {
+    const members = new Map<number, ProcStat>();
+    const pending: number[] = [];
+    for (const [pid, startTicks] of this.known) {
+      const stat = readProcStat(pid);
+      if (stat && isLive(stat) && stat.startTicks === startTicks) {
+        members.set(pid, stat);
+        pending.push(pid);
       }
     }
+    // New children (xdist workers, subprocesses a test starts) join at the next sample.
+    for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+      for (const child of readChildPids(pid)) {
+        if (members.has(child)) continue;
+        const stat = readProcStat(child);
+        if (!stat || !isLive(stat)) continue;
+        members.set(child, stat);
+        pending.push(child);
+      }
+    }
+    return [...members.values()];
   }
 
   private carriesMarkers(pid: number): boolean {
     if (pid === process.pid) return false;
     return readEnvironEntry(pid, 'RUN_CHUNKS_RUN_ID') === this.identity.runId && readEnvironEntry(pid, 'RUN_CHUNKS_CHUNK') === this.identity.chunkName;
+  }
+}
+
+/** Adds every descendant of `members` found among `live` (by parent pid). */
+function addDescendants(live: readonly ProcStat[], members: Map<number, ProcStat>): void {
+  const children = new Map<number, ProcStat[]>();
+  for (const stat of live) {
+    const siblings = children.get(stat.ppid);
+    if (siblings) siblings.push(stat);
+    else children.set(stat.ppid, [stat]);
+  }
+  const pending = [...members.keys()];
+  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+    for (const child of children.get(pid) ?? []) {
+      if (members.has(child.pid)) continue;
+      members.set(child.pid, child);
+      pending.push(child.pid);
+    }
   }
 }

@@ -3,11 +3,11 @@ export interface MemorySample {
   /** Milliseconds since the chunk started. */
   t: number;
   rssBytes: number;
-  /** Sum of PSS; null where smaps_rollup is unreadable. */
+  /** Sum of PSS, read every few seconds (null in between, and where smaps_rollup is unreadable). */
   pssBytes: number | null;
   processes: number;
   threads: number;
-  /** Open file descriptors; null when unreadable. */
+  /** Open file descriptors, read with PSS (null in between, and when unreadable). */
   fds: number | null;
   /** CPU use since the previous sample, in % of one core (200 = two cores busy). */
   cpuPercent: number;

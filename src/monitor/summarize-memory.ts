@@ -14,7 +14,7 @@ export interface CountTrend {
 
 /** The memory part of a chunk's report. */
 export interface MemorySummary {
-  /** What limits and the leak verdict use: PSS where the kernel provides it, else RSS. */
+  /** What memoryLimit is checked against: PSS where the kernel provides it, else RSS. */
   metric: 'pss' | 'rss';
   intervalMs: number;
   samples: number;
@@ -85,17 +85,18 @@ export function downsampleMax(values: readonly number[], points: number): number
 }
 
 /**
- * Summarises a chunk's timeline from its samples file: peaks, start and end, the leak verdict,
- * thread and fd trends. Samples taken after the last process was gone are left out.
+ * Summarises a chunk's timeline from its samples file: peaks, start and end, the leak verdict
+ * (on RSS), thread and fd trends. Samples taken after the last process was gone are left out.
  */
 export function summarizeMemory(samplesFile: string, totals: MonitorTotals, intervalMs: number, thresholds: LeakThresholds): MemorySummary {
   const samples = readSamples(samplesFile).filter((sample) => sample.processes > 0);
-  const metric = samples.length > 0 && samples.every((sample) => sample.pssBytes !== null) ? 'pss' : 'rss';
-  const points = samples.map((sample) => ({ tMs: sample.t, bytes: metric === 'pss' ? sample.pssBytes! : sample.rssBytes }));
+  // The verdict reads RSS, sampled every time; PSS is read every few seconds only, and shared
+  // pages change slowly, so they shift RSS's level rather than its slope.
+  const points = samples.map((sample) => ({ tMs: sample.t, bytes: sample.rssBytes }));
   const analysis = analyzeLeak(points, thresholds);
   const settled = samples.filter((sample) => sample.t >= thresholds.warmupMs);
   return {
-    metric,
+    metric: totals.peakPssBytes === null ? 'rss' : 'pss',
     intervalMs,
     samples: totals.samples,
     peakRssBytes: totals.peakRssBytes,

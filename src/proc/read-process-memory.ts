@@ -1,48 +1,35 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** What one process uses, read from /proc. Sizes in bytes; null where the kernel would not say. */
-export interface ProcessUsage {
-  rssBytes: number;
+/** The costly part of a process's usage, read every few seconds rather than every sample. */
+export interface ProcessDetail {
+  /** Proportional set size: shared pages divided among the processes sharing them; null where unreadable. */
   pssBytes: number | null;
-  threads: number;
+  /** Open file descriptors; null where unreadable. */
   fds: number | null;
 }
 
 const KIB = 1024;
 
-function readKibField(text: string, field: string): number | null {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(text);
-  return match ? Number(match[1]) * KIB : null;
-}
-
 /**
- * Reads a process's memory from /proc/PID/status (RSS, threads) and, when asked,
- * /proc/PID/smaps_rollup (PSS: shared pages divided among the processes sharing them, so that
- * forked xdist workers are not counted twice). Returns undefined when the process is gone.
+ * Reads PSS from /proc/PID/smaps_rollup (so that pages shared by forked xdist workers are not
+ * counted twice) and counts open file descriptors. Walking the page tables makes this some
+ * 30 times dearer than /proc/PID/stat, so the sampler does it only every few seconds.
  */
-export function readProcessUsage(pid: number, withPss: boolean): ProcessUsage | undefined {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
+export function readProcessDetail(pid: number): ProcessDetail {
   let pssBytes: number | null = null;
-  if (withPss) {
-    try {
-      pssBytes = readKibField(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
-    } catch {
-      // Kernels before 4.14 have no smaps_rollup; another user's process denies it.
-    }
+  try {
+    const match = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    pssBytes = match ? Number(match[1]) * KIB : null;
+  } catch {
+    // Kernels before 4.14 have no smaps_rollup; another user's process denies it; or it is gone.
   }
   let fds: number | null = null;
   try {
     fds = readdirSync(`/proc/${pid}/fd`).length;
   } catch {
-    // Not ours to list.
+    // Not ours to list, or gone.
   }
-  const threadsMatch = /^Threads:\s+(\d+)$/m.exec(status);
-  return { rssBytes: readKibField(status, 'VmRSS') ?? 0, pssBytes, threads: threadsMatch ? Number(threadsMatch[1]) : 1, fds };
+  return { pssBytes, fds };
 }
 
 /** Reads one `VAR=value` entry of a process's environment, or undefined. */

@@ -129,7 +129,6 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
       identity: { pgid: handle.pid, runId: context.runId, chunkName: plan.name },
       intervalMs: plan.sampleIntervalMs,
       samplesFile,
-      withPss: true,
       gpu: context.gpu,
       memoryLimitBytes,
       gpuMemoryLimitBytes,

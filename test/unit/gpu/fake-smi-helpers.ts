@@ -51,8 +51,7 @@ export function listProcessesMentioning(fragment: string): number[] {
 
 /** A GPU UUID in nvidia-smi's shape. */
 export function makeGpuUuid(): string {
-  const hex = randomUUID();
-  return `GPU-${hex}`;
+  return `GPU-${randomUUID()}`;
 }
 
 export const MIB = 1024 * 1024;
