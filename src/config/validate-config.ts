@@ -106,12 +106,14 @@ const SIZE_HINT = 'Write a size such as "512MiB", "4GB" or "1.5GiB"';
 function checkSize(value: unknown, allowPercent: boolean): string | undefined {
   const hint = allowPercent ? `${SIZE_HINT}, or a percentage such as "60%".` : `${SIZE_HINT}.`;
   if (typeof value !== 'string') return `must be a size string, got ${describeValue(value)}. ${hint}`;
+  if (allowPercent && /^\s*\d+(?:\.\d+)?\s*%\s*$/.test(value) && !(parseFloat(value) > 0 && parseFloat(value) <= 100))
+    return `must be a percentage above 0% and at most 100%, got ${JSON.stringify(value)}.`;
   const spec = parseSizeSpec(value);
   if (spec === undefined || (spec.kind === 'percent' && !allowPercent)) {
     const bare = /^\s*\d+(?:\.\d+)?\s*$/.test(value) ? ' A bare number is ambiguous: add a unit.' : '';
     return `${describeValue(value)} is not a size.${bare} ${hint}`;
   }
-  if (spec.kind === 'percent') return spec.percent > 0 && spec.percent <= 100 ? undefined : `must be a percentage above 0% and at most 100%, got ${JSON.stringify(value)}.`;
+  if (spec.kind === 'percent') return undefined;
   if (spec.bytes <= 0) return `must be larger than zero, got ${JSON.stringify(value)}. ${hint}`;
   if (spec.bytes > MAX_SIZE_BYTES) return `${JSON.stringify(value)} is larger than the 1 PiB maximum.`;
   return undefined;

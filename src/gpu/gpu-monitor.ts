@@ -31,6 +31,8 @@ export interface GpuMonitor {
   latest(): GpuSnapshot | undefined;
   /** 'starting' until a tick completes (again after a restart), 'off' after giving up or stop(). */
   readonly state: 'starting' | 'running' | 'off';
+  /** Why sampling gave up, once it has (stop() is not a reason); undefined while it works. */
+  readonly offReason: string | undefined;
   /** Stops every nvidia-smi and timer; resolves once no nvidia-smi process is left. */
   stop(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export function startGpuMonitor(options: GpuMonitorOptions): GpuMonitor {
   let attempts = 0;
   let current: GpuSession | undefined;
   let stopped = false;
+  let offReason: string | undefined;
   // Sessions whose nvidia-smi processes may still be running (stop() waits for all of them).
   const unfinished = new Set<GpuSession>();
 
@@ -78,6 +81,7 @@ export function startGpuMonitor(options: GpuMonitorOptions): GpuMonitor {
       state = 'off';
       latest = undefined;
       current = undefined;
+      offReason = failure.reason;
       say('warning', `GPU sampling is off: ${failure.reason}`);
       await retire(session);
       return;
@@ -113,6 +117,9 @@ export function startGpuMonitor(options: GpuMonitorOptions): GpuMonitor {
     latest: () => latest,
     get state() {
       return state;
+    },
+    get offReason() {
+      return offReason;
     },
     async stop() {
       stopped = true;

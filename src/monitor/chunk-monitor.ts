@@ -71,7 +71,7 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
     peakRssBytes: 0,
     peakPssBytes: null,
     peakProcesses: 0,
-    peakGpuBytes: options.gpu ? 0 : null,
+    peakGpuBytes: null,
     gpuAttribution: null,
     gpuDevicePeaks: new Map(),
   };
@@ -106,6 +106,8 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
 
     const readings = options.gpu?.latest();
     if (readings) {
+      // A device first seen now (GPU sampling may start after the chunk) starts its baseline now.
+      for (const [uuid, usedBytes] of snapshotDeviceUsage(readings)) if (!gpuBaseline.has(uuid)) gpuBaseline.set(uuid, usedBytes);
       const share = attributeGpu(readings, new Set(members.map((stat) => stat.pid)), isVisiblePid, gpuBaseline);
       sample.gpuBytes = share.bytes;
       sample.gpuDevices = Object.fromEntries(readings.devices.map((device) => [String(device.index), device.memoryUsedBytes]));

@@ -68,6 +68,7 @@ export class ChunkRun {
         }),
       ),
     );
+    const gpuOffReason = gpu.monitor?.offReason;
     await gpu.monitor?.stop();
     const report = buildRunReport(
       {
@@ -80,7 +81,11 @@ export class ChunkRun {
         reportDir: this.options.reportDir,
         parallelChunks,
         failOnLeak: this.options.failOnLeak,
-        gpuSampling: { requested: this.options.gpuMode, active: gpu.monitor !== undefined, reason: gpu.reason },
+        gpuSampling: {
+          requested: this.options.gpuMode,
+          active: gpu.monitor !== undefined && gpuOffReason === undefined,
+          reason: gpuOffReason ?? gpu.reason,
+        },
       },
       chunks,
     );

@@ -8,7 +8,7 @@ import { makeProject, runCli, writeConfig, type CliResult } from '../helpers/cli
 
 const KNOWN_TOP_FIELDS = 'Known fields: $schema, runner, python, cwd, testPaths, defaults, chunks.';
 const KNOWN_CHUNK_FIELDS =
-  'Known fields: name, description, markers, paths, keyword, args, workers, dist, timeout, gracePeriod, env, required, allowEmpty, cwd, command, junit.';
+  'Known fields: name, description, markers, paths, keyword, args, workers, dist, timeout, gracePeriod, env, required, allowEmpty, cwd, command, junit, memoryLimit, gpuMemoryLimit, sampleInterval, leak.';
 const DIST_VALUES = '"load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no"';
 const DURATION_HINT = 'Write a duration such as "90s", "30m" or "1h30m".';
 const NAME_HINT = 'use letters, digits, "_", "-" and "." only, starting with a letter or digit.';
@@ -86,6 +86,32 @@ const CASES: BadConfigCase[] = [
     stderr: invalid(`chunks[0].marker: is not a known field. Did you mean "markers"? ${KNOWN_CHUNK_FIELDS}`),
   },
   { name: 'unknown chunk key, close to nothing', config: { chunks: [{ name: 'a', retries: 2 }] }, stderr: invalid(`chunks[0].retries: is not a known field. ${KNOWN_CHUNK_FIELDS}`) },
+  {
+    name: 'memoryLimit without a unit',
+    config: { chunks: [{ name: 'a', memoryLimit: '4096' }] },
+    stderr: invalid('chunks[0].memoryLimit: the string "4096" is not a size. A bare number is ambiguous: add a unit. Write a size such as "512MiB", "4GB" or "1.5GiB", or a percentage such as "60%".'),
+  },
+  {
+    name: 'memoryLimit that is not a size',
+    config: { chunks: [{ name: 'a', memoryLimit: '4 gigs' }] },
+    stderr: invalid('chunks[0].memoryLimit: the string "4 gigs" is not a size. Write a size such as "512MiB", "4GB" or "1.5GiB", or a percentage such as "60%".'),
+  },
+  { name: 'memoryLimit of zero', config: { chunks: [{ name: 'a', memoryLimit: '0MB' }] }, stderr: invalid('chunks[0].memoryLimit: must be larger than zero, got "0MB". Write a size such as "512MiB", "4GB" or "1.5GiB", or a percentage such as "60%".') },
+  { name: 'memoryLimit over 100%', config: { chunks: [{ name: 'a', memoryLimit: '150%' }] }, stderr: invalid('chunks[0].memoryLimit: must be a percentage above 0% and at most 100%, got "150%".') },
+  { name: 'absurd gpuMemoryLimit', config: { chunks: [{ name: 'a', gpuMemoryLimit: '5000TB' }] }, stderr: invalid('chunks[0].gpuMemoryLimit: "5000TB" is larger than the 1 PiB maximum.') },
+  {
+    name: 'sampleInterval too short',
+    config: { defaults: { sampleInterval: 5 }, chunks: [A] },
+    stderr: invalid('defaults.sampleInterval: 5 is out of range. Write a duration such as "500ms" or "0.2s", or a number of milliseconds, from 10ms to 60s.'),
+  },
+  {
+    name: 'leak with an unknown key and a bad rate',
+    config: { chunks: [{ name: 'a', leak: { maxGrowthPercnt: 10 } }, { name: 'b', leak: { maxSlope: '1MB' } }] },
+    stderr: invalid(
+      'chunks[0].leak: has the unknown field "maxGrowthPercnt". Did you mean "maxGrowthPercent"? Known fields: maxGrowthPercent, maxSlope, warmup.',
+      'chunks[1].leak: maxSlope must be a rate such as "1MB/s" or "512KiB/s", got the string "1MB".',
+    ),
+  },
   { name: 'workers 0', config: { chunks: [{ name: 'a', workers: 0 }] }, stderr: invalid('chunks[0].workers: must be from 1 to 512, got 0.') },
   { name: 'workers 513', config: { chunks: [{ name: 'a', workers: 513 }] }, stderr: invalid('chunks[0].workers: must be from 1 to 512, got 513.') },
   {

@@ -27,8 +27,12 @@ const FULL_PYTEST_CONFIG = {
       required: false,
       allowEmpty: true,
       cwd: 'backend',
+      memoryLimit: '60%',
+      gpuMemoryLimit: '20GiB',
+      sampleInterval: '200ms',
+      leak: { maxGrowthPercent: 10, maxSlope: '512KiB/s', warmup: '10s' },
     },
-    { name: 'slow.v2-nightly', workers: 1, timeout: '7d' },
+    { name: 'slow.v2-nightly', workers: 1, timeout: '7d', memoryLimit: '4GB', sampleInterval: 250 },
   ],
 };
 

@@ -7,8 +7,8 @@ import { makeProject } from '../../helpers/cli.js';
 
 test('parses /proc/PID/stat, including command names with spaces and parentheses', () => {
   const line = '1234 (python3) S 1200 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 987654 123456789 2000';
-  assert.deepEqual(parseProcStat(line), { pid: 1234, state: 'S', ppid: 1200, pgid: 1234, cpuTicks: 300, startTicks: 987654 });
-  assert.deepEqual(parseProcStat('77 (a (weird) name) R 1 70 70 0'), { pid: 77, state: 'R', ppid: 1, pgid: 70, cpuTicks: 0, startTicks: 0 });
+  assert.deepEqual(parseProcStat(line), { pid: 1234, state: 'S', ppid: 1200, pgid: 1234, cpuTicks: 300, threads: 3, startTicks: 987654, rssPages: 2000 });
+  assert.deepEqual(parseProcStat('77 (a (weird) name) R 1 70 70 0'), { pid: 77, state: 'R', ppid: 1, pgid: 70, cpuTicks: 0, threads: 0, startTicks: 0, rssPages: 0 });
   // Checked against this very process: its own stat parses to its own pid and group.
   const self = parseProcStat(readFileSync('/proc/self/stat', 'utf8'));
   assert.equal(self?.pid, process.pid);
