@@ -9,6 +9,7 @@ import { resolvePython } from '../plan/resolve-python.js';
 import { JsonReporter } from '../reporters/json-reporter.js';
 import { createReporterMultiplexer } from '../reporters/multiplexer.js';
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
+import { hasProcFs } from '../proc/read-proc-stat.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { ChunkRun } from '../runner/run-chunks.js';
 import { UserError } from '../util/user-error.js';
@@ -83,6 +84,8 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     nvidiaSmi,
     isolation: options.isolation,
     failOnLeak: options.failOnLeak,
+    // RUN_CHUNKS_SAMPLER=pidusage exercises the macOS path on Linux (tests, debugging).
+    sampler: hasProcFs() && process.env.RUN_CHUNKS_SAMPLER !== 'pidusage' ? 'procfs' : 'pidusage',
   });
   const stopWatching = watchSignals((signal) => run.interrupt(signal));
   try {

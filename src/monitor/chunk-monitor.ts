@@ -1,6 +1,9 @@
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
-import { attributeGpu, snapshotDeviceUsage, type GpuAttribution, type GpuSource } from './attribute-gpu.js';
-import { measureTree } from './measure-tree.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { GpuAttribution, GpuSource } from './attribute-gpu.js';
+import { GpuUsageTracker } from './gpu-usage-tracker.js';
+import type { ProcStat } from '../proc/read-proc-stat.js';
+import { measureTree, type TreeUsage } from './measure-tree.js';
+import { measureTreeWithPidusage } from './measure-with-pidusage.js';
 import { ProcessTracker, type TrackerIdentity } from './process-tracker.js';
 import type { MemorySample } from './sample-types.js';
 
@@ -18,6 +21,8 @@ export interface ChunkMonitorOptions {
   /** Called once, on the first sample over a limit; the caller stops the chunk. */
   onLimitExceeded: (kind: LimitKind, observedBytes: number, limitBytes: number, metric: 'PSS' | 'RSS' | 'GPU') => void;
   onNotice: (message: string) => void;
+  /** Read /proc directly (Linux); false: `ps` and pidusage (macOS), without PSS, threads or fds. */
+  useProcFs: boolean;
 }
 
 /** Running totals kept in memory; the timeline itself stays on disk. */
@@ -52,20 +57,14 @@ export function estimatePss(sample: MemorySample, lastPss: { pssBytes: number; r
   return Math.max(0, Math.min(sample.rssBytes, lastPss.pssBytes + sample.rssBytes - lastPss.rssBytes));
 }
 
-function isVisiblePid(pid: number): boolean {
-  return existsSync(`/proc/${pid}`);
-}
-
 /** Starts sampling a chunk's process tree every `intervalMs`, appending to its samples file. */
 export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
-  const tracker = new ProcessTracker(options.identity);
+  const tracker = new ProcessTracker(options.identity, options.useProcFs);
   const startedAtMs = performance.now();
   const fd = openSync(options.samplesFile, 'a');
   let previousCpuTicks: ReadonlyMap<number, number> = new Map();
   let previousAtMs = startedAtMs;
   let limitReported = false;
-  let deltaNoticeGiven = false;
-  const gpuBaseline = snapshotDeviceUsage(options.gpu?.latest());
   const totals: MonitorTotals = {
     samples: 0,
     peakRssBytes: 0,
@@ -75,22 +74,50 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
     gpuAttribution: null,
     gpuDevicePeaks: new Map(),
   };
+  const gpuTracker = new GpuUsageTracker(options.gpu?.latest(), totals, options.onNotice);
 
   let lastDetailMs = -Infinity;
   let detailMisses = 0;
   let lastPss: { pssBytes: number; rssBytes: number } | undefined;
 
-  const takeSample = (): void => {
-    const nowMs = performance.now();
-    const members = tracker.scan(nowMs);
+  let stopped = false;
+  let sampling = false;
+
+  /** Measures the tree: synchronously from /proc, or through pidusage where there is none. */
+  const measure = async (nowMs: number, members: ProcStat[]): Promise<{ usage: TreeUsage; cpuPercent: number }> => {
+    if (!options.useProcFs) {
+      const usage = await measureTreeWithPidusage(members);
+      return { usage, cpuPercent: Math.round(usage.cpuPercent * 10) / 10 };
+    }
     const withDetail = nowMs - lastDetailMs >= DETAIL_INTERVAL_MS;
     const usage = measureTree(members, withDetail, previousCpuTicks);
-    if (usage.pssBytes !== null) lastPss = { pssBytes: usage.pssBytes, rssBytes: usage.rssBytes };
     if (withDetail && (usage.pssBytes !== null || ++detailMisses >= DETAIL_RETRIES)) {
       lastDetailMs = nowMs;
       detailMisses = 0;
     }
     const elapsedSeconds = (nowMs - previousAtMs) / 1000;
+    previousCpuTicks = usage.cpuTicksByPid;
+    previousAtMs = nowMs;
+    const cpuPercent = elapsedSeconds > 0 ? Math.round((usage.cpuTicksDelta / CLOCK_TICKS_PER_SECOND / elapsedSeconds) * 1000) / 10 : 0;
+    return { usage, cpuPercent };
+  };
+
+  const takeSample = async (): Promise<void> => {
+    // A pidusage sample slower than the interval must not overlap the next one.
+    if (sampling || stopped) return;
+    sampling = true;
+    try {
+      const nowMs = performance.now();
+      const members = tracker.scan(nowMs);
+      const { usage, cpuPercent } = await measure(nowMs, members);
+      if (!stopped) record(nowMs, members, usage, cpuPercent);
+    } finally {
+      sampling = false;
+    }
+  };
+
+  const record = (nowMs: number, members: ProcStat[], usage: TreeUsage, cpuPercent: number): void => {
+    if (usage.pssBytes !== null) lastPss = { pssBytes: usage.pssBytes, rssBytes: usage.rssBytes };
     const sample: MemorySample = {
       t: Math.round(nowMs - startedAtMs),
       rssBytes: usage.rssBytes,
@@ -98,39 +125,15 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
       processes: usage.processes,
       threads: usage.threads,
       fds: usage.fds,
-      cpuPercent: elapsedSeconds > 0 ? Math.round((usage.cpuTicksDelta / CLOCK_TICKS_PER_SECOND / elapsedSeconds) * 1000) / 10 : 0,
+      cpuPercent,
       gpuBytes: null,
     };
-    previousCpuTicks = usage.cpuTicksByPid;
-    previousAtMs = nowMs;
 
     const readings = options.gpu?.latest();
     if (readings) {
-      // A device first seen now (GPU sampling may start after the chunk) starts its baseline now.
-      for (const [uuid, usedBytes] of snapshotDeviceUsage(readings)) if (!gpuBaseline.has(uuid)) gpuBaseline.set(uuid, usedBytes);
-      const share = attributeGpu(readings, new Set(members.map((stat) => stat.pid)), isVisiblePid, gpuBaseline);
+      const share = gpuTracker.record(readings, members);
       sample.gpuBytes = share.bytes;
       sample.gpuDevices = Object.fromEntries(readings.devices.map((device) => [String(device.index), device.memoryUsedBytes]));
-      if (share.attribution === 'device-delta') {
-        totals.gpuAttribution = 'device-delta';
-        if (!deltaNoticeGiven) {
-          deltaNoticeGiven = true;
-          options.onNotice(
-            'nvidia-smi reports GPU processes whose PIDs do not exist here (a container with its own PID namespace?): ' +
-              "GPU memory is attributed from the devices' growth since the chunk started, which includes other processes on the same GPUs.",
-          );
-        }
-      } else totals.gpuAttribution ??= 'process';
-      for (const device of readings.devices) {
-        const peak = totals.gpuDevicePeaks.get(device.uuid);
-        const used = device.memoryUsedBytes;
-        totals.gpuDevicePeaks.set(device.uuid, {
-          index: device.index,
-          uuid: device.uuid,
-          peakUsedBytes: used === null ? (peak?.peakUsedBytes ?? null) : Math.max(used, peak?.peakUsedBytes ?? 0),
-          totalBytes: device.memoryTotalBytes ?? peak?.totalBytes ?? null,
-        });
-      }
     }
 
     totals.samples += 1;
@@ -154,10 +157,11 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
     }
   };
 
-  takeSample();
-  const timer = setInterval(takeSample, options.intervalMs);
+  void takeSample();
+  const timer = setInterval(() => void takeSample(), options.intervalMs);
   return {
     stop() {
+      stopped = true;
       clearInterval(timer);
       closeSync(fd);
       return totals;

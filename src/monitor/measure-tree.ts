@@ -7,7 +7,8 @@ export interface TreeUsage {
   /** Measured PSS, only when details were read this time. */
   pssBytes: number | null;
   processes: number;
-  threads: number;
+  /** Null where the platform's sampler cannot count them cheaply. */
+  threads: number | null;
   /** Open file descriptors, only when details were read this time. */
   fds: number | null;
   /** CPU ticks used by each process so far, for the next sample's CPU%. */
@@ -27,7 +28,7 @@ export function measureTree(members: readonly ProcStat[], withDetail: boolean, p
   for (const stat of members) {
     usage.processes += 1;
     usage.rssBytes += stat.rssPages * pageBytes;
-    usage.threads += stat.threads;
+    usage.threads = (usage.threads ?? 0) + stat.threads;
     usage.cpuTicksDelta += stat.cpuTicks - (previousCpuTicks.get(stat.pid) ?? 0);
     usage.cpuTicksByPid.set(stat.pid, stat.cpuTicks);
     if (!withDetail) continue;

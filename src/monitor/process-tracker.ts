@@ -1,3 +1,4 @@
+import { listProcessesWithPs } from '../proc/ps-listing.js';
 import { listProcStats, readChildPids, readProcStat, type ProcStat } from '../proc/read-proc-stat.js';
 import { readEnvironEntry } from '../proc/read-process-memory.js';
 
@@ -33,23 +34,31 @@ export class ProcessTracker {
   private lastFullScanMs = -Infinity;
   private fullScans = 0;
 
-  constructor(private readonly identity: TrackerIdentity) {}
+  /**
+   * `useProcFs` false: list processes with `ps` (every scan is a full one, and environment
+   * markers cannot be read), for systems without /proc.
+   */
+  constructor(
+    private readonly identity: TrackerIdentity,
+    private readonly useProcFs = true,
+  ) {}
 
   /** Returns the chunk's live processes now. `nowMs` decides whether a full scan is due. */
   scan(nowMs: number = performance.now()): ProcStat[] {
-    const members = nowMs - this.lastFullScanMs >= FULL_SCAN_INTERVAL_MS ? this.scanAll(nowMs) : this.scanKnown();
+    const fullScanDue = !this.useProcFs || nowMs - this.lastFullScanMs >= FULL_SCAN_INTERVAL_MS;
+    const members = fullScanDue ? this.scanAll(nowMs) : this.scanKnown();
     this.known = new Map(members.map((stat) => [stat.pid, stat.startTicks]));
     return members;
   }
 
   private scanAll(nowMs: number): ProcStat[] {
     this.lastFullScanMs = nowMs;
-    const live = listProcStats().filter(isLive);
+    const live = (this.useProcFs ? listProcStats() : listProcessesWithPs()).filter(isLive);
     const members = new Map<number, ProcStat>();
     for (const stat of live) {
       if (stat.pgid === this.identity.pgid || this.known.get(stat.pid) === stat.startTicks) members.set(stat.pid, stat);
     }
-    if (this.fullScans % ENV_SWEEP_EVERY_FULL_SCANS === 0) {
+    if (this.useProcFs && this.fullScans % ENV_SWEEP_EVERY_FULL_SCANS === 0) {
       for (const stat of live) if (!members.has(stat.pid) && this.carriesMarkers(stat.pid)) members.set(stat.pid, stat);
     }
     this.fullScans += 1;

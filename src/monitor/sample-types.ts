@@ -6,7 +6,8 @@ export interface MemorySample {
   /** Sum of PSS, read every few seconds (null in between, and where smaps_rollup is unreadable). */
   pssBytes: number | null;
   processes: number;
-  threads: number;
+  /** Threads of all the processes; null where the platform's sampler does not count them. */
+  threads: number | null;
   /** Open file descriptors, read with PSS (null in between, and when unreadable). */
   fds: number | null;
   /** CPU use since the previous sample, in % of one core (200 = two cores busy). */

@@ -110,8 +110,8 @@ export function summarizeMemory(samplesFile: string, totals: MonitorTotals, inte
     verdictReason: analysis.reason,
     peakProcesses: totals.peakProcesses,
     threads: trendOf(
-      samples.map((sample) => sample.threads),
-      settled.map((sample) => sample.threads),
+      samples.flatMap((sample) => (sample.threads === null ? [] : [sample.threads])),
+      settled.flatMap((sample) => (sample.threads === null ? [] : [sample.threads])),
     ),
     fds: trendOf(
       samples.flatMap((sample) => (sample.fds === null ? [] : [sample.fds])),

@@ -27,6 +27,8 @@ export interface ChunkRunContext {
   gpu: GpuSource | undefined;
   /** 'cgroup' only when the probe found a working systemd scope. */
   isolation: IsolationMode;
+  /** Sample from /proc (Linux), or with ps and pidusage. */
+  useProcFs: boolean;
 }
 
 // Clock granularity of file systems: a JUnit file written during the run may carry an mtime
@@ -139,6 +141,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
         context.emit({ type: 'run-notice', level: 'warning', chunk: plan.name, message: `${plan.name}: ${detail}; stopping it.` });
       },
       onNotice: (message) => context.emit({ type: 'run-notice', level: 'info', chunk: plan.name, message: `${plan.name}: ${message}` }),
+      useProcFs: context.useProcFs,
     });
   }
 

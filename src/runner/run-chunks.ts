@@ -26,6 +26,8 @@ export interface RunOptions {
   nvidiaSmi: string | undefined;
   isolation: IsolationMode;
   failOnLeak: boolean;
+  /** 'procfs' on Linux; 'pidusage' where /proc is absent (or forced, to test that path). */
+  sampler: 'procfs' | 'pidusage';
 }
 
 /**
@@ -61,6 +63,7 @@ export class ChunkRun {
                   onProcessEnded: (ended) => this.running.delete(ended.name),
                   gpu: gpu.monitor,
                   isolation,
+                  useProcFs: this.options.sampler === 'procfs',
                 })
               : buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted' });
           emit({ type: 'chunk-finished', plan, result });

@@ -123,3 +123,27 @@ test('--isolation cgroup falls back to the watchdog with a clear notice where sy
   if (isolation === 'watchdog') assert.match(result.stderr, /--isolation cgroup is not available here \(.+\); memory limits are enforced by run-chunks' sampling watchdog instead/);
   else assert.equal(isolation, 'cgroup');
 });
+
+test('without /proc (macOS: ps and pidusage), the same peak is measured and memoryLimit still stops a runaway', async () => {
+  const env = { RUN_CHUNKS_SAMPLER: 'pidusage' };
+  const { dir, signalDir } = makeSuiteProject({
+    chunks: [
+      { name: 'alloc', markers: 'alloc300 or idle', workers: 2, sampleInterval: INTERVAL_MS, env: { FIXTURE_RECORD_HWM: '1' } },
+      { name: 'runaway', markers: 'runaway', memoryLimit: '400MB', sampleInterval: INTERVAL_MS },
+    ],
+  });
+  const result = await runCli([], { cwd: dir, env });
+  assert.equal(result.exitCode, 3, result.stdout + result.stderr);
+  const report = readReport(dir);
+  const memory = chunkOf(report, 'alloc').memory!;
+  const expectedPeak = recordedHighWaterMarks(signalDir).reduce((sum, mark) => sum + mark, 0);
+  const error = Math.abs(memory.peakRssBytes - expectedPeak) / expectedPeak;
+  assert.ok(error <= 0.1, `sampled peak ${memory.peakRssBytes} vs high-water marks ${expectedPeak}: off by ${(error * 100).toFixed(1)}%`);
+  assert.equal(memory.metric, 'rss', 'no PSS without /proc');
+  assert.equal(memory.threads, null);
+  assert.equal(memory.peakProcesses, 3);
+  const runaway = chunkOf(report, 'runaway');
+  assert.equal(runaway.status, 'memory-limit');
+  assert.match(runaway.message, /its process tree's memory \(RSS\) reached/);
+  assertNoLeftovers(result.tag);
+});
