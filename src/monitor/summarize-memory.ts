@@ -94,7 +94,10 @@ export function summarizeMemory(samplesFile: string, totals: MonitorTotals, inte
   // pages change slowly, so they shift RSS's level rather than its slope.
   const points = samples.map((sample) => ({ tMs: sample.t, bytes: sample.rssBytes }));
   const analysis = analyzeLeak(points, thresholds);
-  const settled = samples.filter((sample) => sample.t >= thresholds.warmupMs);
+  // The same warm-up as the verdict's: at most a fifth of a short run.
+  const firstT = samples[0]?.t ?? 0;
+  const warmupEndMs = Math.min(thresholds.warmupMs, firstT + 0.2 * ((samples.at(-1)?.t ?? 0) - firstT));
+  const settled = samples.filter((sample) => sample.t >= warmupEndMs);
   return {
     metric: totals.peakPssBytes === null ? 'rss' : 'pss',
     intervalMs,

@@ -147,3 +147,26 @@ test('without /proc (macOS: ps and pidusage), the same peak is measured and memo
   assert.match(runaway.message, /its process tree's memory \(RSS\) reached/);
   assertNoLeftovers(result.tag);
 });
+
+test('threads that only grow are reported; --sample-interval sets the interval; low memory at start is said', async () => {
+  const { dir } = makeSuiteProject({
+    chunks: [
+      { name: 'threads', markers: 'threadleak' },
+      // The whole machine's memory is never all available: this limit is always above what is.
+      { name: 'greedy', markers: 'first', memoryLimit: '100%' },
+    ],
+  });
+  const result = await runCli(['--sample-interval', '100ms'], { cwd: dir });
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  const report = readReport(dir);
+  const threads = chunkOf(report, 'threads').memory!;
+  assert.equal(threads.intervalMs, 100);
+  assert.equal(threads.threads?.onlyGrows, true, JSON.stringify(threads.threads));
+  assert.ok(threads.threads!.end - threads.threads!.start >= 10, JSON.stringify(threads.threads));
+  assert.match(result.stdout, /threads: threads only grew, \d+ → \d+ \(a thread leak\?\)/);
+  const greedy = chunkOf(report, 'greedy');
+  assert.equal(greedy.warnings.length, 1);
+  assert.match(greedy.warnings[0]!, /^only .+ of memory is available to the (machine|cgroup) now, less than the chunk's memoryLimit of .+: it may be OOM-killed before reaching its limit\.$/);
+  assert.match(result.stderr, /warning: greedy: only .+ of memory is available/);
+  assert.ok(greedy.memory!.availableAtStartBytes! < greedy.memory!.limitBytes!);
+});
