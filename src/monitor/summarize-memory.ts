@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { bucketMaxima } from '../util/bucket-maxima.js';
 import { analyzeLeak, onlyGrows, type LeakThresholds } from './leak-verdict.js';
 import type { MonitorTotals } from './chunk-monitor.js';
 import type { MemorySample } from './sample-types.js';
@@ -72,18 +73,6 @@ function trendOf(values: number[], afterWarmup: number[]): CountTrend | null {
   };
 }
 
-/** Downsamples to at most `points` values, keeping each bucket's maximum so no peak is lost. */
-export function downsampleMax(values: readonly number[], points: number): number[] {
-  if (values.length <= points) return [...values];
-  const buckets: number[] = [];
-  for (let bucket = 0; bucket < points; bucket += 1) {
-    const from = Math.floor((bucket * values.length) / points);
-    const to = Math.floor(((bucket + 1) * values.length) / points);
-    buckets.push(Math.max(...values.slice(from, Math.max(to, from + 1))));
-  }
-  return buckets;
-}
-
 /**
  * Summarises a chunk's timeline from its samples file: peaks, start and end, the leak verdict
  * (on RSS), thread and fd trends. Samples taken after the last process was gone are left out.
@@ -120,7 +109,7 @@ export function summarizeMemory(samplesFile: string, totals: MonitorTotals, inte
       samples.flatMap((sample) => (sample.fds === null ? [] : [sample.fds])),
       settled.flatMap((sample) => (sample.fds === null ? [] : [sample.fds])),
     ),
-    rssTimelineBytes: downsampleMax(
+    rssTimelineBytes: bucketMaxima(
       samples.map((sample) => sample.rssBytes),
       TIMELINE_POINTS,
     ),

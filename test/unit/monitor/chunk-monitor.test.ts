@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { estimatePss } from '../../../src/monitor/chunk-monitor.js';
 import type { MemorySample } from '../../../src/monitor/sample-types.js';
-import { downsampleMax } from '../../../src/monitor/summarize-memory.js';
+import { bucketMaxima } from '../../../src/util/bucket-maxima.js';
 
 const sample = (rssBytes: number, pssBytes: number | null = null): MemorySample => ({
   t: 0, rssBytes, pssBytes, processes: 1, threads: 1, fds: null, cpuPercent: 0, gpuBytes: null,
@@ -19,7 +19,7 @@ test('PSS between detail reads: the last PSS moved by the change in RSS, never a
 });
 
 test('downsampling keeps every bucket\'s maximum', () => {
-  assert.deepEqual(downsampleMax([1, 2, 3], 5), [1, 2, 3]);
-  assert.deepEqual(downsampleMax([1, 9, 1, 1, 2, 1, 1, 1], 4), [9, 1, 2, 1]);
-  assert.equal(downsampleMax(Array.from({ length: 1000 }, (_, i) => (i === 777 ? 50 : 1)), 32).filter((v) => v === 50).length, 1);
+  assert.deepEqual(bucketMaxima([1, 2, 3], 5), [1, 2, 3]);
+  assert.deepEqual(bucketMaxima([1, 9, 1, 1, 2, 1, 1, 1], 4), [9, 1, 2, 1]);
+  assert.equal(bucketMaxima(Array.from({ length: 1000 }, (_, i) => (i === 777 ? 50 : 1)), 32).filter((v) => v === 50).length, 1);
 });
