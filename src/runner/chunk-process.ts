@@ -22,8 +22,11 @@ export interface ChunkProcessEnd {
 /** A running chunk process: the exact group it leads, and the ways to stop it. */
 export interface ChunkProcessHandle {
   readonly pid: number | undefined;
-  /** SIGTERM the group, wait the plan's grace period, SIGKILL the group. The first reason wins. */
-  terminate(reason: TerminationReason, detail?: string): void;
+  /**
+   * SIGTERM the group, wait the grace period (the plan's, or `gracePeriodMs` when shorter), then
+   * SIGKILL the group. The first reason wins.
+   */
+  terminate(reason: TerminationReason, detail?: string, gracePeriodMs?: number): void;
   /** SIGKILL the group at once (a second Ctrl-C). */
   killNow(reason: TerminationReason): void;
   readonly ended: Promise<ChunkProcessEnd>;
@@ -111,9 +114,9 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
   forwardOutput(child.stdout!, log, (data) => options.onOutput('stdout', data));
   forwardOutput(child.stderr!, log, (data) => options.onOutput('stderr', data));
 
-  const stopGroup = (): Promise<boolean> => {
+  const stopGroup = (gracePeriodMs = plan.gracePeriodMs): Promise<boolean> => {
     if (pgid === undefined) return Promise.resolve(true);
-    stopping ??= stopProcessGroup(pgid, plan.gracePeriodMs);
+    stopping ??= stopProcessGroup(pgid, Math.min(gracePeriodMs, plan.gracePeriodMs));
     return stopping;
   };
 
@@ -146,13 +149,13 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
 
   return {
     pid: pgid,
-    terminate(reason, detail) {
+    terminate(reason, detail, gracePeriodMs) {
       if (terminationReason === undefined) {
         // Recorded before the kill: the first reason (and its details) is the one reported.
         terminationReason = reason;
         terminationDetail = detail;
       }
-      void stopGroup();
+      void stopGroup(gracePeriodMs);
     },
     killNow(reason) {
       terminationReason ??= reason;

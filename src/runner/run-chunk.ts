@@ -31,6 +31,10 @@ export interface ChunkRunContext {
   useProcFs: boolean;
 }
 
+// A chunk over its memory limit may still be allocating fast: it gets at most this long to
+// exit on SIGTERM before SIGKILL, however long its gracePeriod.
+const LIMIT_GRACE_PERIOD_MS = 1_000;
+
 // Clock granularity of file systems: a JUnit file written during the run may carry an mtime
 // a little before our own start time.
 const MTIME_SLACK_MS = 2_000;
@@ -137,7 +141,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
       onLimitExceeded: (kind, observedBytes, limitBytes, metric) => {
         const detail = describeLimit(kind, observedBytes, limitBytes, metric);
         // The reason is recorded before the kill, so the SIGKILL that follows reads as this, not as an OOM.
-        handle.terminate(kind, detail);
+        handle.terminate(kind, detail, LIMIT_GRACE_PERIOD_MS);
         context.emit({ type: 'run-notice', level: 'warning', chunk: plan.name, message: `${plan.name}: ${detail}; stopping it.` });
       },
       onNotice: (message) => context.emit({ type: 'run-notice', level: 'info', chunk: plan.name, message: `${plan.name}: ${message}` }),

@@ -170,3 +170,17 @@ test('threads that only grow are reported; --sample-interval sets the interval; 
   assert.match(result.stderr, /warning: greedy: only .+ of memory is available/);
   assert.ok(greedy.memory!.availableAtStartBytes! < greedy.memory!.limitBytes!);
 });
+
+test('a chunk over its memoryLimit that ignores SIGTERM is SIGKILLed after 1 s, not after its long gracePeriod', async () => {
+  const { dir } = makeSuiteProject({
+    chunks: [{ name: 'stubborn', markers: 'stubborn_runaway', memoryLimit: '300MB', sampleInterval: INTERVAL_MS, gracePeriod: '60s' }],
+  });
+  const result = await runCli([], { cwd: dir });
+  assert.equal(result.exitCode, 3, result.stdout + result.stderr);
+  const chunk = chunkOf(readReport(dir), 'stubborn');
+  assert.equal(chunk.status, 'memory-limit');
+  assert.equal(chunk.signal, 'SIGKILL');
+  // Reaching 300 MB takes ~1.5 s; a 60 s grace would have shown here.
+  assert.ok(chunk.durationMs < 20_000, `took ${chunk.durationMs} ms`);
+  assertNoLeftovers(result.tag);
+});
