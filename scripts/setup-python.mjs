@@ -33,5 +33,8 @@ function run(program, args) {
 }
 
 if (!existsSync(python)) run(hostPython, ['-m', 'venv', venv]);
-run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '-r', requirements]);
+// One retry, not pip's five with back-off: where an index is unreachable (an offline mirror set
+// up beside it), five retries per package cost minutes; PIP_RETRIES still overrides this.
+const retries = process.env.PIP_RETRIES ?? '1';
+run(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '--retries', retries, '-r', requirements]);
 writeFileSync(stamp, `${wanted}\n`);
