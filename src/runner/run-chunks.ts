@@ -53,18 +53,25 @@ export class ChunkRun {
     const chunks = await Promise.all(
       plans.map((plan) =>
         limit(async (): Promise<ChunkReport> => {
+          const context = {
+            runId,
+            emit,
+            preflight,
+            onProcessStarted: (started: ChunkPlan, handle: ChunkProcessHandle) => this.trackStarted(started, handle),
+            onProcessEnded: (ended: ChunkPlan) => this.running.delete(ended.name),
+            gpu: gpu.monitor,
+            isolation,
+            useProcFs: this.options.sampler === 'procfs',
+          };
           const result =
             this.interruptedBy === undefined
-              ? await runChunk(plan, {
-                  runId,
-                  emit,
-                  preflight,
-                  onProcessStarted: (started, handle) => this.trackStarted(started, handle),
-                  onProcessEnded: (ended) => this.running.delete(ended.name),
-                  gpu: gpu.monitor,
-                  isolation,
-                  useProcFs: this.options.sampler === 'procfs',
-                })
+              ? // One chunk's unexpected failure (its report folder unwritable, say) must not cost the others.
+                await runChunk(plan, context).catch((error: unknown) =>
+                  buildUnstartedChunkReport(plan, {
+                    status: 'error',
+                    message: `run-chunks could not run this chunk: ${error instanceof Error ? error.message : String(error)}`,
+                  }),
+                )
               : buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted' });
           emit({ type: 'chunk-finished', plan, result });
           return result;
