@@ -5,8 +5,10 @@ import { loadConfig } from '../config/load-config.js';
 import { findOnPath } from '../gpu/gpu-monitor.js';
 import { createPlans, mergeChunkDefaults } from '../plan/create-plans.js';
 import { expandGlobSync } from '../plan/expand-path-globs.js';
+import { bundledPluginDir } from '../plan/pytest-invocation.js';
 import { resolvePython } from '../plan/resolve-python.js';
 import { JsonReporter } from '../reporters/json-reporter.js';
+import { JunitReporter } from '../reporters/junit-reporter.js';
 import { createReporterMultiplexer } from '../reporters/multiplexer.js';
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { hasProcFs } from '../proc/read-proc-stat.js';
@@ -52,6 +54,9 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     reportDir,
     passthroughArgs: options.passthroughArgs,
     sampleIntervalMs: options.sampleIntervalMs,
+    retryOnOom: options.retryOnOom,
+    pluginDir: bundledPluginDir(),
+    inheritedPythonPath: process.env.PYTHONPATH,
     python: resolvePython(loaded.config.python, projectCwd, loaded.configDir),
     expandGlob: expandGlobSync,
   });
@@ -66,7 +71,11 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
 
   const reporterFailures: string[] = [];
   const multiplexer = createReporterMultiplexer(
-    [new TerminalReporter({ stdout: process.stdout, stderr: process.stderr, color: wantsColor(process.stdout), cwd }), new JsonReporter()],
+    [
+      new TerminalReporter({ stdout: process.stdout, stderr: process.stderr, color: wantsColor(process.stdout), cwd }),
+      new JsonReporter(),
+      new JunitReporter(),
+    ],
     (reporter, error) => {
       const message = error instanceof Error ? error.message : String(error);
       reporterFailures.push(`the ${reporter.name} reporter failed: ${message}`);

@@ -16,6 +16,7 @@ export interface CliOptions {
   gpu: 'auto' | 'on' | 'off';
   isolation: 'watchdog' | 'cgroup';
   failOnLeak: boolean;
+  retryOnOom: number | undefined;
 }
 
 /** Default report folder, relative to the current directory. */
@@ -57,6 +58,11 @@ function parseSampleInterval(value: string): number {
   return intervalMs;
 }
 
+function parseRetryCount(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 5) throw new InvalidArgumentError('Expected a whole number from 0 to 5.');
+  return Number(value);
+}
+
 function collectChunkNames(value: string, previous: string[]): string[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('Expected a chunk name (see --list).');
@@ -79,6 +85,7 @@ export function createProgram(version: string): Command {
     .option('--sample-interval <duration>', 'how often each chunk\'s memory is sampled, e.g. 500ms (overrides the config)', parseSampleInterval)
     .addOption(new Option('--gpu <mode>', 'sample GPU memory with nvidia-smi').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--isolation <mode>', 'enforce memoryLimit with run-chunks\' watchdog, or a kernel cgroup limit').choices(['watchdog', 'cgroup']).default('watchdog'))
+    .option('--retry-on-oom <n>', 'recovery rounds after an oom or memory-limit kill (overrides the config; 0 turns it off)', parseRetryCount)
     .option('--fail-on-leak', 'fail the run (exit 1) when a required chunk\'s memory verdict is "leak"')
     .allowExcessArguments(false)
     .exitOverride()
@@ -129,6 +136,7 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     gpu: 'auto' | 'on' | 'off';
     isolation: 'watchdog' | 'cgroup';
     failOnLeak?: boolean;
+    retryOnOom?: number;
   }>();
   return {
     config: options.config,
@@ -143,5 +151,6 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     gpu: options.gpu,
     isolation: options.isolation,
     failOnLeak: options.failOnLeak ?? false,
+    retryOnOom: options.retryOnOom,
   };
 }

@@ -55,6 +55,12 @@ export const CHUNK_FIELDS = {
     allowPercent: true,
   },
   sampleInterval: { kind: 'interval', description: 'How often the chunk\'s memory is sampled: "500ms" (default), "0.2s", or a number of milliseconds.' },
+  retryOnOom: {
+    kind: 'integer',
+    description: 'Recovery rounds after an oom or memory-limit kill (default 1): the blamed test alone, then the tests that never ran with half the workers. 0 turns it off.',
+    min: 0,
+    max: 5,
+  },
   leak: { kind: 'leak', description: 'Leak verdict thresholds: {"maxGrowthPercent": 10, "maxSlope": "1MB/s", "warmup": "5s"}.' },
 } as const satisfies Record<keyof ChunkConfig, FieldSpec>;
 

@@ -40,6 +40,7 @@ export interface ChunkConfig {
   gpuMemoryLimit?: string;
   sampleInterval?: string | number;
   leak?: LeakConfig;
+  retryOnOom?: number;
 }
 
 /** Chunk fields that `defaults` may carry. */

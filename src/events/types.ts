@@ -1,5 +1,7 @@
 import type { ChunkPlan } from '../plan/types.js';
+import type { TestProgress } from '../results/chunk-test-state.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
+import type { TestRecord } from '../results/test-records.js';
 
 // What happened during a run, in the past tense. The runner only emits these; reporters only
 // consume them. Monitoring and per-test results will arrive as further event kinds.
@@ -31,6 +33,36 @@ export interface ChunkFinishedEvent {
   type: 'chunk-finished';
   plan: ChunkPlan;
   result: ChunkReport;
+  /** Every test's result, from every attempt (empty without the event plugin). */
+  records: readonly TestRecord[];
+}
+
+/** A chunk's test progress changed (from the plugin's event stream). */
+export interface ChunkProgressEvent {
+  type: 'chunk-progress';
+  chunk: string;
+  /** 1 for the first run, 2+ for recovery attempts. */
+  attempt: number;
+  progress: TestProgress;
+}
+
+/** A chunk's memory was sampled. */
+export interface ChunkSampleEvent {
+  type: 'chunk-sample';
+  chunk: string;
+  rssBytes: number;
+  gpuBytes: number | null;
+}
+
+/** A chunk died of an OOM or a memory limit and is being run again, in part. */
+export interface ChunkRetryEvent {
+  type: 'chunk-retry';
+  chunk: string;
+  attempt: number;
+  /** What this attempt runs: the blamed test alone, or the tests that never ran. */
+  kind: 'blamed-alone' | 'not-run';
+  tests: number;
+  workers: number;
 }
 
 export interface RunInterruptedEvent {
@@ -59,6 +91,9 @@ export type RunEvent =
   | ChunkStartedEvent
   | ChunkOutputEvent
   | ChunkFinishedEvent
+  | ChunkProgressEvent
+  | ChunkSampleEvent
+  | ChunkRetryEvent
   | RunInterruptedEvent
   | RunNoticeEvent
   | RunFinishedEvent;

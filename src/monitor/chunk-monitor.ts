@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { GpuAttribution, GpuSource } from './attribute-gpu.js';
 import { GpuUsageTracker } from './gpu-usage-tracker.js';
-import type { ProcStat } from '../proc/read-proc-stat.js';
+import { pageSizeBytes, type ProcStat } from '../proc/read-proc-stat.js';
 import { measureTree, type TreeUsage } from './measure-tree.js';
 import { measureTreeWithPidusage } from './measure-with-pidusage.js';
 import { ProcessTracker, type TrackerIdentity } from './process-tracker.js';
@@ -23,6 +23,8 @@ export interface ChunkMonitorOptions {
   onNotice: (message: string) => void;
   /** Read /proc directly (Linux); false: `ps` and pidusage (macOS), without PSS, threads or fds. */
   useProcFs: boolean;
+  /** Hears every sample (for live progress). */
+  onSample?: (sample: MemorySample) => void;
 }
 
 /** Running totals kept in memory; the timeline itself stays on disk. */
@@ -34,6 +36,9 @@ export interface MonitorTotals {
   peakGpuBytes: number | null;
   gpuAttribution: GpuAttribution | null;
   gpuDevicePeaks: Map<string, { index: number; uuid: string; peakUsedBytes: number | null; totalBytes: number | null }>;
+  /** The chunk's RSS at the latest sample, and each process's (to blame the test that grew). */
+  lastRssBytes: number | null;
+  lastRssByPid: Map<number, number>;
 }
 
 /** A chunk's sampler; `stop` ends sampling and closes the timeline file. */
@@ -73,6 +78,8 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
     peakGpuBytes: null,
     gpuAttribution: null,
     gpuDevicePeaks: new Map(),
+    lastRssBytes: null,
+    lastRssByPid: new Map(),
   };
   const gpuTracker = new GpuUsageTracker(options.gpu?.latest(), totals, options.onNotice);
 
@@ -136,12 +143,21 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
       sample.gpuDevices = Object.fromEntries(readings.devices.map((device) => [String(device.index), device.memoryUsedBytes]));
     }
 
+    // An empty tree (the chunk's last moments) says nothing about who used the memory.
+    if (sample.processes > 0) {
+      totals.lastRssBytes = sample.rssBytes;
+      // Per-process RSS comes from /proc/PID/stat; pidusage's path has no per-process figure here.
+      totals.lastRssByPid = options.useProcFs ? new Map(members.map((stat) => [stat.pid, stat.rssPages * pageSizeBytes()])) : new Map();
+    }
     totals.samples += 1;
     totals.peakRssBytes = Math.max(totals.peakRssBytes, sample.rssBytes);
-    if (sample.pssBytes !== null) totals.peakPssBytes = Math.max(totals.peakPssBytes ?? 0, sample.pssBytes);
+    // PSS is read every few seconds; its peak is taken over the estimates in between as well,
+    // or a short burst between two reads would never show.
+    if (lastPss !== undefined) totals.peakPssBytes = Math.max(totals.peakPssBytes ?? 0, estimatePss(sample, lastPss));
     totals.peakProcesses = Math.max(totals.peakProcesses, sample.processes);
     if (sample.gpuBytes !== null) totals.peakGpuBytes = Math.max(totals.peakGpuBytes ?? 0, sample.gpuBytes);
     writeSync(fd, `${JSON.stringify(sample)}\n`);
+    options.onSample?.(sample);
     checkLimits(sample);
   };
 

@@ -6,6 +6,7 @@ import type { ChunkConfig, ChunkDefaults, LeakConfig, LoadedConfig } from '../co
 import { DEFAULT_LEAK_THRESHOLDS, type LeakThresholds } from '../monitor/leak-verdict.js';
 import { UserError } from '../util/user-error.js';
 import { isGlobPattern } from './expand-path-globs.js';
+import { buildPytestArgv, type PytestInvocation } from './pytest-invocation.js';
 import type { ChunkPlan, PlanOptions } from './types.js';
 
 /** Grace between SIGTERM and SIGKILL when a chunk sets none; pytest needs a moment to write JUnit. */
@@ -23,6 +24,12 @@ export function resolveLeakThresholds(leak: LeakConfig | undefined): LeakThresho
     warmupMs: (leak?.warmup === undefined ? undefined : parseDurationMs(leak.warmup)) ?? DEFAULT_LEAK_THRESHOLDS.warmupMs,
   };
 }
+
+/** Recovery rounds after an OOM or memory-limit kill when neither flag nor config says. */
+export const DEFAULT_RETRY_ON_OOM = 1;
+
+/** File name of a chunk's test-event stream inside its report folder. */
+export const EVENTS_FILE_NAME = 'events.jsonl';
 
 /** Variable set in every chunk process, naming its chunk (also how leftovers are recognised). */
 export const CHUNK_ENV_MARKER = 'RUN_CHUNKS_CHUNK';
@@ -69,18 +76,6 @@ function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, op
   });
 }
 
-function buildPytestArgv(chunk: ChunkConfig, workers: number, junitPath: string, testPaths: string[], options: PlanOptions): string[] {
-  const argv = [options.python, '-m', 'pytest', ...testPaths];
-  if (chunk.markers) argv.push('-m', chunk.markers);
-  if (chunk.keyword) argv.push('-k', chunk.keyword);
-  if (workers > 1) {
-    argv.push('-n', String(workers));
-    if (chunk.dist) argv.push('--dist', chunk.dist);
-  }
-  argv.push(`--junitxml=${junitPath}`, ...(chunk.args ?? []), ...options.passthroughArgs);
-  return argv;
-}
-
 function buildCommandArgv(chunk: ChunkConfig, workers: number, options: PlanOptions): string[] {
   const command = (chunk.command ?? []).map((part) => part.replaceAll('{workers}', String(workers)));
   return [...command, ...(chunk.args ?? []), ...options.passthroughArgs];
@@ -101,11 +96,28 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
     const chunkReportDir = path.join(options.reportDir, chunk.name);
     const junitPath =
       runner === 'pytest' ? path.join(chunkReportDir, 'junit.xml') : chunk.junit ? path.resolve(cwd, chunk.junit) : undefined;
-    const argv =
+    const pytest: PytestInvocation | undefined =
       runner === 'pytest'
-        ? buildPytestArgv(chunk, workers, junitPath!, expandTestPaths(chunk.name, chunk.paths ?? config.testPaths ?? [], cwd, options), options)
-        : buildCommandArgv(chunk, workers, options);
+        ? {
+            python: options.python,
+            testPaths: expandTestPaths(chunk.name, chunk.paths ?? config.testPaths ?? [], cwd, options),
+            markers: chunk.markers,
+            keyword: chunk.keyword,
+            dist: chunk.dist,
+            args: chunk.args ?? [],
+            passthroughArgs: options.passthroughArgs,
+            withEventPlugin: options.pluginDir !== undefined,
+          }
+        : undefined;
+    const argv = pytest ? buildPytestArgv(pytest, workers, junitPath!) : buildCommandArgv(chunk, workers, options);
+    const eventsFile = pytest?.withEventPlugin ? path.join(chunkReportDir, EVENTS_FILE_NAME) : undefined;
     const env: Record<string, string> = { PYTHONUNBUFFERED: '1', ...chunk.env, [CHUNK_ENV_MARKER]: chunk.name };
+    if (eventsFile !== undefined && options.pluginDir !== undefined) {
+      // The plugin is imported by name: its folder goes first on the chunk's PYTHONPATH.
+      const inherited = chunk.env?.PYTHONPATH ?? options.inheritedPythonPath;
+      env.PYTHONPATH = inherited ? `${options.pluginDir}${path.delimiter}${inherited}` : options.pluginDir;
+      env.RUN_CHUNKS_EVENTS_FILE = eventsFile;
+    }
     return {
       name: chunk.name,
       description: chunk.description,
@@ -123,6 +135,9 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
       logFile: path.join(chunkReportDir, 'output.log'),
       python: runner === 'pytest' ? options.python : undefined,
       needsXdist: runner === 'pytest' && workers > 1,
+      pytest,
+      eventsFile,
+      retryOnOom: options.retryOnOom ?? chunk.retryOnOom ?? DEFAULT_RETRY_ON_OOM,
       sampleIntervalMs:
         options.sampleIntervalMs ?? (chunk.sampleInterval === undefined ? undefined : parseIntervalMs(chunk.sampleInterval)) ?? DEFAULT_SAMPLE_INTERVAL_MS,
       memoryLimit: chunk.memoryLimit === undefined ? undefined : parseSizeSpec(chunk.memoryLimit),

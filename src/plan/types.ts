@@ -1,6 +1,7 @@
 import type { SizeSpec } from '../config/parse-size.js';
 import type { RunnerKind } from '../config/types.js';
 import type { LeakThresholds } from '../monitor/leak-verdict.js';
+import type { PytestInvocation } from './pytest-invocation.js';
 
 /** Everything needed to run one chunk, decided before any process starts. */
 export interface ChunkPlan {
@@ -35,6 +36,12 @@ export interface ChunkPlan {
   /** GPU memory the chunk may use (a percentage is of the GPUs' total). */
   gpuMemoryLimit: SizeSpec | undefined;
   leakThresholds: LeakThresholds;
+  /** What pytest runs (to rebuild the argv for a recovery attempt); undefined for runner "command". */
+  pytest: PytestInvocation | undefined;
+  /** Where the bundled pytest plugin writes test events; undefined when it is not loaded. */
+  eventsFile: string | undefined;
+  /** Recovery rounds after an oom or memory-limit kill (0: none). */
+  retryOnOom: number;
 }
 
 /** The CLI's choices that shape plans. */
@@ -49,6 +56,12 @@ export interface PlanOptions {
   passthroughArgs: string[];
   /** The interpreter resolved for this project (see resolve-python.ts). */
   python: string;
+  /** Folder of the bundled pytest plugin; undefined runs pytest chunks without it. */
+  pluginDir?: string;
+  /** PYTHONPATH of run-chunks' own environment, kept behind the plugin's folder. */
+  inheritedPythonPath?: string;
+  /** --retry-on-oom: overrides every chunk's retryOnOom. */
+  retryOnOom?: number;
   /** --sample-interval: overrides every chunk's sampleInterval. */
   sampleIntervalMs?: number;
   /** Expands a glob pattern in a test path (relative to `cwd`); absent: patterns pass through. */

@@ -1,6 +1,9 @@
 import type {
   ChunkFinishedEvent,
   ChunkOutputEvent,
+  ChunkProgressEvent,
+  ChunkRetryEvent,
+  ChunkSampleEvent,
   ChunkStartedEvent,
   RunEvent,
   RunFinishedEvent,
@@ -16,6 +19,9 @@ export interface Reporter {
   onChunkStarted?(event: ChunkStartedEvent): void;
   onChunkOutput?(event: ChunkOutputEvent): void;
   onChunkFinished?(event: ChunkFinishedEvent): void;
+  onChunkProgress?(event: ChunkProgressEvent): void;
+  onChunkSample?(event: ChunkSampleEvent): void;
+  onChunkRetry?(event: ChunkRetryEvent): void;
   onRunInterrupted?(event: RunInterruptedEvent): void;
   onNotice?(event: RunNoticeEvent): void;
   /** May be async (writing files); the run waits for it before exiting. */
@@ -28,6 +34,9 @@ export const EVENT_HANDLERS = {
   'chunk-started': 'onChunkStarted',
   'chunk-output': 'onChunkOutput',
   'chunk-finished': 'onChunkFinished',
+  'chunk-progress': 'onChunkProgress',
+  'chunk-sample': 'onChunkSample',
+  'chunk-retry': 'onChunkRetry',
   'run-interrupted': 'onRunInterrupted',
   'run-notice': 'onNotice',
   'run-finished': 'onRunFinished',

@@ -4,7 +4,8 @@ import { quoteShellCommand } from '../util/shell-quote.js';
 import type { Outcome } from './classify-outcome.js';
 import { decideRunOutcome } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
-import { REPORT_SCHEMA_VERSION, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type RunReport } from './report-types.js';
+import type { BlamedTest, TopMemoryTest } from './test-records.js';
+import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type RunReport } from './report-types.js';
 
 /** What is known about a chunk once it is over (or was never started). */
 export interface ChunkFacts {
@@ -15,12 +16,18 @@ export interface ChunkFacts {
   startedAt: Date | undefined;
   durationMs: number;
   tests: TestCounts | undefined;
-  junitFound: boolean;
+  testsSource: ChunkReport['testsSource'];
+  /** The JUnit file holding the chunk's results (pytest's own, or rebuilt from events). */
+  junitFile: string | null;
   oomKillDelta: number | null;
   isolation: 'watchdog' | 'cgroup' | null;
   memory: ChunkMemoryReport | null;
   gpu: ChunkGpuReport | null;
   warnings: string[];
+  notRun: number | null;
+  blamedTests: BlamedTest[];
+  topMemoryTests: TopMemoryTest[];
+  attempts: AttemptReport[];
 }
 
 /** Builds one chunk's entry in report.json. */
@@ -45,8 +52,13 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     startedAt: facts.startedAt?.toISOString() ?? null,
     durationMs: Math.round(facts.durationMs),
     logFile: plan.logFile,
-    junitFile: facts.junitFound && plan.junitPath ? plan.junitPath : null,
+    junitFile: facts.junitFile,
     tests: facts.tests ?? null,
+    testsSource: facts.testsSource,
+    notRun: facts.notRun,
+    blamedTests: facts.blamedTests,
+    topMemoryTests: facts.topMemoryTests,
+    attempts: facts.attempts,
     oomKillDelta: facts.oomKillDelta,
     isolation: facts.isolation,
     memory: facts.memory,
@@ -65,12 +77,17 @@ export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome, war
     startedAt: undefined,
     durationMs: 0,
     tests: undefined,
-    junitFound: false,
+    testsSource: null,
+    junitFile: null,
     oomKillDelta: null,
     isolation: null,
     memory: null,
     gpu: null,
     warnings,
+    notRun: null,
+    blamedTests: [],
+    topMemoryTests: [],
+    attempts: [],
   });
 }
 

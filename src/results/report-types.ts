@@ -3,6 +3,7 @@ import type { GpuAttribution } from '../monitor/attribute-gpu.js';
 import type { MemorySummary } from '../monitor/summarize-memory.js';
 import type { ChunkStatus, RunStatus } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
+import type { BlamedTest, TopMemoryTest } from './test-records.js';
 
 // The shape of report.json. schema/report.schema.json documents it and a test checks real
 // reports against that schema, so the two cannot drift apart silently.
@@ -25,6 +26,21 @@ export interface ChunkGpuReport {
   attribution: GpuAttribution | null;
   limitBytes: number | null;
   devices: { index: number; uuid: string; peakUsedBytes: number | null; totalBytes: number | null }[];
+}
+
+/** One run of a chunk's process: the first, or a recovery attempt after an OOM. */
+export interface AttemptReport {
+  attempt: number;
+  /** initial: the chunk as configured; blamed-alone: the blamed test in its own process; not-run: what never ran. */
+  kind: 'initial' | 'blamed-alone' | 'not-run';
+  status: ChunkStatus;
+  message: string;
+  exitCode: number | null;
+  signal: string | null;
+  workers: number;
+  durationMs: number;
+  tests: TestCounts | null;
+  logFile: string;
 }
 
 /** One chunk's result in report.json. */
@@ -53,8 +69,20 @@ export interface ChunkReport {
   durationMs: number;
   logFile: string;
   junitFile: string | null;
-  /** From the chunk's JUnit file; null when it wrote none (killed before the end, say). */
+  /**
+   * Test counts over every attempt: from the plugin's event stream (which survives any kill), or
+   * from the JUnit file where there is no stream; null when neither exists.
+   */
   tests: TestCounts | null;
+  testsSource: 'events' | 'junit' | null;
+  /** Tests collected but never started (the chunk died first and no recovery ran them); null when unknown. */
+  notRun: number | null;
+  /** The tests running when the chunk was killed, or in an xdist worker that crashed. */
+  blamedTests: BlamedTest[];
+  /** The tests whose memory grew most (largest first). */
+  topMemoryTests: TopMemoryTest[];
+  /** Every run of the chunk's process, the first included. */
+  attempts: AttemptReport[];
   /** Rise of the kernel's oom_kill counter while the chunk ran; null when not readable. */
   oomKillDelta: number | null;
   /** How limits were enforced: run-chunks' sampling watchdog, or a kernel cgroup limit. */

@@ -62,18 +62,20 @@ export class ChunkRun {
             gpu: gpu.monitor,
             isolation,
             useProcFs: this.options.sampler === 'procfs',
+            mayStartMore: () => this.interruptedBy === undefined,
           };
-          const result =
+          const { report: result, records } =
             this.interruptedBy === undefined
               ? // One chunk's unexpected failure (its report folder unwritable, say) must not cost the others.
-                await runChunk(plan, context).catch((error: unknown) =>
-                  buildUnstartedChunkReport(plan, {
+                await runChunk(plan, context).catch((error: unknown) => ({
+                  report: buildUnstartedChunkReport(plan, {
                     status: 'error',
                     message: `run-chunks could not run this chunk: ${error instanceof Error ? error.message : String(error)}`,
                   }),
-                )
-              : buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted' });
-          emit({ type: 'chunk-finished', plan, result });
+                  records: [],
+                }))
+              : { report: buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted' }), records: [] };
+          emit({ type: 'chunk-finished', plan, result, records });
           return result;
         }),
       ),

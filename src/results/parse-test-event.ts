@@ -1,0 +1,93 @@
+import type { TestEvent, TestOutcome } from './test-events.js';
+
+// The events file is written by another program (the pytest plugin) and read while it grows, so
+// every line is checked field by field: a torn, foreign or older-format line is dropped, never
+// half-trusted.
+
+type Json = Record<string, unknown>;
+type FieldCheck = (value: unknown) => boolean;
+
+const TEST_OUTCOMES: readonly TestOutcome[] = ['passed', 'failed', 'skipped', 'error'];
+
+const isNumber: FieldCheck = (value) => typeof value === 'number' && Number.isFinite(value);
+const isCount: FieldCheck = (value) => Number.isInteger(value) && (value as number) >= 0;
+const isString: FieldCheck = (value) => typeof value === 'string';
+const isBytesOrNull: FieldCheck = (value) => value === null || isCount(value);
+const isStringOrNull: FieldCheck = (value) => value === null || isString(value);
+const isLineOrNull: FieldCheck = (value) => value === null || (Number.isInteger(value) && (value as number) >= 1);
+const isOutcome: FieldCheck = (value) => TEST_OUTCOMES.includes(value as TestOutcome);
+
+const BASE_FIELDS: Record<string, FieldCheck> = {
+  pid: (value) => Number.isInteger(value) && (value as number) > 0,
+  worker: isStringOrNull,
+  t: isNumber,
+};
+
+// Fields of each event besides the base ones. Typed against TestEvent so that a new event in
+// test-events.ts without an entry here is a compile error.
+const EVENT_FIELDS: Record<TestEvent['event'], Record<string, FieldCheck>> = {
+  'session-start': { rss: isBytesOrNull },
+  collected: { count: isCount },
+  'test-start': { nodeid: isString, rss: isBytesOrNull, gpu: isBytesOrNull },
+  'test-end': {
+    nodeid: isString,
+    outcome: isOutcome,
+    duration: (value) => isNumber(value) && (value as number) >= 0,
+    rss: isBytesOrNull,
+    gpu: isBytesOrNull,
+    message: isStringOrNull,
+    longrepr: isStringOrNull,
+    file: isStringOrNull,
+    line: isLineOrNull,
+  },
+  'worker-crashed': { crashedWorker: isString, nodeid: isStringOrNull, message: isString },
+  'session-finish': { exitstatus: Number.isInteger },
+};
+
+function isEventName(value: unknown): value is TestEvent['event'] {
+  return typeof value === 'string' && Object.hasOwn(EVENT_FIELDS, value);
+}
+
+function hasFields(record: Json, checks: Record<string, FieldCheck>): boolean {
+  return Object.entries(checks).every(([name, check]) => Object.hasOwn(record, name) && check(record[name]));
+}
+
+/**
+ * Parses one line of the events file. Returns undefined for anything that is not exactly one of
+ * the declared events (bad JSON, an unknown event, a missing or mistyped field); never throws.
+ * Fields beyond the declared ones are dropped (a newer plugin may add some).
+ */
+export function parseTestEvent(line: string): TestEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const record = value as Json;
+  if (!isEventName(record.event)) return undefined;
+  const checks = { ...BASE_FIELDS, ...EVENT_FIELDS[record.event] };
+  if (!hasFields(record, checks)) return undefined;
+  // Only the declared fields, so nothing undeclared travels on into reports.
+  const event: Json = { event: record.event };
+  for (const name of Object.keys(checks)) event[name] = record[name];
+  return event as unknown as TestEvent;
+}
+
+/**
+ * Splits text read from the events file into events. The text after the last newline is not
+ * yet a whole line (the plugin may be writing it): it comes back as `partial`, to be put in
+ * front of the next read. Blank and malformed lines are skipped.
+ */
+export function parseTestEventLines(text: string): { events: TestEvent[]; partial: string } {
+  const lines = text.split('\n');
+  const partial = lines.pop() ?? '';
+  const events: TestEvent[] = [];
+  for (const line of lines) {
+    if (line.trim() === '') continue;
+    const event = parseTestEvent(line);
+    if (event) events.push(event);
+  }
+  return { events, partial };
+}

@@ -1,0 +1,69 @@
+// The JSON lines the bundled pytest plugin (python/run_chunks_events.py) writes, one event per
+// line, flushed at once, to `<report-dir>/<chunk>/events.jsonl` (every pytest process of the
+// chunk appends to the same file). This is their one declared type; parseTestEvent checks it.
+
+/** How a test ended, as pytest sees it (setup or teardown failures are 'error'). */
+export type TestOutcome = 'passed' | 'failed' | 'skipped' | 'error';
+
+interface EventBase {
+  /** pid of the pytest process (controller or xdist worker) that wrote the event. */
+  pid: number;
+  /** xdist worker id ("gw0"), or null outside xdist (and in the xdist controller). */
+  worker: string | null;
+  /** Wall-clock time, seconds since the epoch (Python's time.time()). */
+  t: number;
+}
+
+export interface SessionStartEvent extends EventBase {
+  event: 'session-start';
+  rss: number | null;
+}
+
+export interface CollectedEvent extends EventBase {
+  event: 'collected';
+  /** Tests selected to run in this process's session (after -m/-k deselection). */
+  count: number;
+}
+
+export interface TestStartEvent extends EventBase {
+  event: 'test-start';
+  nodeid: string;
+  /** RSS of this process when the test started, bytes. */
+  rss: number | null;
+  /** torch.cuda.memory_allocated() when torch was imported and CUDA available, bytes. */
+  gpu: number | null;
+}
+
+export interface TestEndEvent extends EventBase {
+  event: 'test-end';
+  nodeid: string;
+  outcome: TestOutcome;
+  /** Seconds, setup + call + teardown. */
+  duration: number;
+  rss: number | null;
+  gpu: number | null;
+  /** One line saying why it failed, errored or was skipped; null when it passed. */
+  message: string | null;
+  /** pytest's full failure text, cut to a few KB; null when it passed. */
+  longrepr: string | null;
+  /** Where the test is defined (relative to the rootdir), when pytest knows. */
+  file: string | null;
+  line: number | null;
+}
+
+/** Written by the xdist controller when a worker dies under a test. */
+export interface WorkerCrashedEvent extends EventBase {
+  event: 'worker-crashed';
+  /** The worker that died. */
+  crashedWorker: string;
+  nodeid: string | null;
+  message: string;
+}
+
+export interface SessionFinishEvent extends EventBase {
+  event: 'session-finish';
+  exitstatus: number;
+}
+
+/** Every event the plugin writes. */
+export type TestEvent = SessionStartEvent | CollectedEvent | TestStartEvent | TestEndEvent | WorkerCrashedEvent | SessionFinishEvent;

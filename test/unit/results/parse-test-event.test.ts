@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseTestEvent, parseTestEventLines } from '../../../src/results/parse-test-event.js';
+import type { TestEvent } from '../../../src/results/test-events.js';
+
+// One event of each kind, as the plugin writes them (taken from a real run, shortened).
+const EVENTS: TestEvent[] = [
+  { event: 'session-start', pid: 16623, worker: null, t: 1795242863.868253, rss: 35151872 },
+  { event: 'collected', pid: 16625, worker: 'gw0', t: 1795242864.060116, count: 14 },
+  { event: 'test-start', pid: 16625, worker: 'gw0', t: 1795242864.07, nodeid: 'tests/test_a.py::test_x[1]', rss: 33796096, gpu: null },
+  {
+    event: 'test-end',
+    pid: 16625,
+    worker: 'gw0',
+    t: 1795242864.08,
+    nodeid: 'tests/test_a.py::test_x[1]',
+    outcome: 'failed',
+    duration: 0.00038,
+    rss: 33837056,
+    gpu: 12345,
+    message: 'AssertionError: arithmetic is broken',
+    longrepr: 'def test_x():\n>       assert 1 + 1 == 3\nE       AssertionError',
+    file: 'tests/test_a.py',
+    line: 10,
+  },
+  {
+    event: 'worker-crashed',
+    pid: 16623,
+    worker: null,
+    t: 1795242864.1281927,
+    crashedWorker: 'gw0',
+    nodeid: 'tests/test_crash.py::test_kills_itself',
+    message: "worker 'gw0' crashed while running 'tests/test_crash.py::test_kills_itself' (Not properly terminated)",
+  },
+  { event: 'session-finish', pid: 16623, worker: null, t: 1795242864.340261, exitstatus: 1 },
+];
+
+const line = (value: unknown): string => JSON.stringify(value);
+const testEnd = EVENTS[3] as Extract<TestEvent, { event: 'test-end' }>;
+
+test('every kind of event parses back to itself', () => {
+  for (const event of EVENTS) assert.deepEqual(parseTestEvent(line(event)), event, event.event);
+});
+
+test('nullable fields accept null', () => {
+  const passed = { ...testEnd, outcome: 'passed', rss: null, gpu: null, message: null, longrepr: null, file: null, line: null };
+  assert.deepEqual(parseTestEvent(line(passed)), passed);
+  const crashedBetweenTests = { ...EVENTS[4], nodeid: null };
+  assert.deepEqual(parseTestEvent(line(crashedBetweenTests)), crashedBetweenTests);
+  for (const outcome of ['passed', 'failed', 'skipped', 'error']) assert.ok(parseTestEvent(line({ ...testEnd, outcome })), outcome);
+});
+
+test('fields that are not declared are dropped', () => {
+  assert.deepEqual(parseTestEvent(line({ ...EVENTS[1], extra: 'from a newer plugin' })), EVENTS[1]);
+});
+
+test('anything malformed is undefined, never an exception', () => {
+  const malformed: [string, string][] = [
+    ['empty', ''],
+    ['not JSON', 'session-start pid=1'],
+    ['torn line', line(EVENTS[0]).slice(0, 30)],
+    ['JSON null', 'null'],
+    ['JSON array', line([EVENTS[0]])],
+    ['JSON string', line('session-start')],
+    ['unknown event', line({ ...EVENTS[0], event: 'session-begin' })],
+    ['prototype name as event', line({ ...EVENTS[0], event: 'toString' })],
+    ['no event', line({ pid: 1, worker: null, t: 1 })],
+    ['pid missing', line({ ...EVENTS[0], pid: undefined })],
+    ['pid a string', line({ ...EVENTS[0], pid: '16623' })],
+    ['pid zero', line({ ...EVENTS[0], pid: 0 })],
+    ['worker a number', line({ ...EVENTS[1], worker: 0 })],
+    ['t a string', line({ ...EVENTS[0], t: '1795242863' })],
+    ['rss missing', line({ ...EVENTS[0], rss: undefined })],
+    ['rss negative', line({ ...EVENTS[0], rss: -1 })],
+    ['rss fractional', line({ ...EVENTS[0], rss: 1.5 })],
+    ['count fractional', line({ ...EVENTS[1], count: 2.5 })],
+    ['count null', line({ ...EVENTS[1], count: null })],
+    ['nodeid null in test-start', line({ ...EVENTS[2], nodeid: null })],
+    ['gpu missing', line({ ...EVENTS[2], gpu: undefined })],
+    ['unknown outcome', line({ ...testEnd, outcome: 'xfailed' })],
+    ['duration negative', line({ ...testEnd, duration: -0.1 })],
+    ['duration a string', line({ ...testEnd, duration: '0.1' })],
+    ['message a number', line({ ...testEnd, message: 3 })],
+    ['longrepr an object', line({ ...testEnd, longrepr: { text: 'x' } })],
+    ['line zero (lines are 1-based)', line({ ...testEnd, line: 0 })],
+    ['file missing', line({ ...testEnd, file: undefined })],
+    ['crashedWorker null', line({ ...EVENTS[4], crashedWorker: null })],
+    ['crash message null', line({ ...EVENTS[4], message: null })],
+    ['exitstatus a string', line({ ...EVENTS[5], exitstatus: '1' })],
+    ['exitstatus fractional', line({ ...EVENTS[5], exitstatus: 1.5 })],
+    // JSON has no NaN or Infinity; Python's json.dumps writes them unless told not to.
+    ['NaN duration', line(testEnd).replace(/"duration":[0-9.e-]+/, '"duration":NaN')],
+  ];
+  for (const [what, text] of malformed) assert.equal(parseTestEvent(text), undefined, what);
+});
+
+test('parseTestEventLines: complete lines become events, the unfinished tail is partial', () => {
+  const text = `${line(EVENTS[0])}\n${line(EVENTS[1])}\n${line(EVENTS[2]).slice(0, 25)}`;
+  const first = parseTestEventLines(text);
+  assert.deepEqual(first.events, [EVENTS[0], EVENTS[1]]);
+  assert.equal(first.partial, line(EVENTS[2]).slice(0, 25));
+  // The next read continues the line: partial goes in front of it.
+  const second = parseTestEventLines(first.partial + line(EVENTS[2]).slice(25) + '\n');
+  assert.deepEqual(second.events, [EVENTS[2]]);
+  assert.equal(second.partial, '');
+});
+
+test('parseTestEventLines: blank and malformed lines are skipped, the rest kept in order', () => {
+  const text = ['', line(EVENTS[5]), 'garbage', '   ', line({ ...EVENTS[0], event: 'nope' }), line(EVENTS[0]), ''].join('\n');
+  assert.deepEqual(parseTestEventLines(text), { events: [EVENTS[5], EVENTS[0]], partial: '' });
+  assert.deepEqual(parseTestEventLines(''), { events: [], partial: '' });
+  assert.deepEqual(parseTestEventLines('{"event":'), { events: [], partial: '{"event":' });
+});
