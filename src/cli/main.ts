@@ -21,6 +21,9 @@ import { formatChunkList, formatDryRun } from './print-plans.js';
 import { watchSignals } from './signal-watcher.js';
 import { readVersion } from './version.js';
 
+// Width assumed when stdout is no terminal (progress lines in CI logs).
+const DEFAULT_COLUMNS = 120;
+
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
 function wantsColor(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
@@ -72,7 +75,15 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
   const reporterFailures: string[] = [];
   const multiplexer = createReporterMultiplexer(
     [
-      new TerminalReporter({ stdout: process.stdout, stderr: process.stderr, color: wantsColor(process.stdout), cwd }),
+      new TerminalReporter({
+        stdout: process.stdout,
+        stderr: process.stderr,
+        color: wantsColor(process.stdout),
+        cwd,
+        live: process.stdout.isTTY === true,
+        progressIntervalMs: options.progressIntervalMs,
+        columns: process.stdout.columns ?? DEFAULT_COLUMNS,
+      }),
       new JsonReporter(),
       new JunitReporter(),
     ],

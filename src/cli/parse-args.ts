@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseIntervalMs } from '../config/parse-duration.js';
+import { MAX_DURATION_MS, MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseIntervalMs } from '../config/parse-duration.js';
 import { UserError } from '../util/user-error.js';
 
 /** What the command line asked for. */
@@ -17,6 +17,7 @@ export interface CliOptions {
   isolation: 'watchdog' | 'cgroup';
   failOnLeak: boolean;
   retryOnOom: number | undefined;
+  progressIntervalMs: number;
 }
 
 /** Default report folder, relative to the current directory. */
@@ -58,6 +59,16 @@ function parseSampleInterval(value: string): number {
   return intervalMs;
 }
 
+/** How often CI logs get a progress line per running chunk: often enough to see life, rarely enough to read. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 30_000;
+
+function parseProgressInterval(value: string): number {
+  const intervalMs = parseIntervalMs(value);
+  if (intervalMs === undefined || intervalMs < 100 || intervalMs > MAX_DURATION_MS)
+    throw new InvalidArgumentError('Expected a duration such as "30s" or "1m" (at least 100ms).');
+  return intervalMs;
+}
+
 function parseRetryCount(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 5) throw new InvalidArgumentError('Expected a whole number from 0 to 5.');
   return Number(value);
@@ -86,6 +97,7 @@ export function createProgram(version: string): Command {
     .addOption(new Option('--gpu <mode>', 'sample GPU memory with nvidia-smi').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--isolation <mode>', 'enforce memoryLimit with run-chunks\' watchdog, or a kernel cgroup limit').choices(['watchdog', 'cgroup']).default('watchdog'))
     .option('--retry-on-oom <n>', 'recovery rounds after an oom or memory-limit kill (overrides the config; 0 turns it off)', parseRetryCount)
+    .option('--progress-interval <duration>', 'without a terminal (CI), print each running chunk\'s progress this often', parseProgressInterval, DEFAULT_PROGRESS_INTERVAL_MS)
     .option('--fail-on-leak', 'fail the run (exit 1) when a required chunk\'s memory verdict is "leak"')
     .allowExcessArguments(false)
     .exitOverride()
@@ -137,6 +149,7 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     isolation: 'watchdog' | 'cgroup';
     failOnLeak?: boolean;
     retryOnOom?: number;
+    progressInterval: number;
   }>();
   return {
     config: options.config,
@@ -152,5 +165,6 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     isolation: options.isolation,
     failOnLeak: options.failOnLeak ?? false,
     retryOnOom: options.retryOnOom,
+    progressIntervalMs: options.progressInterval,
   };
 }

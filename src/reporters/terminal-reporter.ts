@@ -4,6 +4,9 @@ import { formatDurationMs } from '../config/parse-duration.js';
 import type {
   ChunkFinishedEvent,
   ChunkOutputEvent,
+  ChunkProgressEvent,
+  ChunkRetryEvent,
+  ChunkSampleEvent,
   ChunkStartedEvent,
   RunFinishedEvent,
   RunInterruptedEvent,
@@ -13,6 +16,8 @@ import type {
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { quoteShellCommand } from '../util/shell-quote.js';
 import { LinePrefixer } from './line-prefixer.js';
+import { formatProgressLine, type ChunkLiveState } from './progress-line.js';
+import { TerminalWriter } from './terminal-writer.js';
 import type { Reporter } from './reporter.js';
 import { styleStatus } from './status-style.js';
 import { renderSummaryTable } from './summary-table.js';
@@ -23,6 +28,12 @@ export interface TerminalReporterOptions {
   color: boolean;
   /** Paths under this folder are shown relative to it. */
   cwd: string;
+  /** A TTY: keep a live progress line per running chunk at the bottom of the screen. */
+  live: boolean;
+  /** Without a TTY: print each running chunk's progress this often (CI logs). */
+  progressIntervalMs: number;
+  /** Terminal width, for fitting the live lines. */
+  columns: number;
 }
 
 function describeTests(chunk: ChunkReport): string {
@@ -40,11 +51,50 @@ export class TerminalReporter implements Reporter {
   private readonly chalk: ChalkInstance;
   private readonly prefixers = new Map<string, LinePrefixer>();
   private prefixOutput = false;
-  // Whether stdout is at the start of a line, so our own lines never glue onto a chunk's "..".
-  private atLineStart = true;
+  private readonly live = new Map<string, ChunkLiveState>();
+  private readonly writer: TerminalWriter;
+  private progressTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: TerminalReporterOptions) {
     this.chalk = new Chalk({ level: options.color ? 1 : 0 });
+    this.writer = new TerminalWriter(options.stdout, options.stderr, options.live, () => this.footerLines());
+  }
+
+  private footerLines(): string[] {
+    const nowMs = performance.now();
+    return [...this.live.values()].map((state) => `${this.chalk.cyan('▶')} ${formatProgressLine(state, nowMs, this.chalk, this.options.columns - 2, true)}`);
+  }
+
+  /** Without a TTY: one plain progress line per running chunk, every progressIntervalMs. */
+  private printProgress(): void {
+    const nowMs = performance.now();
+    if (this.live.size > 0) this.writer.endPartialLine();
+    for (const state of this.live.values()) this.out(`${this.chalk.dim('progress:')} ${formatProgressLine(state, nowMs, this.chalk, 200, false)}\n`);
+  }
+
+  onChunkProgress(event: ChunkProgressEvent): void {
+    const state = this.live.get(event.chunk);
+    if (!state) return;
+    state.progress = event.progress;
+    state.attempt = event.attempt;
+    this.writer.scheduleRedraw();
+  }
+
+  onChunkSample(event: ChunkSampleEvent): void {
+    const state = this.live.get(event.chunk);
+    if (!state) return;
+    state.rssBytes = event.rssBytes;
+    state.gpuBytes = event.gpuBytes;
+    this.writer.scheduleRedraw();
+  }
+
+  onChunkRetry(event: ChunkRetryEvent): void {
+    const what =
+      event.kind === 'blamed-alone'
+        ? 'the blamed test alone, in its own process'
+        : `the ${event.tests >= 0 ? `${event.tests} ` : ''}tests that never finished, with ${event.workers} worker${event.workers === 1 ? '' : 's'}`;
+    this.writer.endPartialLine();
+    this.out(this.chalk.yellow.bold(`↻ ${event.chunk}: recovery attempt ${event.attempt}: running ${what}\n`));
   }
 
   onRunStarted(event: RunStartedEvent): void {
@@ -55,10 +105,23 @@ export class TerminalReporter implements Reporter {
     const width = Math.max(...event.plans.map((plan) => plan.name.length));
     for (const plan of event.plans) this.prefixers.set(plan.name, new LinePrefixer(this.chalk.dim(`${plan.name.padEnd(width)} │ `)));
     this.out(this.chalk.bold(`run-chunks: ${count} chunk${count === 1 ? '' : 's'}, ${mode}\n`));
+    if (!this.options.live) {
+      this.progressTimer = setInterval(() => this.printProgress(), this.options.progressIntervalMs);
+      this.progressTimer.unref();
+    }
   }
 
   onChunkStarted(event: ChunkStartedEvent): void {
     const { plan } = event;
+    const previous = this.live.get(plan.name);
+    this.live.set(plan.name, {
+      name: plan.name,
+      startedAtMs: previous?.startedAtMs ?? performance.now(),
+      attempt: previous?.attempt ?? 1,
+      progress: undefined,
+      rssBytes: undefined,
+      gpuBytes: null,
+    });
     const details = [`${plan.workers} worker${plan.workers === 1 ? '' : 's'}`];
     if (plan.timeoutMs !== undefined) details.push(`timeout ${formatDurationMs(plan.timeoutMs)}`);
     this.out(`\n${this.chalk.cyan.bold(`▶ ${plan.name}`)} ${this.chalk.dim(`(${details.join(', ')})`)}\n`);
@@ -77,7 +140,8 @@ export class TerminalReporter implements Reporter {
   onChunkFinished(event: ChunkFinishedEvent): void {
     const { result } = event;
     if (this.prefixOutput) this.out(this.prefixers.get(result.name)?.flush() ?? '');
-    this.endPartialLine();
+    this.live.delete(result.name);
+    this.writer.endPartialLine();
     const { mark, paint } = styleStatus(this.chalk, result.status);
     const duration = result.startedAt === null ? '' : ` in ${formatDurationMs(result.durationMs)}`;
     const detail = result.status === 'passed' || result.status === 'failed' ? describeTests(result) : result.message;
@@ -89,7 +153,7 @@ export class TerminalReporter implements Reporter {
     const message = event.forced
       ? `Received ${event.signal} again: killing ${running} now.`
       : `Received ${event.signal}: stopping ${running} (SIGTERM, then SIGKILL after the grace period) and starting no more. Press Ctrl-C again to kill at once.`;
-    this.endPartialLine();
+    this.writer.endPartialLine();
     this.err(`${this.chalk.magenta.bold(message)}\n`);
   }
 
@@ -99,7 +163,9 @@ export class TerminalReporter implements Reporter {
   }
 
   onRunFinished({ report }: RunFinishedEvent): void {
-    this.endPartialLine();
+    clearInterval(this.progressTimer);
+    this.live.clear();
+    this.writer.close();
     this.out(`\n${renderSummaryTable(report, this.chalk)}\n`);
     for (const chunk of report.chunks) {
       if (chunk.status === 'passed' || chunk.status === 'skipped') continue;
@@ -148,16 +214,10 @@ export class TerminalReporter implements Reporter {
   }
 
   private out(text: string): void {
-    if (!text) return;
-    this.options.stdout.write(text);
-    this.atLineStart = text.endsWith('\n');
-  }
-
-  private endPartialLine(): void {
-    if (!this.atLineStart) this.out('\n');
+    this.writer.out(text);
   }
 
   private err(text: string): void {
-    this.options.stderr.write(text);
+    this.writer.err(text);
   }
 }

@@ -95,11 +95,13 @@ export async function recoverFromOom(
 
     const done = finishedIds(records.values());
     done.add(suspect.nodeid);
+    const remaining = collected === null ? -1 : Math.max(0, collected - done.size);
+    // Everything else already finished (the culprit ran last): nothing is left to run.
+    if (remaining === 0) break;
     const workers = Math.max(1, Math.floor(current.plan.workers / 2));
     attemptNumber += 1;
     await ensureDir(attemptDir(plan, attemptNumber));
     const deselectFile = await writeNodeIdList(plan, attemptNumber, 'deselect.txt', [...done]);
-    const remaining = collected === null ? -1 : Math.max(0, collected - done.size);
     context.emit({ type: 'chunk-retry', chunk: plan.name, attempt: attemptNumber, kind: 'not-run', tests: remaining, workers });
     const rest = await runAttempt(deriveAttemptPlan(plan, attemptNumber, workers, { deselectFile }), attemptNumber, context);
     attempts.push({ result: rest, kind: 'not-run' });

@@ -105,3 +105,21 @@ test('topMemoryTests names the test that keeps 100 MB, not the one that allocate
   const freer = top.find((entry) => entry.nodeid.endsWith('test_a_allocates_and_frees_100_mib'));
   assert.ok(freer === undefined || freer.rssDeltaBytes < 10 * MIB, JSON.stringify(freer));
 });
+
+test('an xdist worker that dies under a test: the test is reported crashed and blamed; the others keep their results', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'selfkill', markers: 'selfkill', workers: 2 }] });
+  const result = await runCli([], { cwd: dir });
+  assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+  const chunk = chunkOf(readReport(dir), 'selfkill');
+  // xdist replaces the dead worker and pytest finishes: the chunk failed, it was not killed.
+  assert.equal(chunk.status, 'failed');
+  assert.deepEqual(chunk.tests, { total: 5, passed: 4, failed: 0, skipped: 0, errors: 1 });
+  assert.equal(chunk.blamedTests.length, 1);
+  const blamed = chunk.blamedTests[0]!;
+  assert.equal(blamed.nodeid, 'tests/test_selfkill.py::test_b_kills_its_own_process');
+  assert.equal(blamed.reason, chunk.oomKillDelta !== null && chunk.oomKillDelta > 0 ? 'oom' : 'crashed');
+  assert.match(blamed.worker ?? '', /^gw\d+$/);
+  const crashed = mergedJunitCases(dir, 'selfkill').filter((testCase) => testCase.error !== undefined);
+  assert.deepEqual(crashed.map((testCase) => testCase['@_name']), ['test_b_kills_its_own_process']);
+  assertNoLeftovers(result.tag);
+});
