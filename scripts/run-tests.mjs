@@ -18,5 +18,6 @@ if (files.length === 0) {
   console.error('run-tests: no compiled tests under dist/test; run `npm run build` first.');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...process.argv.slice(2), ...files], { stdio: 'inherit' });
+// A test that hangs fails after 3 minutes instead of holding CI until its own limit.
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=180000', ...process.argv.slice(2), ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatDurationMs } from '../config/parse-duration.js';
+import { formatBytes } from '../config/parse-size.js';
 import type {
   ChunkFinishedEvent,
   ChunkOutputEvent,
@@ -44,6 +45,9 @@ function describeTests(chunk: ChunkReport): string {
   if (chunk.tests.skipped > 0) parts.push(`${chunk.tests.skipped} skipped`);
   return parts.join(', ');
 }
+
+// Growth below this is noise (allocator caches, imports): not worth a line under the table.
+const NOTABLE_TEST_GROWTH_BYTES = 1024 * 1024;
 
 /** Streams chunk output live and ends with a summary table: what a person watching wants. */
 export class TerminalReporter implements Reporter {
@@ -173,12 +177,30 @@ export class TerminalReporter implements Reporter {
       const optional = chunk.required ? '' : ' (optional: does not fail the run)';
       this.out(`${paint(`${chunk.name}: ${chunk.status}`)}${optional}: ${chunk.message}. Log: ${this.display(chunk.logFile)}\n`);
     }
-    for (const chunk of report.chunks) for (const line of this.describeMemory(chunk)) this.out(`${line}\n`);
+    for (const chunk of report.chunks) for (const line of [...this.describeBlame(chunk), ...this.describeMemory(chunk)]) this.out(`${line}\n`);
     if (report.failOnLeak) {
       const leaking = report.chunks.filter((chunk) => chunk.required && chunk.memory?.verdict === 'leak').map((chunk) => chunk.name);
       if (leaking.length > 0) this.out(this.chalk.red(`--fail-on-leak: the run fails because ${leaking.join(', ')} leaked memory.\n`));
     }
     this.out(`${this.describeRun(report)}\n`);
+  }
+
+  /** The tests blamed for a chunk's death, and the tests whose memory grew most. */
+  private describeBlame(chunk: ChunkReport): string[] {
+    const lines = chunk.blamedTests.map((blamed) => {
+      const facts: string[] = [blamed.reason];
+      if (blamed.worker) facts.push(`on ${blamed.worker}`);
+      if (blamed.rssGrowthBytes !== null) facts.push(`its process grew ${formatBytes(blamed.rssGrowthBytes)} during it`);
+      if (blamed.chunkRssBytes !== null) facts.push(`chunk at ${formatBytes(blamed.chunkRssBytes)}`);
+      if (blamed.verdict) facts.push(blamed.verdict);
+      return `${this.chalk.red(`${chunk.name}: blamed`)} ${blamed.nodeid} (${facts.join(', ')})`;
+    });
+    const top = chunk.topMemoryTests.filter((test) => test.rssDeltaBytes >= NOTABLE_TEST_GROWTH_BYTES);
+    if (top.length > 0) {
+      lines.push(`${this.chalk.bold(`${chunk.name}: tests that kept the most memory`)}`);
+      for (const test of top) lines.push(`  +${formatBytes(test.rssDeltaBytes).padStart(9)}  ${test.nodeid}${test.worker ? this.chalk.dim(` (${test.worker})`) : ''}`);
+    }
+    return lines;
   }
 
   /** Lines about a chunk's memory worth a person's attention: leaks, growing thread or fd counts. */

@@ -17,11 +17,11 @@ test('--dry-run prints each chunk\'s exact command, cwd, env, workers and timeou
   const out = result.stdout;
   const junit = (name: string): string => path.join(dir, '.run-chunks', 'report', name, 'junit.xml');
   assert.ok(
-    out.includes(`$ ${VENV_PYTHON} -m pytest -m 'first and not slow' -n 2 --junitxml=${junit('first')} -x --tb=short\n`),
+    out.includes(`$ ${VENV_PYTHON} -m pytest -m 'first and not slow' -n 2 -p run_chunks_events --junitxml=${junit('first')} -x --tb=short\n`),
     out,
   );
-  assert.ok(out.includes(`$ ${VENV_PYTHON} -m pytest tests/test_victim.py -m victim --junitxml=${junit('victim')} -x --tb=short\n`), out);
-  assert.ok(out.includes(`$ ${VENV_PYTHON} -m pytest -m last -k quick --junitxml=${junit('last')} -x --tb=short\n`), out);
+  assert.ok(out.includes(`$ ${VENV_PYTHON} -m pytest tests/test_victim.py -m victim -p run_chunks_events --junitxml=${junit('victim')} -x --tb=short\n`), out);
+  assert.ok(out.includes(`$ ${VENV_PYTHON} -m pytest -m last -k quick -p run_chunks_events --junitxml=${junit('last')} -x --tb=short\n`), out);
   assert.ok(out.includes(`  cwd: ${dir}\n`), out);
   assert.match(out, /first: Three quick tests\n {2}workers\/limits: 2 workers, timeout 1m30s, grace 5\.0s\n/);
   assert.match(out, /last\n {2}workers\/limits: 1 worker, no timeout, grace 5\.0s, optional/);

@@ -54,7 +54,7 @@ test('a runaway allocator over memoryLimit is stopped within two sample interval
   const { dir, signalDir } = makeSuiteProject({
     chunks: [
       { name: 'first', markers: 'first' },
-      { name: 'runaway', markers: 'runaway', memoryLimit: '400MB', sampleInterval: `${INTERVAL_MS}ms`, gracePeriod: '2s' },
+      { name: 'runaway', markers: 'runaway', memoryLimit: '400MB', sampleInterval: `${INTERVAL_MS}ms`, gracePeriod: '2s', retryOnOom: 0 },
       { name: 'last', markers: 'last' },
     ],
   });
@@ -132,7 +132,7 @@ test('without /proc (macOS: ps and pidusage), the same peak is measured and memo
   const { dir, signalDir } = makeSuiteProject({
     chunks: [
       { name: 'alloc', markers: 'alloc300 or idle', workers: 2, sampleInterval: INTERVAL_MS, env: { FIXTURE_RECORD_HWM: '1' } },
-      { name: 'runaway', markers: 'runaway', memoryLimit: '400MB', sampleInterval: INTERVAL_MS },
+      { name: 'runaway', markers: 'runaway', memoryLimit: '400MB', sampleInterval: INTERVAL_MS, retryOnOom: 0 },
     ],
   });
   const result = await runCli([], { cwd: dir, env });
@@ -176,7 +176,7 @@ test('threads that only grow are reported; --sample-interval sets the interval; 
 
 test('a chunk over its memoryLimit that ignores SIGTERM is SIGKILLed after 1 s, not after its long gracePeriod', async () => {
   const { dir } = makeSuiteProject({
-    chunks: [{ name: 'stubborn', markers: 'stubborn_runaway', memoryLimit: '300MB', sampleInterval: INTERVAL_MS, gracePeriod: '60s' }],
+    chunks: [{ name: 'stubborn', markers: 'stubborn_runaway', memoryLimit: '300MB', sampleInterval: INTERVAL_MS, gracePeriod: '60s', retryOnOom: 0 }],
   });
   const result = await runCli([], { cwd: dir });
   assert.equal(result.exitCode, 3, result.stdout + result.stderr);

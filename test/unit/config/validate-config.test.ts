@@ -31,6 +31,7 @@ const FULL_PYTEST_CONFIG = {
       gpuMemoryLimit: '20GiB',
       sampleInterval: '200ms',
       leak: { maxGrowthPercent: 10, maxSlope: '512KiB/s', warmup: '10s' },
+      retryOnOom: 2,
     },
     { name: 'slow.v2-nightly', workers: 1, timeout: '7d', memoryLimit: '4GB', sampleInterval: 250 },
   ],
