@@ -143,11 +143,14 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
       sample.gpuDevices = Object.fromEntries(readings.devices.map((device) => [String(device.index), device.memoryUsedBytes]));
     }
 
-    // An empty tree (the chunk's last moments) says nothing about who used the memory.
-    if (sample.processes > 0) {
+    // An empty tree, or one whose processes are being torn down (RSS already 0), says nothing
+    // about who used the memory: the last figures from before stay.
+    if (sample.processes > 0 && sample.rssBytes > 0) {
       totals.lastRssBytes = sample.rssBytes;
       // Per-process RSS comes from /proc/PID/stat; pidusage's path has no per-process figure here.
-      totals.lastRssByPid = options.useProcFs ? new Map(members.map((stat) => [stat.pid, stat.rssPages * pageSizeBytes()])) : new Map();
+      totals.lastRssByPid = options.useProcFs
+        ? new Map(members.filter((stat) => stat.rssPages > 0).map((stat) => [stat.pid, stat.rssPages * pageSizeBytes()]))
+        : new Map();
     }
     totals.samples += 1;
     totals.peakRssBytes = Math.max(totals.peakRssBytes, sample.rssBytes);

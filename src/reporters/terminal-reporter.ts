@@ -46,8 +46,9 @@ function describeTests(chunk: ChunkReport): string {
   return parts.join(', ');
 }
 
-// Growth below this is noise (allocator caches, imports): not worth a line under the table.
-const NOTABLE_TEST_GROWTH_BYTES = 1024 * 1024;
+// Growth below this is noise (allocator caches, imports, lazy module state): not worth a line
+// under the table. report.json still lists the top 10 whatever their size.
+const NOTABLE_TEST_GROWTH_BYTES = 10 * 1024 * 1024;
 
 /** Streams chunk output live and ends with a summary table: what a person watching wants. */
 export class TerminalReporter implements Reporter {
@@ -190,7 +191,7 @@ export class TerminalReporter implements Reporter {
     const lines = chunk.blamedTests.map((blamed) => {
       const facts: string[] = [blamed.reason];
       if (blamed.worker) facts.push(`on ${blamed.worker}`);
-      if (blamed.rssGrowthBytes !== null) facts.push(`its process grew ${formatBytes(blamed.rssGrowthBytes)} during it`);
+      if (blamed.rssGrowthBytes !== null && blamed.rssGrowthBytes > 0) facts.push(`its process grew ${formatBytes(blamed.rssGrowthBytes)} during it`);
       if (blamed.chunkRssBytes !== null) facts.push(`chunk at ${formatBytes(blamed.chunkRssBytes)}`);
       if (blamed.verdict) facts.push(blamed.verdict);
       return `${this.chalk.red(`${chunk.name}: blamed`)} ${blamed.nodeid} (${facts.join(', ')})`;

@@ -116,11 +116,11 @@ export async function recoverFromOom(
   if (merged.some((record) => record.outcome === 'failed' || record.outcome === 'error'))
     outcomes.push({ status: 'failed', message: 'some tests failed' });
   const flaky = blamed.filter((test) => test.verdict === 'oom-flaky').map((test) => test.nodeid);
-  const retried = `${attempts.length - 1} recovery attempt(s) after ${first.outcome.status}`;
+  const retried = `${attempts.length - 1} recovery attempt(s) after the ${first.outcome.status}`;
   const flakyNote = flaky.length > 0 ? `; ${flaky.join(', ')} passed when run alone (oom-flaky)` : '';
   const worst = worstOutcome(outcomes);
   const outcome: Outcome = worst
-    ? { status: worst.status, message: `${worst.message} (after ${retried}${flakyNote})` }
+    ? { status: worst.status, message: `${worst.message}; ${retried}${flakyNote}` }
     : { status: 'passed', message: `recovered: everything passed in ${retried}${flakyNote}` };
   return { outcome, attempts, records: withNotRun(first, merged), blamed, notRun: countNotRun(collected, records) };
 }
