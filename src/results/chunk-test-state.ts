@@ -1,6 +1,6 @@
 import type { TestCounts } from './parse-junit.js';
 import type { TestEvent, TestStartEvent, WorkerCrashedEvent } from './test-events.js';
-import type { BlamedTest, TestRecord } from './test-records.js';
+import { bareRecord, type BlamedTest, type TestRecord } from './test-records.js';
 
 /** What a person watching a chunk wants to know at a glance. */
 export interface TestProgress {
@@ -110,8 +110,16 @@ export class ChunkTestState {
     const records = [...this.records];
     const blamed: BlamedTest[] = [];
     for (const crash of this.crashes) {
-      records.push(this.syntheticRecord(crash.nodeid ?? `(unknown test on ${crash.crashedWorker})`, 'crashed', crash.crashedWorker, null, crash.message));
-      blamed.push({ nodeid: crash.nodeid ?? `(unknown test on ${crash.crashedWorker})`, reason: crashReason, worker: crash.crashedWorker, chunkRssBytes: kill?.chunkRssBytes ?? null, rssGrowthBytes: null, verdict: null });
+      const nodeid = crash.nodeid ?? `(unknown test on ${crash.crashedWorker})`;
+      records.push(this.syntheticRecord(nodeid, 'crashed', crash.crashedWorker, null, crash.message));
+      blamed.push({
+        nodeid,
+        reason: crashReason,
+        worker: crash.crashedWorker,
+        chunkRssBytes: kill?.chunkRssBytes ?? null,
+        rssGrowthBytes: null,
+        verdict: null,
+      });
     }
     if (kill) {
       const running = [...this.running.values()].map((started) => {
@@ -122,30 +130,23 @@ export class ChunkTestState {
       running.sort((a, b) => (b.growth ?? -Infinity) - (a.growth ?? -Infinity));
       for (const { started, growth } of running) {
         const message = `running when the chunk was stopped (${kill.reason})`;
-        records.push({ ...this.syntheticRecord(started.nodeid, 'killed', started.worker, started.pid, message), rssStartBytes: started.rss, gpuStartBytes: started.gpu });
-        blamed.push({ nodeid: started.nodeid, reason: kill.reason, worker: started.worker, chunkRssBytes: kill.chunkRssBytes, rssGrowthBytes: growth, verdict: null });
+        const record = this.syntheticRecord(started.nodeid, 'killed', started.worker, started.pid, message);
+        records.push({ ...record, rssStartBytes: started.rss, gpuStartBytes: started.gpu });
+        blamed.push({
+          nodeid: started.nodeid,
+          reason: kill.reason,
+          worker: started.worker,
+          chunkRssBytes: kill.chunkRssBytes,
+          rssGrowthBytes: growth,
+          verdict: null,
+        });
       }
     }
     return { records, blamed };
   }
 
   private syntheticRecord(nodeid: string, outcome: TestRecord['outcome'], worker: string | null, pid: number | null, message: string): TestRecord {
-    return {
-      nodeid,
-      outcome,
-      durationMs: null,
-      worker,
-      pid,
-      message,
-      longrepr: null,
-      file: null,
-      line: null,
-      rssStartBytes: null,
-      rssEndBytes: null,
-      gpuStartBytes: null,
-      gpuEndBytes: null,
-      attempt: this.attempt,
-    };
+    return { ...bareRecord(nodeid, outcome, message, this.attempt), worker, pid };
   }
 }
 

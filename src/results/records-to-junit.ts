@@ -1,6 +1,6 @@
 import type { JunitSuite, JunitTestCase } from './junit-writer.js';
 import type { ChunkReport } from './report-types.js';
-import type { TestRecord } from './test-records.js';
+import { bareRecord, type TestRecord } from './test-records.js';
 
 /** One test's JUnit case, with its memory as properties (bytes) for CI tools that show them. */
 export function recordToJunitCase(record: TestRecord): JunitTestCase {
@@ -27,24 +27,7 @@ export function recordToJunitCase(record: TestRecord): JunitTestCase {
 export function notRunRecords(collectedIds: readonly string[] | null, records: readonly TestRecord[], reason: string): TestRecord[] {
   if (collectedIds === null) return [];
   const seen = new Set(records.map((record) => record.nodeid));
-  return collectedIds
-    .filter((nodeid) => !seen.has(nodeid))
-    .map((nodeid) => ({
-      nodeid,
-      outcome: 'not-run' as const,
-      durationMs: null,
-      worker: null,
-      pid: null,
-      message: reason,
-      longrepr: null,
-      file: null,
-      line: null,
-      rssStartBytes: null,
-      rssEndBytes: null,
-      gpuStartBytes: null,
-      gpuEndBytes: null,
-      attempt: 1,
-    }));
+  return collectedIds.filter((nodeid) => !seen.has(nodeid)).map((nodeid) => bareRecord(nodeid, 'not-run', reason, 1));
 }
 
 /** A chunk as one JUnit test suite, with its status and memory peak as suite properties. */

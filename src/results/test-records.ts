@@ -30,6 +30,26 @@ export interface TestRecord {
   attempt: number;
 }
 
+/** A record with nothing measured: for tests that never ended on their own (killed, crashed, never run). */
+export function bareRecord(nodeid: string, outcome: TestRecordOutcome, message: string, attempt: number): TestRecord {
+  return {
+    nodeid,
+    outcome,
+    durationMs: null,
+    worker: null,
+    pid: null,
+    message,
+    longrepr: null,
+    file: null,
+    line: null,
+    rssStartBytes: null,
+    rssEndBytes: null,
+    gpuStartBytes: null,
+    gpuEndBytes: null,
+    attempt,
+  };
+}
+
 /** A test to blame for a chunk's death. */
 export interface BlamedTest {
   nodeid: string;
