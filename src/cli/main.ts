@@ -15,6 +15,7 @@ import { hasProcFs } from '../proc/read-proc-stat.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { ChunkRun } from '../runner/run-chunks.js';
 import { UserError } from '../util/user-error.js';
+import { buildSchedule, formatSchedule } from './build-schedule.js';
 import { exitProcess } from './exit.js';
 import { parseArgs, type CliOptions } from './parse-args.js';
 import { formatChunkList, formatDryRun } from './print-plans.js';
@@ -63,8 +64,10 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     python: resolvePython(loaded.config.python, projectCwd, loaded.configDir),
     expandGlob: expandGlobSync,
   });
+  const schedule = options.memoryBudget === undefined ? undefined : buildSchedule(options.memoryBudget, plans, () => undefined);
   if (options.dryRun) {
     process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir));
+    if (schedule) process.stdout.write(formatSchedule(schedule));
     return EXIT_CODES.passed;
   }
   ensureWritableDir(reportDir);
@@ -106,6 +109,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     failOnLeak: options.failOnLeak,
     // RUN_CHUNKS_SAMPLER=pidusage exercises the macOS path on Linux (tests, debugging).
     sampler: hasProcFs() && process.env.RUN_CHUNKS_SAMPLER !== 'pidusage' ? 'procfs' : 'pidusage',
+    schedule,
   });
   const stopWatching = watchSignals((signal) => run.interrupt(signal));
   try {

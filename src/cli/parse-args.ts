@@ -18,6 +18,7 @@ export interface CliOptions {
   failOnLeak: boolean;
   retryOnOom: number | undefined;
   progressIntervalMs: number;
+  memoryBudget: string | undefined;
 }
 
 /** Default report folder, relative to the current directory. */
@@ -91,7 +92,8 @@ export function createProgram(version: string): Command {
     .addOption(new Option('--list', 'print chunk names and descriptions, then exit').conflicts(['dryRun', 'chunk']))
     .option('--dry-run', 'print what each chunk would run (command, cwd, env, workers, timeout); run nothing')
     .option('--no-parallel', 'run every chunk without pytest-xdist workers (workers = 1)')
-    .option('--parallel-chunks <n>', 'run up to N chunks at once', parseParallelChunks, 1)
+    .addOption(new Option('--parallel-chunks <n>', 'run up to N chunks at once').argParser(parseParallelChunks).default(1).conflicts('memoryBudget'))
+    .option('--memory-budget <size>', 'run chunks together while their forecast peaks fit this budget ("16GB", "75%"), longest first')
     .option('--report-dir <dir>', 'where logs, JUnit files and report.json go', DEFAULT_REPORT_DIR)
     .option('--sample-interval <duration>', 'how often each chunk\'s memory is sampled, e.g. 500ms (overrides the config)', parseSampleInterval)
     .addOption(new Option('--gpu <mode>', 'sample GPU memory with nvidia-smi').choices(['auto', 'on', 'off']).default('auto'))
@@ -150,6 +152,7 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     failOnLeak?: boolean;
     retryOnOom?: number;
     progressInterval: number;
+    memoryBudget?: string;
   }>();
   return {
     config: options.config,
@@ -166,5 +169,6 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     failOnLeak: options.failOnLeak ?? false,
     retryOnOom: options.retryOnOom,
     progressIntervalMs: options.progressInterval,
+    memoryBudget: options.memoryBudget,
   };
 }

@@ -55,6 +55,11 @@ export const CHUNK_FIELDS = {
     allowPercent: true,
   },
   sampleInterval: { kind: 'interval', description: 'How often the chunk\'s memory is sampled: "500ms" (default), "0.2s", or a number of milliseconds.' },
+  memoryEstimate: {
+    kind: 'size',
+    description: 'Expected peak memory, for --memory-budget scheduling when the chunk has no history yet: "2GB", "25%".',
+    allowPercent: true,
+  },
   retryOnOom: {
     kind: 'integer',
     description: 'Recovery rounds after an oom or memory-limit kill (default 1): the blamed test alone, then the tests that never ran with half the workers. 0 turns it off.',

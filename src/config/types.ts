@@ -41,6 +41,7 @@ export interface ChunkConfig {
   sampleInterval?: string | number;
   leak?: LeakConfig;
   retryOnOom?: number;
+  memoryEstimate?: string;
 }
 
 /** Chunk fields that `defaults` may carry. */

@@ -143,6 +143,7 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
       memoryLimit: chunk.memoryLimit === undefined ? undefined : parseSizeSpec(chunk.memoryLimit),
       gpuMemoryLimit: chunk.gpuMemoryLimit === undefined ? undefined : parseSizeSpec(chunk.gpuMemoryLimit),
       leakThresholds: resolveLeakThresholds(chunk.leak),
+      memoryEstimate: chunk.memoryEstimate === undefined ? undefined : parseSizeSpec(chunk.memoryEstimate),
     };
   });
 }

@@ -42,6 +42,8 @@ export interface ChunkPlan {
   eventsFile: string | undefined;
   /** Recovery rounds after an oom or memory-limit kill (0: none). */
   retryOnOom: number;
+  /** Expected peak memory for scheduling, when there is no history. */
+  memoryEstimate: SizeSpec | undefined;
 }
 
 /** The CLI's choices that shape plans. */

@@ -7,6 +7,7 @@ import { startGpuMonitor, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
 import { probeCgroupIsolation, type IsolationMode } from './cgroup-isolation.js';
 import { createPreflight } from './preflight.js';
+import { dispatchByMemory, type MemorySchedule } from './dispatch-by-memory.js';
 import { runChunk } from './run-chunk.js';
 
 /** --gpu: sample GPU memory when nvidia-smi is there (auto), always (on), or never (off). */
@@ -28,6 +29,8 @@ export interface RunOptions {
   failOnLeak: boolean;
   /** 'procfs' on Linux; 'pidusage' where /proc is absent (or forced, to test that path). */
   sampler: 'procfs' | 'pidusage';
+  /** --memory-budget: run chunks together while their forecast peaks fit; undefined: parallelChunks at once. */
+  schedule: MemorySchedule | undefined;
 }
 
 /**
@@ -50,36 +53,40 @@ export class ChunkRun {
     const preflight = createPreflight();
     const isolation = await this.resolveIsolation();
     const gpu = this.startGpu();
-    const chunks = await Promise.all(
-      plans.map((plan) =>
-        limit(async (): Promise<ChunkReport> => {
-          const context = {
-            runId,
-            emit,
-            preflight,
-            onProcessStarted: (started: ChunkPlan, handle: ChunkProcessHandle) => this.trackStarted(started, handle),
-            onProcessEnded: (ended: ChunkPlan) => this.running.delete(ended.name),
-            gpu: gpu.monitor,
-            isolation,
-            useProcFs: this.options.sampler === 'procfs',
-            mayStartMore: () => this.interruptedBy === undefined,
-          };
-          const { report: result, records } =
-            this.interruptedBy === undefined
-              ? // One chunk's unexpected failure (its report folder unwritable, say) must not cost the others.
-                await runChunk(plan, context).catch((error: unknown) => ({
-                  report: buildUnstartedChunkReport(plan, {
-                    status: 'error',
-                    message: `run-chunks could not run this chunk: ${error instanceof Error ? error.message : String(error)}`,
-                  }),
-                  records: [],
-                }))
-              : { report: buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted' }), records: [] };
-          emit({ type: 'chunk-finished', plan, result, records });
-          return result;
-        }),
-      ),
-    );
+    const runOne = async (plan: ChunkPlan): Promise<ChunkReport> => {
+      const context = {
+        runId,
+        emit,
+        preflight,
+        onProcessStarted: (started: ChunkPlan, handle: ChunkProcessHandle) => this.trackStarted(started, handle),
+        onProcessEnded: (ended: ChunkPlan) => this.running.delete(ended.name),
+        gpu: gpu.monitor,
+        isolation,
+        useProcFs: this.options.sampler === 'procfs',
+        mayStartMore: () => this.interruptedBy === undefined,
+      };
+      const { report: result, records } =
+        this.interruptedBy === undefined
+          ? // One chunk's unexpected failure (its report folder unwritable, say) must not cost the others.
+            await runChunk(plan, context).catch((error: unknown) => ({
+              report: buildUnstartedChunkReport(plan, {
+                status: 'error',
+                message: `run-chunks could not run this chunk: ${error instanceof Error ? error.message : String(error)}`,
+              }),
+              records: [],
+            }))
+          : { report: buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted' }), records: [] };
+      emit({ type: 'chunk-finished', plan, result, records });
+      return result;
+    };
+    const schedule = this.options.schedule;
+    const chunks = schedule
+      ? await dispatchByMemory(plans, runOne, {
+          ...schedule,
+          isInterrupted: () => this.interruptedBy !== undefined,
+          notice: (message) => this.notice('info', message),
+        })
+      : await Promise.all(plans.map((plan) => limit(() => runOne(plan))));
     const gpuOffReason = gpu.monitor?.offReason;
     await gpu.monitor?.stop();
     const report = buildRunReport(

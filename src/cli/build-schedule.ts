@@ -1,0 +1,50 @@
+import os from 'node:os';
+import { formatDurationMs } from '../config/parse-duration.js';
+import { formatBytes, parseSizeSpec, resolveSizeBytes } from '../config/parse-size.js';
+import { forecastChunk, type ChunkForecastHistory, type ForecastSource } from '../plan/forecast.js';
+import { runsAloneBecause, simulateSchedule, type ScheduleItem } from '../plan/schedule.js';
+import type { ChunkPlan } from '../plan/types.js';
+import { readMachineMemory } from '../proc/machine-memory.js';
+import type { MemorySchedule } from '../runner/dispatch-by-memory.js';
+import { UserError } from '../util/user-error.js';
+
+/** A --memory-budget schedule, with where each forecast came from (for --dry-run). */
+export interface BuiltSchedule extends MemorySchedule {
+  sources: Map<string, ForecastSource>;
+}
+
+/** Turns --memory-budget (a size, or a % of the machine's or cgroup's memory) and the plans into a schedule. */
+export function buildSchedule(budget: string, plans: readonly ChunkPlan[], history: (name: string) => ChunkForecastHistory | undefined): BuiltSchedule {
+  const spec = parseSizeSpec(budget);
+  const machine = readMachineMemory();
+  if (!spec || (spec.kind === 'bytes' && spec.bytes <= 0))
+    throw new UserError(`--memory-budget "${budget}" is not a size. Give one such as "16GB", "12GiB" or "75%" (of the ${machine.source}'s memory).`);
+  const budgetBytes = resolveSizeBytes(spec, machine.totalBytes);
+  const items = new Map<string, ScheduleItem>();
+  const sources = new Map<string, ForecastSource>();
+  for (const plan of plans) {
+    const { source, ...item } = forecastChunk(plan, history(plan.name), machine.totalBytes);
+    items.set(plan.name, item);
+    sources.set(plan.name, source);
+  }
+  return { limits: { budgetBytes, cores: os.availableParallelism() }, items, sources };
+}
+
+/** --dry-run's picture of a schedule: who runs with whom, forecasts, and the forecast wall time. */
+export function formatSchedule(schedule: BuiltSchedule): string {
+  const { slots, makespanMs } = simulateSchedule([...schedule.items.values()], schedule.limits);
+  const lines = [
+    '',
+    `Schedule for a memory budget of ${formatBytes(schedule.limits.budgetBytes)} and ${schedule.limits.cores} cores (forecast):`,
+  ];
+  for (const slot of slots) {
+    const item = schedule.items.get(slot.name)!;
+    const peak = item.forecastPeakBytes === undefined ? 'peak unknown' : `peak ${formatBytes(item.forecastPeakBytes)}`;
+    const duration = item.forecastDurationMs === undefined ? 'duration unknown' : `~${formatDurationMs(item.forecastDurationMs)}`;
+    const alone = runsAloneBecause(item, schedule.limits);
+    const company = alone ? `alone (${alone})` : slot.alongside.length > 0 ? `with ${slot.alongside.join(', ')}` : 'first';
+    lines.push(`  at +${formatDurationMs(slot.startMs)}: ${slot.name} (${peak} from ${schedule.sources.get(slot.name)}, ${duration}), ${company}`);
+  }
+  lines.push(`  forecast total wall time: ${formatDurationMs(makespanMs)} (chunks without history count as 1m)`);
+  return `${lines.join('\n')}\n`;
+}
