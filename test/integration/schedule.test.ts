@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { MemorySample } from '../../src/monitor/sample-types.js';
+import { assertNoLeftovers, makeSuiteProject, readReport, runCli } from '../helpers/cli.js';
+
+const BUDGET_BYTES = 900_000_000;
+
+test('--memory-budget runs the chunks that fit together and never exceeds the budget', async () => {
+  const chunk = (name: string) => ({ name, markers: 'alloc300', memoryEstimate: '400MB', sampleInterval: '100ms', retryOnOom: 0 });
+  const { dir } = makeSuiteProject({ chunks: [chunk('a'), chunk('b'), chunk('c')] });
+  const result = await runCli(['--memory-budget', String(BUDGET_BYTES / 1_000_000) + 'MB'], { cwd: dir });
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  const report = readReport(dir);
+  const spans = report.chunks.map((c) => ({ name: c.name, start: Date.parse(c.startedAt!), end: Date.parse(c.startedAt!) + c.durationMs }));
+  const overlapping = (x: (typeof spans)[number], y: (typeof spans)[number]): boolean => x.start < y.end && y.start < x.end;
+  // Two 400 MB forecasts fit 900 MB; three do not.
+  assert.ok(spans.some((x) => spans.some((y) => x !== y && overlapping(x, y))), 'some chunks ran together');
+  assert.ok(!spans.every((x) => spans.every((y) => overlapping(x, y))), 'never all three at once');
+
+  // What the samplers measured, put on one clock: the machine never held more than the budget for the chunks.
+  const timeline = report.chunks.flatMap((c) =>
+    readFileSync(path.join(dir, '.run-chunks/report', c.name, 'samples.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as MemorySample)
+      .map((sample) => ({ chunk: c.name, at: Date.parse(c.startedAt!) + sample.t, rss: sample.rssBytes })),
+  );
+  timeline.sort((x, y) => x.at - y.at);
+  const latest = new Map<string, number>();
+  let peakTotal = 0;
+  for (const point of timeline) {
+    latest.set(point.chunk, point.rss);
+    const running = spans.filter((span) => span.start <= point.at && point.at <= span.end).map((span) => span.name);
+    peakTotal = Math.max(peakTotal, running.reduce((sum, name) => sum + (latest.get(name) ?? 0), 0));
+  }
+  assert.ok(peakTotal > 500_000_000, `the chunks did overlap in memory (${peakTotal})`);
+  assert.ok(peakTotal <= BUDGET_BYTES, `sampled total ${peakTotal} over the budget`);
+  assertNoLeftovers(result.tag);
+});
