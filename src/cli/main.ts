@@ -15,6 +15,7 @@ import { hasProcFs } from '../proc/read-proc-stat.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { ChunkRun } from '../runner/run-chunks.js';
 import { UserError } from '../util/user-error.js';
+import { applyShard } from '../runner/apply-shard.js';
 import { buildSchedule, formatSchedule } from './build-schedule.js';
 import { exitProcess } from './exit.js';
 import { parseArgs, type CliOptions } from './parse-args.js';
@@ -64,6 +65,8 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     python: resolvePython(loaded.config.python, projectCwd, loaded.configDir),
     expandGlob: expandGlobSync,
   });
+  if (options.shard && plans.length !== 1)
+    throw new UserError(`--shard splits one chunk across machines: select exactly one with --chunk (${plans.length} selected).`);
   const schedule = options.memoryBudget === undefined ? undefined : buildSchedule(options.memoryBudget, plans, () => undefined);
   if (options.dryRun) {
     process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir));
@@ -71,6 +74,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     return EXIT_CODES.passed;
   }
   ensureWritableDir(reportDir);
+  if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, new Map(), reportDir);
   const nvidiaSmi = options.gpu === 'off' ? undefined : findOnPath('nvidia-smi', process.env.PATH);
   if (options.gpu === 'on' && nvidiaSmi === undefined)
     throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MAX_DURATION_MS, MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseIntervalMs } from '../config/parse-duration.js';
+import { parseShardSpec, type ShardSpec } from '../plan/shard.js';
 import { UserError } from '../util/user-error.js';
 
 /** What the command line asked for. */
@@ -19,6 +20,7 @@ export interface CliOptions {
   retryOnOom: number | undefined;
   progressIntervalMs: number;
   memoryBudget: string | undefined;
+  shard: ShardSpec | undefined;
 }
 
 /** Default report folder, relative to the current directory. */
@@ -70,6 +72,12 @@ function parseProgressInterval(value: string): number {
   return intervalMs;
 }
 
+function parseShard(value: string): ShardSpec {
+  const spec = parseShardSpec(value);
+  if (!spec) throw new InvalidArgumentError('Expected I/N with 1 <= I <= N, e.g. 2/4.');
+  return spec;
+}
+
 function parseRetryCount(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 5) throw new InvalidArgumentError('Expected a whole number from 0 to 5.');
   return Number(value);
@@ -93,6 +101,7 @@ export function createProgram(version: string): Command {
     .option('--dry-run', 'print what each chunk would run (command, cwd, env, workers, timeout); run nothing')
     .option('--no-parallel', 'run every chunk without pytest-xdist workers (workers = 1)')
     .addOption(new Option('--parallel-chunks <n>', 'run up to N chunks at once').argParser(parseParallelChunks).default(1).conflicts('memoryBudget'))
+    .option('--shard <i/n>', 'run shard I of N of the selected chunk (tests split by duration history), for one chunk across N CI machines', parseShard)
     .option('--memory-budget <size>', 'run chunks together while their forecast peaks fit this budget ("16GB", "75%"), longest first')
     .option('--report-dir <dir>', 'where logs, JUnit files and report.json go', DEFAULT_REPORT_DIR)
     .option('--sample-interval <duration>', 'how often each chunk\'s memory is sampled, e.g. 500ms (overrides the config)', parseSampleInterval)
@@ -153,6 +162,7 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     retryOnOom?: number;
     progressInterval: number;
     memoryBudget?: string;
+    shard?: ShardSpec;
   }>();
   return {
     config: options.config,
@@ -170,5 +180,6 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     retryOnOom: options.retryOnOom,
     progressIntervalMs: options.progressInterval,
     memoryBudget: options.memoryBudget,
+    shard: options.shard,
   };
 }

@@ -44,6 +44,8 @@ export interface ChunkPlan {
   retryOnOom: number;
   /** Expected peak memory for scheduling, when there is no history. */
   memoryEstimate: SizeSpec | undefined;
+  /** Set when this run is one shard of the chunk (--shard I/N). */
+  shard?: { index: number; count: number; tests: number; collected: number };
 }
 
 /** The CLI's choices that shape plans. */

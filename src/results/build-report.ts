@@ -59,6 +59,7 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     blamedTests: facts.blamedTests,
     topMemoryTests: facts.topMemoryTests,
     attempts: facts.attempts,
+    shard: plan.shard ?? null,
     oomKillDelta: facts.oomKillDelta,
     isolation: facts.isolation,
     memory: facts.memory,

@@ -83,6 +83,8 @@ export interface ChunkReport {
   topMemoryTests: TopMemoryTest[];
   /** Every run of the chunk's process, the first included. */
   attempts: AttemptReport[];
+  /** Set when this run was one shard of the chunk (--shard I/N). */
+  shard: { index: number; count: number; tests: number; collected: number } | null;
   /** Rise of the kernel's oom_kill counter while the chunk ran; null when not readable. */
   oomKillDelta: number | null;
   /** How limits were enforced: run-chunks' sampling watchdog, or a kernel cgroup limit. */

@@ -39,3 +39,29 @@ test('--memory-budget runs the chunks that fit together and never exceeds the bu
   assert.ok(peakTotal <= BUDGET_BYTES, `sampled total ${peakTotal} over the budget`);
   assertNoLeftovers(result.tag);
 });
+
+test('--shard I/N: every collected test runs in exactly one shard; a shard with no tests passes', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'many', markers: 'first or last or workers' }] });
+  const seen: string[] = [];
+  for (const index of [1, 2, 3]) {
+    const result = await runCli(['--chunk', 'many', '--shard', `${index}/3`, '--report-dir', `reports-${index}`], { cwd: dir });
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    const chunk = readReport(dir, `reports-${index}`).chunks[0]!;
+    assert.equal(chunk.shard?.collected, 12);
+    assert.equal(chunk.tests?.total, chunk.shard?.tests);
+    const junit = readFileSync(path.join(dir, `reports-${index}`, 'junit.xml'), 'utf8');
+    seen.push(...[...junit.matchAll(/<testcase classname="([^"]*)" name="([^"]*)"/g)].map((match) => `${match[1]}::${match[2]}`));
+  }
+  assert.equal(seen.length, 12);
+  assert.equal(new Set(seen).size, 12);
+
+  const { dir: small } = makeSuiteProject({ chunks: [{ name: 'two', markers: 'last' }] });
+  const empty = await runCli(['--chunk', 'two', '--shard', '3/3'], { cwd: small });
+  assert.equal(empty.exitCode, 0, empty.stdout + empty.stderr);
+  const chunk = readReport(small).chunks[0]!;
+  assert.equal(chunk.shard?.tests, 0);
+  assert.equal(chunk.status, 'no-tests');
+
+  const many = await runCli(['--shard', '1/2'], { cwd: small });
+  assert.equal(many.exitCode, 0, 'a single configured chunk is selected implicitly');
+});

@@ -1,0 +1,130 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { ChunkReport, RunReport } from '../results/report-types.js';
+import type { TestRecord } from '../results/test-records.js';
+import { TestIdTable } from './history-tests.js';
+import { DEFAULT_KEEP_RUNS, emptyHistory, HISTORY_SCHEMA_VERSION, type History, type HistoryRun, type RecordedChunk, type RecordedRun, type TestSample } from './history-types.js';
+import { findHistoryProblem } from './validate-history.js';
+
+// Reading, updating and writing the run history. Losing the history must never cost a run: a
+// missing file is an empty history, and an unreadable or damaged one is reported once and
+// replaced, never thrown.
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Reads the history file. A missing file gives an empty history without a word; one that cannot
+ * be read, is not JSON, or is not a history of this schema version gives an empty history and one
+ * call of `warn` with a sentence naming the file and what is wrong. Never throws.
+ */
+export async function readHistory(file: string, warn: (message: string) => void): Promise<History> {
+  const ignore = (problem: string): History => {
+    warn(`Ignoring the run history ${file}: it ${problem}. A new history is started; the next recorded run replaces the file.`);
+    return emptyHistory();
+  };
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyHistory();
+    return ignore(`could not be read (${describeError(error)})`);
+  }
+  if (text.trim() === '') return ignore('is empty');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return ignore(`is not valid JSON (${describeError(error)})`);
+  }
+  const problem = findHistoryProblem(value);
+  return problem === undefined ? (value as History) : ignore(problem);
+}
+
+/**
+ * Writes the history atomically (a reader never sees half a file), creating its folder. The JSON
+ * is compact on purpose: indenting 200,000 test tuples would triple the file.
+ */
+export async function writeHistory(file: string, history: History): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await writeFileAtomic(file, `${JSON.stringify(history)}\n`);
+}
+
+/**
+ * Adds a run to the history and keeps only the last `keepRuns` runs (oldest first, in the order
+ * they were recorded). A run whose runId is already in the history replaces it, so recording the
+ * same run twice (merging the same dirs again, say) does not count it twice. Pure: returns a new
+ * history, with an id table holding only the node ids the kept runs use.
+ */
+export function appendRun(history: History, run: RecordedRun, keepRuns = DEFAULT_KEEP_RUNS): History {
+  if (!Number.isInteger(keepRuns) || keepRuns < 1) throw new RangeError(`keepRuns must be a whole number from 1, got ${keepRuns}`);
+  const earlier = history.runs.filter((old) => old.runId !== run.runId);
+  const kept = earlier.slice(Math.max(0, earlier.length - (keepRuns - 1)));
+  const table = new TestIdTable();
+  const runs: HistoryRun[] = kept.map((old) => ({
+    ...old,
+    chunks: old.chunks.map((chunk) => ({ ...chunk, tests: table.reindexTests(history, chunk.tests) })),
+  }));
+  runs.push({
+    runId: run.runId,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    chunks: run.chunks.map(({ tests, ...figures }) => ({ ...figures, tests: table.storeTests(tests) })),
+  });
+  return { schemaVersion: HISTORY_SCHEMA_VERSION, testIds: table.ids, runs };
+}
+
+/** A test's final record: a recovery attempt's result replaces the first attempt's. */
+function finalRecords(records: readonly TestRecord[]): Map<string, TestRecord> {
+  const byNodeid = new Map<string, TestRecord>();
+  for (const record of records) {
+    const seen = byNodeid.get(record.nodeid);
+    if (seen === undefined || record.attempt >= seen.attempt) byNodeid.set(record.nodeid, record);
+  }
+  return byNodeid;
+}
+
+function toSample(record: TestRecord): TestSample {
+  const { durationMs, rssStartBytes, rssEndBytes } = record;
+  return {
+    durationMs: durationMs === null ? null : Math.round(durationMs),
+    outcome: record.outcome,
+    rssDeltaBytes: rssStartBytes !== null && rssEndBytes !== null ? Math.round(rssEndBytes - rssStartBytes) : null,
+  };
+}
+
+function recordChunk(chunk: ChunkReport, records: readonly TestRecord[]): RecordedChunk {
+  const tests = new Map<string, TestSample>();
+  // Tests that never started measured nothing; leaving them out keeps killed chunks' entries small.
+  for (const [nodeid, record] of finalRecords(records)) if (record.outcome !== 'not-run') tests.set(nodeid, toSample(record));
+  const sampled = chunk.memory !== null && chunk.memory.samples > 0;
+  return {
+    name: chunk.name,
+    status: chunk.status,
+    durationMs: Math.round(chunk.durationMs),
+    workers: chunk.workers,
+    peakRssBytes: sampled ? chunk.memory!.peakRssBytes : null,
+    peakPssBytes: sampled ? chunk.memory!.peakPssBytes : null,
+    peakGpuBytes: chunk.gpu?.peakBytes ?? null,
+    tests,
+  };
+}
+
+/**
+ * What a finished run adds to the history: every chunk that started, with its tests' final
+ * records (`records` maps chunk name → that chunk's TestRecords, attempts included). Chunks that
+ * were skipped or never started are left out; a chunk without records (one merged from another
+ * machine, without its JUnit file) is recorded with its figures and no tests. Pure.
+ */
+export function historyRunFromReport(report: RunReport, records: ReadonlyMap<string, readonly TestRecord[]> = new Map()): RecordedRun {
+  return {
+    runId: report.runId,
+    startedAt: report.startedAt,
+    finishedAt: report.finishedAt,
+    chunks: report.chunks
+      .filter((chunk) => chunk.startedAt !== null && chunk.status !== 'skipped')
+      .map((chunk) => recordChunk(chunk, records.get(chunk.name) ?? [])),
+  };
+}

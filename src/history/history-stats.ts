@@ -1,0 +1,139 @@
+import { readChunkTests } from './history-tests.js';
+import type { History, HistoryChunk } from './history-types.js';
+
+// Statistics over the run history, for `run-chunks history` and for forecasts (a scheduler,
+// --shard). Pure functions of a History; runs count in the order they were recorded.
+
+/** A chunk's peak memory is called a regression when it grew more than this much. */
+export const REGRESSION_GROWTH_PERCENT = 20;
+
+/** How many runs at each end of the history the trend compares (fewer when the history is short). */
+export const TREND_WINDOW_RUNS = 3;
+
+/** The middle value (the mean of the two middle ones for an even count); null for no values. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * The p-th percentile (0–100) by the nearest-rank method: the smallest value with at least p% of
+ * the values at or below it, so always one of the values, never an interpolation. With 10 runs,
+ * p95 is the largest: a forecast of memory should cover every run seen. Null for no values.
+ */
+export function percentile(values: readonly number[], p: number): number | null {
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be from 0 to 100, got ${p}`);
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+/** How a chunk's peak memory moved between the start and the end of the kept runs. */
+export interface PeakTrend {
+  /** Median peak of the first `windowRuns` runs with a measured peak. */
+  firstPeakBytes: number;
+  /** Median peak of the last `windowRuns` runs with a measured peak. */
+  lastPeakBytes: number;
+  growthPercent: number;
+  /** growthPercent > REGRESSION_GROWTH_PERCENT: a memory regression. */
+  regression: boolean;
+  /** min(TREND_WINDOW_RUNS, half the runs with a peak, rounded down): the two windows never overlap. */
+  windowRuns: number;
+}
+
+/** What the history says about one chunk, and what to expect of its next run. */
+export interface ChunkStats {
+  name: string;
+  /** Runs counted (those the chunk ran in, not interrupted). */
+  runs: number;
+  /** Status in the most recent run the chunk was recorded in (interrupted included). */
+  lastStatus: HistoryChunk['status'];
+  /** Workers in that run. */
+  workers: number;
+  medianDurationMs: number | null;
+  p95DurationMs: number | null;
+  /** Peak memory per run: PSS where it was read, RSS otherwise. Null when never measured. */
+  medianPeakBytes: number | null;
+  p95PeakBytes: number | null;
+  /** p95 over runs of (peak ÷ that run's workers): what one xdist worker needs. */
+  peakPerWorkerBytes: number | null;
+  p95PeakGpuBytes: number | null;
+  /** Null with fewer than two runs with a measured peak. */
+  trend: PeakTrend | null;
+}
+
+/** The peak a chunk's memory is judged by: PSS (shared pages split) where read, else RSS. */
+export function peakBytesOf(chunk: HistoryChunk): number | null {
+  return chunk.peakPssBytes ?? chunk.peakRssBytes;
+}
+
+/** Every recorded entry of a chunk, oldest first. */
+function entriesOf(history: History, name: string): HistoryChunk[] {
+  return history.runs.flatMap((run) => run.chunks.filter((chunk) => chunk.name === name));
+}
+
+function present(values: readonly (number | null)[]): number[] {
+  return values.filter((value): value is number => value !== null);
+}
+
+function peakTrend(peaks: readonly number[]): PeakTrend | null {
+  const windowRuns = Math.min(TREND_WINDOW_RUNS, Math.floor(peaks.length / 2));
+  if (windowRuns === 0) return null;
+  const firstPeakBytes = median(peaks.slice(0, windowRuns))!;
+  const lastPeakBytes = median(peaks.slice(-windowRuns))!;
+  if (firstPeakBytes <= 0) return null;
+  const growthPercent = ((lastPeakBytes - firstPeakBytes) / firstPeakBytes) * 100;
+  return { firstPeakBytes, lastPeakBytes, growthPercent, regression: growthPercent > REGRESSION_GROWTH_PERCENT, windowRuns };
+}
+
+/**
+ * A chunk's durations, peaks and peak trend over the kept runs; null when no run recorded it.
+ * Runs where the chunk was interrupted (Ctrl-C) are left out of the figures: they say how long
+ * the user waited, not how long the chunk takes. Killed runs (timeout, OOM) count as they are.
+ */
+export function chunkStats(history: History, name: string): ChunkStats | null {
+  const entries = entriesOf(history, name);
+  const last = entries.at(-1);
+  if (last === undefined) return null;
+  const counted = entries.filter((chunk) => chunk.status !== 'interrupted');
+  const durations = counted.map((chunk) => chunk.durationMs);
+  const peaks = present(counted.map(peakBytesOf));
+  const perWorker = present(counted.map((chunk) => (peakBytesOf(chunk) === null ? null : peakBytesOf(chunk)! / chunk.workers)));
+  return {
+    name,
+    runs: counted.length,
+    lastStatus: last.status,
+    workers: last.workers,
+    medianDurationMs: median(durations),
+    p95DurationMs: percentile(durations, 95),
+    medianPeakBytes: median(peaks),
+    p95PeakBytes: percentile(peaks, 95),
+    peakPerWorkerBytes: percentile(perWorker, 95),
+    p95PeakGpuBytes: percentile(present(counted.map((chunk) => chunk.peakGpuBytes)), 95),
+    trend: peakTrend(peaks),
+  };
+}
+
+/** Every chunk name in the history: the latest run's chunks in their order, then older ones. */
+export function chunkNames(history: History): string[] {
+  const names = new Set<string>();
+  for (const run of [...history.runs].reverse()) for (const chunk of run.chunks) names.add(chunk.name);
+  return [...names];
+}
+
+/** Each test's median duration (ms) in a chunk over the kept runs; tests never timed are absent. */
+export function testDurations(history: History, chunkName: string): Map<string, number> {
+  const durations = new Map<string, number[]>();
+  for (const chunk of entriesOf(history, chunkName)) {
+    for (const [nodeid, sample] of readChunkTests(history, chunk)) {
+      if (sample.durationMs === null) continue;
+      const list = durations.get(nodeid);
+      if (list) list.push(sample.durationMs);
+      else durations.set(nodeid, [sample.durationMs]);
+    }
+  }
+  return new Map([...durations].map(([nodeid, values]) => [nodeid, median(values)!]));
+}

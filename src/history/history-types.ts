@@ -1,0 +1,92 @@
+import type { ChunkStatus } from '../results/outcome.js';
+import type { TestRecordOutcome } from '../results/test-records.js';
+
+// The shape of the run history file (.run-chunks/history.json): its one declared type. The file
+// keeps the last N runs, each with every recorded chunk's duration and memory peaks and every
+// test's duration, outcome and memory growth. Per-test data is the bulk (20,000 tests × 10 runs),
+// so tests are stored as tuples that point into one table of node ids instead of repeating each
+// ~80-character id in every run: that keeps such a history around 7 MB rather than 25 MB.
+
+/** Bumped on any incompatible change to the history's shape; a file with another version is started afresh. */
+export const HISTORY_SCHEMA_VERSION = 1;
+
+/** Where the history is kept when --history is not given (relative to the current folder). */
+export const DEFAULT_HISTORY_FILE = '.run-chunks/history.json';
+
+/** How many runs the history keeps: enough for a median and a trend, small enough to read at every run. */
+export const DEFAULT_KEEP_RUNS = 10;
+
+/** Every test outcome a history stores, as the file's reader checks them. */
+export const HISTORY_TEST_OUTCOMES = ['passed', 'failed', 'skipped', 'error', 'killed', 'crashed', 'not-run'] as const satisfies readonly TestRecordOutcome[];
+export type HistoryTestOutcome = (typeof HISTORY_TEST_OUTCOMES)[number];
+// Fails to compile when TestRecordOutcome gains a value the list above lacks.
+const everyOutcomeListed: Exclude<TestRecordOutcome, HistoryTestOutcome> extends never ? true : never = true;
+void everyOutcomeListed;
+
+/**
+ * One test in one run, as stored: [index into History.testIds, durationMs, outcome, rssDeltaBytes].
+ * durationMs is null for a test that never ended on its own (killed, crashed); rssDeltaBytes (its
+ * process's RSS at its end minus at its start) is null when either figure was not measured.
+ */
+export type HistoryTest = [testIndex: number, durationMs: number | null, outcome: HistoryTestOutcome, rssDeltaBytes: number | null];
+
+/** Chunk-level figures of one recorded chunk, shared by the stored and the recorded forms. */
+export interface HistoryChunkFigures {
+  name: string;
+  status: ChunkStatus;
+  durationMs: number;
+  workers: number;
+  /** Peaks of the chunk's whole process tree; null when memory was not sampled (or PSS not readable). */
+  peakRssBytes: number | null;
+  peakPssBytes: number | null;
+  /** Null when GPU memory was not sampled. */
+  peakGpuBytes: number | null;
+}
+
+/** One chunk of one run, as stored in history.json. */
+export interface HistoryChunk extends HistoryChunkFigures {
+  tests: HistoryTest[];
+}
+
+/** One run, as stored in history.json. */
+export interface HistoryRun {
+  runId: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** The chunks that ran (skipped and never-started chunks are not recorded). */
+  chunks: HistoryChunk[];
+}
+
+/** The whole history file. Runs are kept in the order they were recorded, oldest first. */
+export interface History {
+  schemaVersion: typeof HISTORY_SCHEMA_VERSION;
+  /** Every test node id that a kept run refers to, once. */
+  testIds: string[];
+  runs: HistoryRun[];
+}
+
+/** One test's result in one run, in readable form. */
+export interface TestSample {
+  durationMs: number | null;
+  outcome: HistoryTestOutcome;
+  rssDeltaBytes: number | null;
+}
+
+/** One chunk of a run that is not in a history yet: its tests keyed by node id. */
+export interface RecordedChunk extends HistoryChunkFigures {
+  /** A Map, not an object: a node id is any string, "__proto__" included. */
+  tests: ReadonlyMap<string, TestSample>;
+}
+
+/** A run as recorded from its report, ready for appendRun. */
+export interface RecordedRun {
+  runId: string;
+  startedAt: string;
+  finishedAt: string | null;
+  chunks: RecordedChunk[];
+}
+
+/** A history with no runs. */
+export function emptyHistory(): History {
+  return { schemaVersion: HISTORY_SCHEMA_VERSION, testIds: [], runs: [] };
+}
