@@ -3,11 +3,11 @@ import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { findOnPath } from '../gpu/gpu-monitor.js';
-import { createPlans, mergeChunkDefaults } from '../plan/create-plans.js';
-import { expandGlobSync } from '../plan/expand-path-globs.js';
-import { bundledPluginDir } from '../plan/pytest-invocation.js';
-import { resolvePython } from '../plan/resolve-python.js';
+import { mergeChunkDefaults } from '../plan/create-plans.js';
+import { GithubAnnotationsReporter } from '../ci/github-annotations-reporter.js';
+import { GithubSummaryReporter } from '../ci/github-summary-reporter.js';
 import { JsonReporter } from '../reporters/json-reporter.js';
+import type { Reporter } from '../reporters/reporter.js';
 import { JunitReporter } from '../reporters/junit-reporter.js';
 import { createReporterMultiplexer } from '../reporters/multiplexer.js';
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
@@ -18,6 +18,8 @@ import { UserError } from '../util/user-error.js';
 import { applyShard } from '../runner/apply-shard.js';
 import { buildSchedule, formatSchedule } from './build-schedule.js';
 import { exitProcess } from './exit.js';
+import { planChunks } from './plan-chunks.js';
+import { parseSubcommand, runSubcommand } from './subcommands.js';
 import { parseArgs, type CliOptions } from './parse-args.js';
 import { formatChunkList, formatDryRun } from './print-plans.js';
 import { watchSignals } from './signal-watcher.js';
@@ -25,6 +27,15 @@ import { readVersion } from './version.js';
 
 // Width assumed when stdout is no terminal (progress lines in CI logs).
 const DEFAULT_COLUMNS = 120;
+
+/** On GitHub Actions: a job summary (GITHUB_STEP_SUMMARY) and ::error annotations. */
+function ciReporters(): Reporter[] {
+  const reporters: Reporter[] = [];
+  if (process.env.GITHUB_STEP_SUMMARY) reporters.push(new GithubSummaryReporter(process.env.GITHUB_STEP_SUMMARY));
+  // After the terminal reporter: GitHub reads workflow commands only at the start of a line.
+  if (process.env.GITHUB_ACTIONS === 'true') reporters.push(new GithubAnnotationsReporter((text) => process.stdout.write(text)));
+  return reporters;
+}
 
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
 function wantsColor(stream: NodeJS.WriteStream): boolean {
@@ -52,19 +63,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     return EXIT_CODES.passed;
   }
   const reportDir = path.resolve(cwd, options.reportDir);
-  const projectCwd = path.resolve(loaded.configDir, loaded.config.cwd ?? '.');
-  const plans = createPlans(loaded, {
-    selectedChunks: options.chunks,
-    noParallel: options.noParallel,
-    reportDir,
-    passthroughArgs: options.passthroughArgs,
-    sampleIntervalMs: options.sampleIntervalMs,
-    retryOnOom: options.retryOnOom,
-    pluginDir: bundledPluginDir(),
-    inheritedPythonPath: process.env.PYTHONPATH,
-    python: resolvePython(loaded.config.python, projectCwd, loaded.configDir),
-    expandGlob: expandGlobSync,
-  });
+  const plans = planChunks(loaded, options, reportDir);
   if (options.shard && plans.length !== 1)
     throw new UserError(`--shard splits one chunk across machines: select exactly one with --chunk (${plans.length} selected).`);
   const schedule = options.memoryBudget === undefined ? undefined : buildSchedule(options.memoryBudget, plans, () => undefined);
@@ -93,6 +92,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
       }),
       new JsonReporter(),
       new JunitReporter(),
+      ...ciReporters(),
     ],
     (reporter, error) => {
       const message = error instanceof Error ? error.message : String(error);
@@ -130,6 +130,11 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
 export async function main(argv: readonly string[]): Promise<never> {
   const version = readVersion();
   try {
+    const subcommand = parseSubcommand(argv, version);
+    if (subcommand !== undefined) {
+      if ('exitCode' in subcommand) return await exitProcess(subcommand.exitCode);
+      return await exitProcess(await runSubcommand(subcommand, version));
+    }
     const parsed = parseArgs(argv, version);
     if ('exitCode' in parsed) return await exitProcess(parsed.exitCode);
     return await exitProcess(await runCommand(parsed, version));

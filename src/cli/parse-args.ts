@@ -130,6 +130,12 @@ function toSentence(commanderMessage: string): string {
   return /[.?!)]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }
 
+/** A commander parse error as a one-paragraph UserError pointing at the right help; anything else as is. */
+export function toUserError(error: unknown, helpCommand: string): unknown {
+  if (!(error instanceof CommanderError)) return error;
+  return new UserError(`${toSentence(error.message)} Run \`${helpCommand}\` for the options.`);
+}
+
 /**
  * Parses run-chunks' arguments (without node and the script path). Help and version are
  * printed by commander and reported as `{ exitCode: 0 }`; mistakes become UserErrors.
@@ -140,12 +146,8 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
   try {
     program.parse(own, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
-        return { exitCode: 0 };
-      throw new UserError(`${toSentence(error.message)} Run \`run-chunks --help\` for the options.`);
-    }
-    throw error;
+    if (error instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return { exitCode: 0 };
+    throw toUserError(error, 'run-chunks --help');
   }
   const options = program.opts<{
     config?: string;

@@ -1,0 +1,112 @@
+// GitHub Actions workflow commands (`::error file=F,line=L,title=T::message`) for what went
+// wrong in a run: chunks that died, the tests blamed for it, and failed or errored tests.
+
+import { isFailingStatus } from '../results/outcome.js';
+import type { ChunkReport, RunReport } from '../results/report-types.js';
+import type { BlamedTest, TestRecord } from '../results/test-records.js';
+
+// GitHub shows 10 error annotations per step and 50 per job; more only lengthen the log.
+export const MAX_ANNOTATIONS = 50;
+// An annotation is read in a small box; the full failure is in the log and report.json.
+const MAX_MESSAGE_CHARS = 2_000;
+
+/** One annotation before escaping. Optional chunks get warnings: they do not fail the run. */
+interface Annotation {
+  level: 'error' | 'warning';
+  file: string | null;
+  line: number | null;
+  title: string;
+  message: string;
+}
+
+/** Escapes a workflow command's message (GitHub's toolkit rule: %, CR, LF). */
+export function escapeCommandData(text: string): string {
+  return text.replaceAll('%', '%25').replaceAll('\r', '%0D').replaceAll('\n', '%0A');
+}
+
+/** Escapes a workflow command's property value: the message rule plus ":" and ",", which end a property. */
+export function escapeCommandProperty(text: string): string {
+  return escapeCommandData(text).replaceAll(':', '%3A').replaceAll(',', '%2C');
+}
+
+/** Renders one annotation as a workflow command line. */
+function renderAnnotation(annotation: Annotation): string {
+  const properties: string[] = [];
+  if (annotation.file !== null) {
+    properties.push(`file=${escapeCommandProperty(annotation.file)}`);
+    if (annotation.line !== null && annotation.line >= 1) properties.push(`line=${annotation.line}`);
+  }
+  properties.push(`title=${escapeCommandProperty(annotation.title)}`);
+  return `::${annotation.level} ${properties.join(',')}::${escapeCommandData(annotation.message)}`;
+}
+
+/** Keeps the end of a long text, where pytest puts the exception. */
+function clip(text: string): string {
+  return text.length <= MAX_MESSAGE_CHARS ? text : `…${text.slice(text.length - MAX_MESSAGE_CHARS + 1)}`;
+}
+
+/** The latest record of each test (a recovery attempt's result replaces the first run's). */
+function latestRecords(records: readonly TestRecord[]): Map<string, TestRecord> {
+  const latest = new Map<string, TestRecord>();
+  for (const record of records) {
+    const earlier = latest.get(record.nodeid);
+    if (!earlier || record.attempt >= earlier.attempt) latest.set(record.nodeid, record);
+  }
+  return latest;
+}
+
+/** Where a test is defined: from any of its records, else the file part of its node id. */
+function locate(nodeid: string, records: readonly TestRecord[]): { file: string | null; line: number | null } {
+  const located = records.find((record) => record.nodeid === nodeid && record.file !== null);
+  if (located) return { file: located.file, line: located.line };
+  const file = nodeid.split('::')[0];
+  return { file: file && file !== nodeid ? file : null, line: null };
+}
+
+function levelOf(chunk: ChunkReport): Annotation['level'] {
+  return chunk.required ? 'error' : 'warning';
+}
+
+function chunkAnnotation(chunk: ChunkReport): Annotation {
+  const blamed = chunk.blamedTests.length === 0 ? '' : `\nBlamed: ${chunk.blamedTests.map((test) => test.nodeid).join(', ')}`;
+  return { level: levelOf(chunk), file: null, line: null, title: `Chunk ${chunk.name}: ${chunk.status}`, message: clip(`${chunk.message}${blamed}`) };
+}
+
+function blamedAnnotation(chunk: ChunkReport, blamed: BlamedTest, records: readonly TestRecord[]): Annotation {
+  const facts: string[] = [`running when chunk ${chunk.name} ended (${blamed.reason})`];
+  if (blamed.worker) facts.push(`on ${blamed.worker}`);
+  if (blamed.verdict) facts.push(blamed.verdict === 'oom-deterministic' ? 'killed again when run alone' : 'passed when run alone (flaky)');
+  return { level: levelOf(chunk), ...locate(blamed.nodeid, records), title: `${chunk.name}: blamed for ${blamed.reason}: ${blamed.nodeid}`, message: `${blamed.nodeid}: ${facts.join(', ')}` };
+}
+
+function testAnnotation(chunk: ChunkReport, record: TestRecord, records: readonly TestRecord[]): Annotation {
+  const what = record.outcome === 'error' ? 'error' : 'failed';
+  const detail = [record.message, record.longrepr].filter((text): text is string => Boolean(text)).join('\n\n');
+  return { level: levelOf(chunk), ...locate(record.nodeid, records), title: `${chunk.name}: ${what}: ${record.nodeid}`, message: clip(detail || `${record.nodeid} ${what}`) };
+}
+
+/**
+ * Workflow command lines for a finished run, most important first: one per chunk that ended
+ * badly other than by failed tests (killed, crashed, broke, no tests), one per blamed test, then
+ * one per failed or errored test (`records` maps chunk names to their test records). File and line
+ * come from pytest (relative to its rootdir, which GitHub reads against the repository root).
+ * At most `limit` annotations, then one warning counting those left out.
+ */
+export function buildGithubAnnotations(report: RunReport, records: ReadonlyMap<string, readonly TestRecord[]>, limit = MAX_ANNOTATIONS): string[] {
+  const chunkLevel: Annotation[] = [];
+  const blamedLevel: Annotation[] = [];
+  const testLevel: Annotation[] = [];
+  for (const chunk of report.chunks) {
+    const chunkRecords = records.get(chunk.name) ?? [];
+    if (isFailingStatus(chunk.status, chunk.allowEmpty) && chunk.status !== 'failed') chunkLevel.push(chunkAnnotation(chunk));
+    for (const blamed of chunk.blamedTests) blamedLevel.push(blamedAnnotation(chunk, blamed, chunkRecords));
+    for (const record of latestRecords(chunkRecords).values())
+      if (record.outcome === 'failed' || record.outcome === 'error') testLevel.push(testAnnotation(chunk, record, chunkRecords));
+  }
+  const all = [...chunkLevel, ...blamedLevel, ...testLevel];
+  const lines = all.slice(0, limit).map(renderAnnotation);
+  const leftOut = all.length - lines.length;
+  if (leftOut > 0)
+    lines.push(renderAnnotation({ level: 'warning', file: null, line: null, title: 'run-chunks', message: `${leftOut} more annotations left out (GitHub shows only the first few per step); see the job summary and report.json.` }));
+  return lines;
+}

@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { buildMatrix, formatMatrix, MATRIX_FORMATS, type MatrixFormat } from '../ci/ci-matrix.js';
+import { buildGithubWorkflow, buildGitlabPipeline, DEFAULT_CI_REPORT_DIR } from '../ci/workflow-templates.js';
+import { loadConfig } from '../config/load-config.js';
+import { EXIT_CODES } from '../results/outcome.js';
+import { UserError } from '../util/user-error.js';
+import { planChunks } from './plan-chunks.js';
+import { toUserError } from './parse-args.js';
+
+/** The subcommands beside the default "run the chunks". */
+export type Subcommand =
+  | { name: 'matrix'; config: string | undefined; chunks: string[]; format: MatrixFormat }
+  | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string };
+
+const SUBCOMMAND_NAMES = ['matrix', 'init'] as const;
+
+function baseCommand(name: string, description: string): Command {
+  return new Command(name).description(description).exitOverride().configureOutput({ writeErr: () => undefined }).allowExcessArguments(false);
+}
+
+/**
+ * Parses `run-chunks <subcommand> ...`; undefined when argv is a plain run. Help is printed by
+ * commander and reported as `{ exitCode: 0 }`; mistakes become UserErrors.
+ */
+export function parseSubcommand(argv: readonly string[], version: string): Subcommand | { exitCode: number } | undefined {
+  const [name, ...rest] = argv;
+  if (!(SUBCOMMAND_NAMES as readonly string[]).includes(name ?? '')) return undefined;
+  let result: Subcommand | undefined;
+  const program =
+    name === 'matrix'
+      ? baseCommand('run-chunks matrix', 'Print the chunk matrix for a CI job per chunk (name, required, timeout in minutes).')
+          .option('-c, --config <path>', 'config file')
+          .option('--chunk <names>', 'only these chunks (comma-separated)', (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)], [])
+          .addOption(new Option('--format <format>', 'github: JSON for fromJSON(); gitlab: a parallel:matrix block').choices(MATRIX_FORMATS).default('github'))
+          .action((options: { config?: string; chunk: string[]; format: MatrixFormat }) => {
+            result = { name: 'matrix', config: options.config, chunks: options.chunk, format: options.format };
+          })
+      : baseCommand('run-chunks init', 'Write a CI workflow: one job per chunk, each uploading its report, and a summary job that merges them.')
+          .addOption(new Option('--ci <system>', 'the CI system').choices(['github', 'gitlab']).makeOptionMandatory())
+          .option('-c, --config <path>', 'config file')
+          .option('--output <path>', 'where to write it (default .github/workflows/run-chunks.yml or .gitlab-ci.yml)')
+          .option('--report-dir <dir>', 'report folder inside the CI jobs', DEFAULT_CI_REPORT_DIR)
+          .option('--setup <command>', 'the step that installs what the tests need', 'npm ci')
+          .option('--force', 'overwrite an existing file')
+          .action((options: { ci: 'github' | 'gitlab'; config?: string; output?: string; reportDir: string; force?: boolean; setup: string }) => {
+            result = {
+              name: 'init',
+              ci: options.ci,
+              config: options.config,
+              output: options.output,
+              force: options.force ?? false,
+              reportDir: options.reportDir,
+              setup: options.setup,
+            };
+          });
+  program.version(version, '-V, --version');
+  try {
+    program.parse(rest, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return { exitCode: 0 };
+    throw toUserError(error, `run-chunks ${name} --help`);
+  }
+  return result;
+}
+
+async function writeInitFile(command: Extract<Subcommand, { name: 'init' }>): Promise<number> {
+  const cwd = process.cwd();
+  const loaded = await loadConfig(command.config, cwd);
+  const configPath = path.relative(cwd, loaded.configPath) || undefined;
+  const common = {
+    nodeVersion: '20',
+    setupCommand: command.setup,
+    configPath: configPath === 'chunks.config.json' ? undefined : configPath,
+    reportDir: command.reportDir,
+  };
+  const target = path.resolve(cwd, command.output ?? (command.ci === 'github' ? '.github/workflows/run-chunks.yml' : '.gitlab-ci.yml'));
+  if (existsSync(target) && !command.force)
+    throw new UserError(`${path.relative(cwd, target)} already exists. Pass --force to overwrite it, or --output to write elsewhere.`);
+  const content =
+    command.ci === 'github'
+      ? buildGithubWorkflow(common)
+      : buildGitlabPipeline(buildMatrix(planChunks(loaded, { chunks: [], noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, path.resolve(cwd, command.reportDir))), common);
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, content);
+  process.stdout.write(`Wrote ${path.relative(cwd, target)} (${command.ci}): one job per chunk, and a summary job that runs \`run-chunks merge\`.\n`);
+  return EXIT_CODES.passed;
+}
+
+/** Runs a subcommand; returns run-chunks' exit code. */
+export async function runSubcommand(command: Subcommand, _version: string): Promise<number> {
+  switch (command.name) {
+    case 'matrix': {
+      const cwd = process.cwd();
+      const loaded = await loadConfig(command.config, cwd);
+      const plans = planChunks(loaded, { chunks: command.chunks, noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, cwd);
+      process.stdout.write(`${formatMatrix(buildMatrix(plans), command.format)}\n`);
+      return EXIT_CODES.passed;
+    }
+    case 'init':
+      return writeInitFile(command);
+  }
+}

@@ -1,0 +1,130 @@
+// Literal RunReports and TestRecords for the CI tests: what goes in is what a test reads.
+import type { ChunkMemoryReport, ChunkReport, RunReport } from '../../../src/results/report-types.js';
+import { bareRecord, type TestRecord } from '../../../src/results/test-records.js';
+
+/** A memory summary with the given peak and verdict. */
+export function memory(peakRssBytes: number, overrides: Partial<ChunkMemoryReport> = {}): ChunkMemoryReport {
+  return {
+    metric: 'rss',
+    intervalMs: 500,
+    samples: 10,
+    peakRssBytes,
+    peakPssBytes: null,
+    startRssBytes: 1000,
+    endRssBytes: peakRssBytes,
+    slopeBytesPerSec: 0,
+    growthPercent: 0,
+    allowedGrowthPercent: 10,
+    verdict: 'stable',
+    verdictReason: 'flat',
+    peakProcesses: 1,
+    threads: null,
+    fds: null,
+    rssTimelineBytes: [peakRssBytes],
+    limitBytes: null,
+    availableAtStartBytes: null,
+    ...overrides,
+  };
+}
+
+/** A chunk that ran and passed, unless overridden. */
+export function chunkReport(name: string, overrides: Partial<ChunkReport> = {}): ChunkReport {
+  return {
+    name,
+    description: null,
+    status: 'passed',
+    message: 'all tests passed',
+    required: true,
+    allowEmpty: false,
+    runner: 'pytest',
+    exitCode: 0,
+    signal: null,
+    command: ['python', '-m', 'pytest'],
+    commandLine: 'python -m pytest',
+    cwd: '/repo',
+    env: {},
+    workers: 2,
+    timeoutMs: null,
+    pid: 4242,
+    startedAt: '2026-05-01T10:00:00.000Z',
+    durationMs: 1500,
+    logFile: `/repo/.run-chunks/report/${name}/output.log`,
+    junitFile: null,
+    tests: { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 },
+    testsSource: 'events',
+    notRun: 0,
+    blamedTests: [],
+    topMemoryTests: [],
+    attempts: [],
+    shard: null,
+    oomKillDelta: 0,
+    isolation: 'watchdog',
+    memory: memory(200 * 1024 * 1024),
+    gpu: null,
+    warnings: [],
+    ...overrides,
+  };
+}
+
+/** A run of the given chunks. */
+export function runReport(chunks: ChunkReport[], overrides: Partial<RunReport> = {}): RunReport {
+  return {
+    schemaVersion: 1,
+    tool: { name: 'run-chunks', version: '0.1.0' },
+    runId: 'run-1',
+    status: 'passed',
+    exitCode: 0,
+    startedAt: '2026-05-01T10:00:00.000Z',
+    finishedAt: '2026-05-01T10:05:00.000Z',
+    durationMs: 300_000,
+    interruptedBy: null,
+    configFile: '/repo/chunks.config.json',
+    reportDir: '/repo/.run-chunks/report',
+    parallelChunks: 1,
+    failOnLeak: false,
+    gpuSampling: { requested: 'auto', active: false, reason: 'no nvidia-smi' },
+    chunks,
+    ...overrides,
+  };
+}
+
+/** A test record that ended on its own, with a location. */
+export function record(nodeid: string, outcome: TestRecord['outcome'], overrides: Partial<TestRecord> = {}): TestRecord {
+  return { ...bareRecord(nodeid, outcome, outcome === 'passed' ? '' : `${outcome}!`, 1), message: null, ...overrides };
+}
+
+// A test id meant to break a Markdown table and inject HTML if it is not escaped.
+export const HOSTILE_NODEID = 'tests/test_x.py::test_pipe[a|b<script>alert(1)</script>*x*`y`]';
+
+/**
+ * A failed run: a passing chunk, an optional chunk with failed tests and a leak, and a required
+ * chunk killed by OOM with two blamed tests (one with the hostile id).
+ */
+export function failedRun(): RunReport {
+  return runReport(
+    [
+      chunkReport('unit_fast'),
+      chunkReport('integration', {
+        status: 'failed',
+        message: 'some tests failed',
+        required: false,
+        exitCode: 1,
+        tests: { total: 3, passed: 1, failed: 2, skipped: 0, errors: 0 },
+        memory: memory(3 * 1024 ** 3, { verdict: 'leak', verdictReason: 'grew 40% (allowed 10%) at 2 MiB/s without levelling off', limitBytes: 4 * 1024 ** 3 }),
+        topMemoryTests: [{ nodeid: 'tests/test_i.py::test_cache', rssDeltaBytes: 300 * 1024 * 1024, rssEndBytes: null, gpuDeltaBytes: null, worker: 'gw0' }],
+      }),
+      chunkReport('stress', {
+        status: 'oom',
+        message: 'killed by the kernel OOM killer (SIGKILL) at 7.8 GiB',
+        exitCode: null,
+        signal: 'SIGKILL',
+        tests: { total: 5, passed: 3, failed: 0, skipped: 0, errors: 0 },
+        blamedTests: [
+          { nodeid: 'tests/test_s.py::test_big', reason: 'oom', worker: 'gw1', chunkRssBytes: 7.8 * 1024 ** 3, rssGrowthBytes: 6 * 1024 ** 3, verdict: 'oom-deterministic' },
+          { nodeid: HOSTILE_NODEID, reason: 'oom', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: null },
+        ],
+      }),
+    ],
+    { status: 'error', exitCode: 3, durationMs: 245_000 },
+  );
+}
