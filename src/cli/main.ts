@@ -6,6 +6,9 @@ import { findOnPath } from '../gpu/gpu-monitor.js';
 import { mergeChunkDefaults } from '../plan/create-plans.js';
 import { GithubAnnotationsReporter } from '../ci/github-annotations-reporter.js';
 import { GithubSummaryReporter } from '../ci/github-summary-reporter.js';
+import { readHistory } from '../history/history-file.js';
+import { HistoryReporter } from '../history/history-reporter.js';
+import { chunkStats, testDurations } from '../history/history-stats.js';
 import { JsonReporter } from '../reporters/json-reporter.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { JunitReporter } from '../reporters/junit-reporter.js';
@@ -66,14 +69,23 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
   const plans = planChunks(loaded, options, reportDir);
   if (options.shard && plans.length !== 1)
     throw new UserError(`--shard splits one chunk across machines: select exactly one with --chunk (${plans.length} selected).`);
-  const schedule = options.memoryBudget === undefined ? undefined : buildSchedule(options.memoryBudget, plans, () => undefined);
+  const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
+  const historyFile = path.resolve(cwd, options.historyFile);
+  const history = await readHistory(historyFile, warnStderr);
+  const schedule =
+    options.memoryBudget === undefined
+      ? undefined
+      : buildSchedule(options.memoryBudget, plans, (name) => {
+          const stats = chunkStats(history, name);
+          return stats ? { p95PeakBytes: stats.p95PeakBytes, p95DurationMs: stats.p95DurationMs } : undefined;
+        });
   if (options.dryRun) {
     process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir));
     if (schedule) process.stdout.write(formatSchedule(schedule));
     return EXIT_CODES.passed;
   }
   ensureWritableDir(reportDir);
-  if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, new Map(), reportDir);
+  if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir);
   const nvidiaSmi = options.gpu === 'off' ? undefined : findOnPath('nvidia-smi', process.env.PATH);
   if (options.gpu === 'on' && nvidiaSmi === undefined)
     throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');
@@ -92,6 +104,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
       }),
       new JsonReporter(),
       new JunitReporter(),
+      new HistoryReporter({ file: historyFile, warn: warnStderr }),
       ...ciReporters(),
     ],
     (reporter, error) => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { MAX_DURATION_MS, MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseIntervalMs } from '../config/parse-duration.js';
+import { DEFAULT_HISTORY_FILE } from '../history/history-types.js';
 import { parseShardSpec, type ShardSpec } from '../plan/shard.js';
 import { UserError } from '../util/user-error.js';
 
@@ -21,6 +22,7 @@ export interface CliOptions {
   progressIntervalMs: number;
   memoryBudget: string | undefined;
   shard: ShardSpec | undefined;
+  historyFile: string;
 }
 
 /** Default report folder, relative to the current directory. */
@@ -39,6 +41,12 @@ Examples:
   $ run-chunks --chunk stress -- -x -vv     pass "-x -vv" to every selected chunk's command
   $ run-chunks --sample-interval 200ms --fail-on-leak
                                             sample memory 5 times a second; a leaking chunk fails the run
+
+Other commands:
+  run-chunks history [--history PATH]        per chunk: median and p95 duration and peak, memory regressions
+  run-chunks merge DIR... [--report-dir D]   merge report dirs of separate runs (one CI job per chunk)
+  run-chunks matrix [--format github|gitlab] the chunk matrix for a CI job per chunk
+  run-chunks init --ci github|gitlab         write a CI workflow: a job per chunk and a merging summary job
 
 Exit codes:
   0    every required chunk passed
@@ -109,6 +117,7 @@ export function createProgram(version: string): Command {
     .addOption(new Option('--isolation <mode>', 'enforce memoryLimit with run-chunks\' watchdog, or a kernel cgroup limit').choices(['watchdog', 'cgroup']).default('watchdog'))
     .option('--retry-on-oom <n>', 'recovery rounds after an oom or memory-limit kill (overrides the config; 0 turns it off)', parseRetryCount)
     .option('--progress-interval <duration>', 'without a terminal (CI), print each running chunk\'s progress this often', parseProgressInterval, DEFAULT_PROGRESS_INTERVAL_MS)
+    .option('--history <path>', 'run history: durations and peaks of the last runs, for forecasts and shards', DEFAULT_HISTORY_FILE)
     .option('--fail-on-leak', 'fail the run (exit 1) when a required chunk\'s memory verdict is "leak"')
     .allowExcessArguments(false)
     .exitOverride()
@@ -165,6 +174,7 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     progressInterval: number;
     memoryBudget?: string;
     shard?: ShardSpec;
+    history: string;
   }>();
   return {
     config: options.config,
@@ -183,5 +193,6 @@ export function parseArgs(argv: readonly string[], version: string): CliOptions 
     progressIntervalMs: options.progressInterval,
     memoryBudget: options.memoryBudget,
     shard: options.shard,
+    historyFile: options.history,
   };
 }

@@ -1,21 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { buildMatrix, formatMatrix, MATRIX_FORMATS, type MatrixFormat } from '../ci/ci-matrix.js';
 import { buildGithubWorkflow, buildGitlabPipeline, DEFAULT_CI_REPORT_DIR } from '../ci/workflow-templates.js';
+import { buildGithubSummary } from '../ci/github-summary.js';
 import { loadConfig } from '../config/load-config.js';
+import { readHistory } from '../history/history-file.js';
+import { recordRunInHistory } from '../history/history-reporter.js';
+import { chunkStats } from '../history/history-stats.js';
+import { DEFAULT_HISTORY_FILE } from '../history/history-types.js';
+import { formatHistoryTable } from '../history/format-history-table.js';
+import { mergeReportDirs, writeMergedRun } from '../merge/merge-reports.js';
+import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { UserError } from '../util/user-error.js';
 import { planChunks } from './plan-chunks.js';
-import { toUserError } from './parse-args.js';
+import { DEFAULT_PROGRESS_INTERVAL_MS, DEFAULT_REPORT_DIR, toUserError } from './parse-args.js';
 
 /** The subcommands beside the default "run the chunks". */
 export type Subcommand =
-  | { name: 'matrix'; config: string | undefined; chunks: string[]; format: MatrixFormat }
+  | { name: 'matrix'; config: string | undefined; chunks: string[]; format: MatrixFormat; historyFile: string }
+  | { name: 'history'; historyFile: string }
+  | { name: 'merge'; dirs: string[]; reportDir: string; historyFile: string; failOnLeak: boolean }
   | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string };
 
-const SUBCOMMAND_NAMES = ['matrix', 'init'] as const;
+const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge'] as const;
 
 function baseCommand(name: string, description: string): Command {
   return new Command(name).description(description).exitOverride().configureOutput({ writeErr: () => undefined }).allowExcessArguments(false);
@@ -30,13 +41,30 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
   if (!(SUBCOMMAND_NAMES as readonly string[]).includes(name ?? '')) return undefined;
   let result: Subcommand | undefined;
   const program =
-    name === 'matrix'
+    name === 'history'
+      ? baseCommand('run-chunks history', 'Print each chunk\'s median and p95 duration and peak memory over the recorded runs, and memory regressions.')
+          .option('--history <path>', 'run history file', DEFAULT_HISTORY_FILE)
+          .action((options: { history: string }) => {
+            result = { name: 'history', historyFile: options.history };
+          })
+      : name === 'merge'
+      ? baseCommand('run-chunks merge', 'Merge the report dirs of separate runs (one CI job per chunk) into one report.json, junit.xml and summary.')
+          .argument('<dirs...>', 'report dirs to merge')
+          .option('--report-dir <dir>', 'where the merged report.json and junit.xml go', DEFAULT_REPORT_DIR)
+          .option('--history <path>', 'run history file to record the merged run in', DEFAULT_HISTORY_FILE)
+          .option('--fail-on-leak', 'a required chunk whose memory verdict is "leak" fails the merged run')
+          .allowExcessArguments(true)
+          .action((dirs: string[], options: { reportDir: string; history: string; failOnLeak?: boolean }) => {
+            result = { name: 'merge', dirs, reportDir: options.reportDir, historyFile: options.history, failOnLeak: options.failOnLeak ?? false };
+          })
+      : name === 'matrix'
       ? baseCommand('run-chunks matrix', 'Print the chunk matrix for a CI job per chunk (name, required, timeout in minutes).')
           .option('-c, --config <path>', 'config file')
           .option('--chunk <names>', 'only these chunks (comma-separated)', (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)], [])
           .addOption(new Option('--format <format>', 'github: JSON for fromJSON(); gitlab: a parallel:matrix block').choices(MATRIX_FORMATS).default('github'))
-          .action((options: { config?: string; chunk: string[]; format: MatrixFormat }) => {
-            result = { name: 'matrix', config: options.config, chunks: options.chunk, format: options.format };
+          .option('--history <path>', 'run history, for timeouts of chunks that set none', DEFAULT_HISTORY_FILE)
+          .action((options: { config?: string; chunk: string[]; format: MatrixFormat; history: string }) => {
+            result = { name: 'matrix', config: options.config, chunks: options.chunk, format: options.format, historyFile: options.history };
           })
       : baseCommand('run-chunks init', 'Write a CI workflow: one job per chunk, each uploading its report, and a summary job that merges them.')
           .addOption(new Option('--ci <system>', 'the CI system').choices(['github', 'gitlab']).makeOptionMandatory())
@@ -89,14 +117,51 @@ async function writeInitFile(command: Extract<Subcommand, { name: 'init' }>): Pr
   return EXIT_CODES.passed;
 }
 
+const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
+
+async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, version: string): Promise<number> {
+  const cwd = process.cwd();
+  const merged = await mergeReportDirs(
+    command.dirs.map((dir) => path.resolve(cwd, dir)),
+    { reportDir: path.resolve(cwd, command.reportDir), runId: randomUUID(), version, failOnLeak: command.failOnLeak },
+  );
+  for (const warning of merged.warnings) warnStderr(warning);
+  await writeMergedRun(merged);
+  const terminal = new TerminalReporter({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+    cwd,
+    live: false,
+    progressIntervalMs: DEFAULT_PROGRESS_INTERVAL_MS,
+    columns: process.stdout.columns ?? 120,
+  });
+  terminal.onRunFinished({ type: 'run-finished', report: merged.report });
+  if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, buildGithubSummary(merged.report)).catch((error: unknown) => warnStderr(`cannot write the job summary: ${String(error)}`));
+  await recordRunInHistory(merged.report, merged.records, { file: path.resolve(cwd, command.historyFile), warn: warnStderr });
+  return merged.report.exitCode;
+}
+
 /** Runs a subcommand; returns run-chunks' exit code. */
-export async function runSubcommand(command: Subcommand, _version: string): Promise<number> {
+export async function runSubcommand(command: Subcommand, version: string): Promise<number> {
   switch (command.name) {
+    case 'history': {
+      const history = await readHistory(path.resolve(process.cwd(), command.historyFile), warnStderr);
+      process.stdout.write(`${formatHistoryTable(history)}\n`);
+      return EXIT_CODES.passed;
+    }
+    case 'merge':
+      return mergeDirs(command, version);
     case 'matrix': {
       const cwd = process.cwd();
       const loaded = await loadConfig(command.config, cwd);
       const plans = planChunks(loaded, { chunks: command.chunks, noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, cwd);
-      process.stdout.write(`${formatMatrix(buildMatrix(plans), command.format)}\n`);
+      const history = await readHistory(path.resolve(cwd, command.historyFile), warnStderr);
+      const durations = new Map(plans.flatMap((plan) => {
+        const p95 = chunkStats(history, plan.name)?.p95DurationMs;
+        return p95 ? [[plan.name, p95] as const] : [];
+      }));
+      process.stdout.write(`${formatMatrix(buildMatrix(plans, durations), command.format)}\n`);
       return EXIT_CODES.passed;
     }
     case 'init':

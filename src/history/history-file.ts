@@ -108,6 +108,7 @@ function recordChunk(chunk: ChunkReport, records: readonly TestRecord[]): Record
     peakRssBytes: sampled ? chunk.memory!.peakRssBytes : null,
     peakPssBytes: sampled ? chunk.memory!.peakPssBytes : null,
     peakGpuBytes: chunk.gpu?.peakBytes ?? null,
+    shard: chunk.shard === null ? null : { index: chunk.shard.index, count: chunk.shard.count },
     tests,
   };
 }

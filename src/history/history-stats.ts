@@ -47,7 +47,7 @@ export interface PeakTrend {
 /** What the history says about one chunk, and what to expect of its next run. */
 export interface ChunkStats {
   name: string;
-  /** Runs counted (those the chunk ran in, not interrupted). */
+  /** Runs counted: those the chunk ran in whole (not one --shard of it) and was not interrupted. */
   runs: number;
   /** Status in the most recent run the chunk was recorded in (interrupted included). */
   lastStatus: HistoryChunk['status'];
@@ -91,17 +91,24 @@ function peakTrend(peaks: readonly number[]): PeakTrend | null {
 
 /**
  * A chunk's durations, peaks and peak trend over the kept runs; null when no run recorded it.
- * Runs where the chunk was interrupted (Ctrl-C) are left out of the figures: they say how long
- * the user waited, not how long the chunk takes. Killed runs (timeout, OOM) count as they are.
+ * Left out of the figures: runs where the chunk was interrupted (Ctrl-C), which say how long the
+ * user waited, not how long the chunk takes; and runs of one shard of it (--shard I/N), which
+ * ran part of its tests (their test durations still count in testDurations). Killed runs
+ * (timeout, OOM) count as they are.
  */
 export function chunkStats(history: History, name: string): ChunkStats | null {
   const entries = entriesOf(history, name);
   const last = entries.at(-1);
   if (last === undefined) return null;
-  const counted = entries.filter((chunk) => chunk.status !== 'interrupted');
+  const counted = entries.filter((chunk) => chunk.status !== 'interrupted' && chunk.shard === null);
   const durations = counted.map((chunk) => chunk.durationMs);
   const peaks = present(counted.map(peakBytesOf));
-  const perWorker = present(counted.map((chunk) => (peakBytesOf(chunk) === null ? null : peakBytesOf(chunk)! / chunk.workers)));
+  const perWorker = present(
+    counted.map((chunk) => {
+      const peak = peakBytesOf(chunk);
+      return peak === null ? null : peak / chunk.workers;
+    }),
+  );
   return {
     name,
     runs: counted.length,

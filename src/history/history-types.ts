@@ -5,7 +5,8 @@ import type { TestRecordOutcome } from '../results/test-records.js';
 // keeps the last N runs, each with every recorded chunk's duration and memory peaks and every
 // test's duration, outcome and memory growth. Per-test data is the bulk (20,000 tests × 10 runs),
 // so tests are stored as tuples that point into one table of node ids instead of repeating each
-// ~80-character id in every run: that keeps such a history around 7 MB rather than 25 MB.
+// ~90-character id in every run: such a history takes about 7 MB (2 MB of ids, 5 MB of results)
+// where objects keyed by node id would take about 30 MB.
 
 /** Bumped on any incompatible change to the history's shape; a file with another version is started afresh. */
 export const HISTORY_SCHEMA_VERSION = 1;
@@ -41,6 +42,8 @@ export interface HistoryChunkFigures {
   peakPssBytes: number | null;
   /** Null when GPU memory was not sampled. */
   peakGpuBytes: number | null;
+  /** Set when the run ran only shard `index` of `count` of the chunk (--shard I/N). */
+  shard: { index: number; count: number } | null;
 }
 
 /** One chunk of one run, as stored in history.json. */

@@ -37,6 +37,9 @@ function checkChunk(value: unknown, at: string, testIdCount: number): Problem {
   for (const key of ['peakRssBytes', 'peakPssBytes', 'peakGpuBytes'] as const) {
     if (!isCountOrNull(value[key])) return `${at}.${key} must be a number or null`;
   }
+  const shard = value.shard;
+  if (shard !== null && !(isObject(shard) && Number.isInteger(shard.index) && Number.isInteger(shard.count) && (shard.index as number) >= 1 && (shard.count as number) >= 1))
+    return `${at}.shard must be null or { index, count }`;
   if (!Array.isArray(value.tests)) return `${at}.tests must be an array`;
   for (const [index, test] of value.tests.entries()) {
     const problem = checkTest(test, `${at}.tests[${index}]`, testIdCount);

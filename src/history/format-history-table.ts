@@ -1,0 +1,72 @@
+import Table from 'cli-table3';
+import { formatDurationMs } from '../config/parse-duration.js';
+import { formatBytes } from '../config/parse-size.js';
+import { chunkNames, chunkStats, REGRESSION_GROWTH_PERCENT, type ChunkStats, type PeakTrend } from './history-stats.js';
+import type { History } from './history-types.js';
+
+// The text `run-chunks history` prints: one row per chunk with its durations, peaks and trend,
+// then one sentence per memory regression, so a regression is seen without reading the table.
+
+/** The marker a regressed chunk's trend cell carries. */
+export const REGRESSION_MARK = 'REGRESSION';
+
+function bytes(value: number | null): string {
+  return value === null ? '–' : formatBytes(value);
+}
+
+function duration(value: number | null): string {
+  return value === null ? '–' : formatDurationMs(value);
+}
+
+function signedPercent(value: number): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
+}
+
+function describeTrend(trend: PeakTrend | null): string {
+  if (trend === null) return '–';
+  return trend.regression ? `${signedPercent(trend.growthPercent)} ${REGRESSION_MARK}` : signedPercent(trend.growthPercent);
+}
+
+function describeRegression(stats: ChunkStats, trend: PeakTrend): string {
+  const window = trend.windowRuns === 1 ? 'the first run vs the last' : `median of the first ${trend.windowRuns} runs vs the last ${trend.windowRuns}`;
+  return (
+    `Memory regression in ${stats.name}: its peak grew ${signedPercent(trend.growthPercent)} ` +
+    `(${formatBytes(trend.firstPeakBytes)} → ${formatBytes(trend.lastPeakBytes)}, ${window}; more than ${REGRESSION_GROWTH_PERCENT}% is flagged).`
+  );
+}
+
+/** The `run-chunks history` text: a table of every chunk in the history, and its regressions. */
+export function formatHistoryTable(history: History): string {
+  if (history.runs.length === 0) return 'The run history is empty: each run of run-chunks adds itself to it, so run some chunks first.';
+  const all = chunkNames(history).map((name) => chunkStats(history, name)!);
+  const showGpu = all.some((stats) => stats.p95PeakGpuBytes !== null);
+  const head = ['Chunk', 'Runs', 'Last status', 'Median time', 'p95 time', 'Median peak', 'p95 peak', 'p95 per worker', 'Peak trend'];
+  if (showGpu) head.push('p95 GPU');
+  const table = new Table({
+    head,
+    colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    // Plain text: cli-table3 would colour the header and borders itself.
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  });
+  for (const stats of all) {
+    const row = [
+      stats.name,
+      String(stats.runs),
+      stats.lastStatus,
+      duration(stats.medianDurationMs),
+      duration(stats.p95DurationMs),
+      bytes(stats.medianPeakBytes),
+      bytes(stats.p95PeakBytes),
+      bytes(stats.peakPerWorkerBytes),
+      describeTrend(stats.trend),
+    ];
+    if (showGpu) row.push(bytes(stats.p95PeakGpuBytes));
+    table.push(row);
+  }
+  const first = history.runs[0]!;
+  const last = history.runs.at(-1)!;
+  const span = history.runs.length === 1 ? `1 run (${first.startedAt})` : `${history.runs.length} runs (${first.startedAt} to ${last.startedAt})`;
+  const regressions = all.flatMap((stats) => (stats.trend?.regression ? [describeRegression(stats, stats.trend)] : []));
+  return [`Run history: ${span}.`, table.toString(), ...regressions].join('\n');
+}

@@ -1,0 +1,130 @@
+// Reads per-test records back from a run-chunks JUnit file (<report-dir>/junit.xml), for chunks
+// that ran on another machine: their events are not here, but their junit.xml carries each test's
+// time, outcome and memory properties, which is what the run history keeps.
+import { XMLParser } from 'fast-xml-parser';
+import { junitNamesFromNodeid } from '../results/pytest-junit-names.js';
+import { bareRecord, type TestRecord, type TestRecordOutcome } from '../results/test-records.js';
+
+type XmlNode = Record<string, unknown>;
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  htmlEntities: true,
+  isArray: (name) => name === 'testsuite' || name === 'testcase' || name === 'property',
+});
+
+function asNodes(value: unknown): XmlNode[] {
+  return Array.isArray(value) ? value.filter((item): item is XmlNode => typeof item === 'object' && item !== null) : [];
+}
+
+function attribute(node: XmlNode, name: string): string | undefined {
+  const value = node[`@_${name}`];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function numberOrNull(text: string | undefined): number | null {
+  if (text === undefined || text.trim() === '') return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+/** The outcome junit-writer.ts wrote (its 'run-chunks.*' types mark killed and never-run tests). */
+function outcomeOf(testcase: XmlNode): TestRecordOutcome {
+  const typeOf = (tag: string): string | undefined => {
+    const node = testcase[tag];
+    return typeof node === 'object' && node !== null ? attribute(node as XmlNode, 'type') : undefined;
+  };
+  if ('error' in testcase) return typeOf('error') === 'run-chunks.killed' ? 'killed' : 'error';
+  if ('failure' in testcase) return 'failed';
+  if ('skipped' in testcase) return typeOf('skipped') === 'run-chunks.not-run' ? 'not-run' : 'skipped';
+  return 'passed';
+}
+
+/**
+ * Rebuilds a pytest node id from JUnit names, the reverse of junitNamesFromNodeid. Exact when the
+ * testcase has a file attribute (run-chunks writes it from the test's location); otherwise the
+ * trailing classname parts that start with a capital are taken for classes (pytest's default
+ * "Test*" class pattern) and the rest for the module path. Either guess is kept only when it maps
+ * back to the same names; if none does, the id is "classname::name".
+ */
+export function nodeidFromJunitNames(classname: string, name: string, file: string | null): string {
+  const candidates: string[] = [];
+  if (file !== null) {
+    const modulePath = file.replaceAll('/', '.').replace(/\.py$/, '');
+    if (classname === modulePath) candidates.push(`${file}::${name}`);
+    else if (classname.startsWith(`${modulePath}.`)) candidates.push([file, ...classname.slice(modulePath.length + 1).split('.'), name].join('::'));
+  }
+  const parts = classname.split('.');
+  let firstClass = parts.length;
+  while (firstClass > 1 && /^[A-Z]/.test(parts[firstClass - 1]!)) firstClass -= 1;
+  if (classname !== '') candidates.push([`${parts.slice(0, firstClass).join('/')}.py`, ...parts.slice(firstClass), name].join('::'));
+  else candidates.push(name);
+  const matches = (nodeid: string): boolean => {
+    const names = junitNamesFromNodeid(nodeid);
+    return names.classname === classname && names.name === name;
+  };
+  return candidates.find(matches) ?? (classname === '' ? name : `${classname}::${name}`);
+}
+
+function propertiesOf(testcase: XmlNode): Map<string, string> {
+  const properties = new Map<string, string>();
+  const container = asNodes([testcase.properties])[0];
+  for (const property of asNodes(container?.property)) {
+    const name = attribute(property, 'name');
+    const value = attribute(property, 'value');
+    if (name !== undefined && value !== undefined) properties.set(name, value);
+  }
+  return properties;
+}
+
+function recordOf(testcase: XmlNode): TestRecord {
+  const file = attribute(testcase, 'file') ?? null;
+  const nodeid = nodeidFromJunitNames(attribute(testcase, 'classname') ?? '', attribute(testcase, 'name') ?? '', file);
+  const outcome = outcomeOf(testcase);
+  const properties = propertiesOf(testcase);
+  const seconds = numberOrNull(attribute(testcase, 'time'));
+  const rssEndBytes = numberOrNull(properties.get('rssEndBytes'));
+  const rssDeltaBytes = numberOrNull(properties.get('rssDeltaBytes'));
+  return {
+    ...bareRecord(nodeid, outcome, '', numberOrNull(properties.get('attempt')) ?? 1),
+    message: null,
+    // The writer puts 0 for tests that never ended on their own; those have no duration.
+    durationMs: seconds === null || outcome === 'killed' || outcome === 'not-run' ? null : seconds * 1000,
+    worker: properties.get('worker') ?? null,
+    file,
+    line: numberOrNull(attribute(testcase, 'line')),
+    rssStartBytes: rssEndBytes !== null && rssDeltaBytes !== null ? rssEndBytes - rssDeltaBytes : null,
+    rssEndBytes,
+  };
+}
+
+function collectCases(suite: XmlNode, into: TestRecord[]): void {
+  for (const testcase of asNodes(suite.testcase)) into.push(recordOf(testcase));
+  for (const nested of asNodes(suite.testsuite)) collectCases(nested, into);
+}
+
+/**
+ * Per-test records from a run-chunks JUnit document, keyed by suite name (one suite per chunk):
+ * the `records` argument historyRunFromReport takes, for chunks merged from other machines.
+ * Text that is not JUnit XML gives an empty map.
+ */
+export function testRecordsFromJunit(xml: string): Map<string, TestRecord[]> {
+  let document: XmlNode;
+  try {
+    document = parser.parse(xml, true) as XmlNode;
+  } catch {
+    return new Map();
+  }
+  const root = (document.testsuites as XmlNode | undefined) ?? document;
+  const records = new Map<string, TestRecord[]>();
+  for (const suite of asNodes(root.testsuite)) {
+    const name = attribute(suite, 'name') ?? '';
+    const list = records.get(name) ?? [];
+    collectCases(suite, list);
+    records.set(name, list);
+  }
+  return records;
+}

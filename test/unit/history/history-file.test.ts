@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { appendRun, historyRunFromReport, readHistory, writeHistory } from '../../../src/history/history-file.js';
+import { readChunkTests } from '../../../src/history/history-tests.js';
+import { emptyHistory, type History } from '../../../src/history/history-types.js';
+import { chunkReport, memory, runReport, testRecord } from '../merge/report-fixtures.js';
+import { historyOf, recordedChunk, recordedRun, timedTests } from './history-fixtures.js';
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'run-chunks-history-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+/** Reads a history and returns it with every warning given. */
+async function readWithWarnings(file: string): Promise<{ history: History; warnings: string[] }> {
+  const warnings: string[] = [];
+  const history = await readHistory(file, (message) => warnings.push(message));
+  return { history, warnings };
+}
+
+test('a missing history file is an empty history, without a warning', async () => {
+  const { history, warnings } = await readWithWarnings(path.join(tempDir(), 'nope', 'history.json'));
+  assert.deepEqual(history, emptyHistory());
+  assert.deepEqual(warnings, []);
+});
+
+test('a damaged, foreign or unreadable history file warns once, naming the file and the problem, and starts afresh', async () => {
+  const dir = tempDir();
+  const cases: [name: string, content: string | null, problem: RegExp][] = [
+    ['cut.json', '{"schemaVersion":1,"testIds":[],"runs":[{"runId"', /is not valid JSON \(/],
+    ['empty.json', '', /is empty/],
+    ['future.json', JSON.stringify({ schemaVersion: 2, testIds: [], runs: [] }), /has schemaVersion 2, and this run-chunks reads only version 1/],
+    ['array.json', '[1, 2]', /is not a run-chunks history/],
+    [
+      'bad-run.json',
+      JSON.stringify({ schemaVersion: 1, testIds: [], runs: [{ runId: 'r', startedAt: 'x', finishedAt: null, chunks: [{ name: 'a', status: 'passed', durationMs: 'slow' }] }] }),
+      /is not a run-chunks history: runs\[0\]\.chunks\[0\]\.durationMs must be a number/,
+    ],
+    ['bad-index.json', JSON.stringify(historyOf([[recordedChunk('a', { tests: timedTests([['t', 5]]) })]])).replace('"testIds":["t"]', '"testIds":[]'), /tests\[0\]\[0\] must index testIds/],
+    // A folder where the file should be: reading fails with EISDIR.
+    ['folder.json', null, /could not be read \(EISDIR/],
+  ];
+  for (const [name, content, problem] of cases) {
+    const file = path.join(dir, name);
+    if (content === null) mkdirSync(file);
+    else writeFileSync(file, content);
+    const { history, warnings } = await readWithWarnings(file);
+    assert.deepEqual(history, emptyHistory(), name);
+    assert.equal(warnings.length, 1, name);
+    assert.match(warnings[0]!, problem, name);
+    assert.ok(warnings[0]!.startsWith(`Ignoring the run history ${file}: it `), warnings[0]);
+  }
+});
+
+test('writeHistory creates the folder, writes atomically (no temp file left) and round-trips', async () => {
+  const file = path.join(tempDir(), '.run-chunks', 'deep', 'history.json');
+  const history = historyOf([[recordedChunk('unit', { tests: timedTests([['tests/test_a.py::test_x', 12], ['tests/test_a.py::test_y', null]]) })], [recordedChunk('unit')]]);
+  await writeHistory(file, history);
+  await writeHistory(file, history);
+  assert.deepEqual(readdirSync(path.dirname(file)), ['history.json']);
+  const { history: read, warnings } = await readWithWarnings(file);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(read, history);
+  assert.ok(readFileSync(file, 'utf8').endsWith('}\n'));
+});
+
+test('appendRun keeps the last N runs and only the test ids they use', () => {
+  let history = emptyHistory();
+  for (let n = 1; n <= 5; n += 1) history = appendRun(history, recordedRun(n, [recordedChunk('unit', { tests: timedTests([[`t${n}`, n], ['shared', 100 + n]]) })]), 3);
+  assert.deepEqual(
+    history.runs.map((run) => run.runId),
+    ['run-3', 'run-4', 'run-5'],
+  );
+  assert.deepEqual([...history.testIds].sort(), ['shared', 't3', 't4', 't5']);
+  assert.deepEqual(
+    history.runs.map((run) => [...readChunkTests(history, run.chunks[0]!)]),
+    [3, 4, 5].map((n) => [
+      [`t${n}`, { durationMs: n, outcome: 'passed', rssDeltaBytes: null }],
+      ['shared', { durationMs: 100 + n, outcome: 'passed', rssDeltaBytes: null }],
+    ]),
+  );
+  assert.equal(appendRun(history, recordedRun(6, []), 1).runs.length, 1);
+  assert.throws(() => appendRun(history, recordedRun(6, []), 0), RangeError);
+});
+
+test('appendRun is pure, and a run recorded again replaces its earlier entry', () => {
+  const history = historyOf([[recordedChunk('unit')], [recordedChunk('unit')]]);
+  const before = JSON.stringify(history);
+  const again = appendRun(history, recordedRun(1, [recordedChunk('unit', { durationMs: 5 })]));
+  assert.equal(JSON.stringify(history), before);
+  assert.deepEqual(
+    again.runs.map((run) => [run.runId, run.chunks[0]!.durationMs]),
+    [
+      ['run-2', 60_000],
+      ['run-1', 5],
+    ],
+  );
+});
+
+test('historyRunFromReport records every chunk that ran, with its peaks and its tests\' final results', () => {
+  const report = runReport([
+    chunkReport('unit', {
+      durationMs: 1234.6,
+      workers: 4,
+      memory: memory(900, { metric: 'pss', peakPssBytes: 700 }),
+      gpu: { peakBytes: 5000, attribution: 'process', limitBytes: null, devices: [] },
+    }),
+    chunkReport('no-samples', { status: 'oom', memory: memory(900, { samples: 0 }) }),
+    chunkReport('skipped', { status: 'skipped', startedAt: null, memory: null }),
+    chunkReport('preflight', { status: 'error', startedAt: null, memory: null }),
+    chunkReport('elsewhere'),
+    chunkReport('sharded', { shard: { index: 2, count: 4, tests: 10, collected: 40 } }),
+  ]);
+  const records = new Map([
+    [
+      'unit',
+      [
+        testRecord('t::big', { outcome: 'killed', durationMs: null, rssStartBytes: 100, rssEndBytes: 900 }),
+        testRecord('t::big', { outcome: 'passed', durationMs: 40.4, rssStartBytes: 100, rssEndBytes: 350, attempt: 2 }),
+        testRecord('t::ok', { durationMs: 7, rssStartBytes: null }),
+        testRecord('t::never', { outcome: 'not-run', durationMs: null, rssStartBytes: null, rssEndBytes: null }),
+      ],
+    ],
+  ]);
+  const run = historyRunFromReport(report, records);
+  assert.deepEqual({ runId: run.runId, startedAt: run.startedAt, finishedAt: run.finishedAt }, { runId: report.runId, startedAt: report.startedAt, finishedAt: report.finishedAt });
+  assert.deepEqual(
+    run.chunks.map((chunk) => chunk.name),
+    ['unit', 'no-samples', 'elsewhere', 'sharded'],
+  );
+  const [unit, noSamples, elsewhere, sharded] = run.chunks;
+  assert.deepEqual(
+    { ...unit!, tests: [...unit!.tests] },
+    {
+      name: 'unit',
+      status: 'passed',
+      durationMs: 1235,
+      workers: 4,
+      peakRssBytes: 900,
+      peakPssBytes: 700,
+      peakGpuBytes: 5000,
+      shard: null,
+      tests: [
+        ['t::big', { durationMs: 40, outcome: 'passed', rssDeltaBytes: 250 }],
+        ['t::ok', { durationMs: 7, outcome: 'passed', rssDeltaBytes: null }],
+      ],
+    },
+  );
+  assert.deepEqual([noSamples!.status, noSamples!.peakRssBytes, noSamples!.peakPssBytes], ['oom', null, null]);
+  assert.equal(elsewhere!.tests.size, 0, 'a chunk without records keeps its figures, with no tests');
+  assert.deepEqual(sharded!.shard, { index: 2, count: 4 });
+});
+
+test('20,000 tests × 10 runs stay a few MB (about 7 MiB with ~95-character node ids)', () => {
+  const nodeids = Array.from({ length: 20_000 }, (_, i) => `tests/integration/models/test_module_${Math.floor(i / 40)}.py::TestGeneration::test_generate[bf16-case-${i}]`);
+  let history = emptyHistory();
+  for (let n = 1; n <= 10; n += 1) {
+    const tests = new Map(nodeids.map((nodeid, i) => [nodeid, { durationMs: 100 + ((i * 7 + n) % 5000), outcome: 'passed' as const, rssDeltaBytes: i % 3 === 0 ? (i * 4096) % 50_000_000 : null }]));
+    history = appendRun(history, recordedRun(n, [recordedChunk('integration', { tests })]));
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(history));
+  assert.ok(bytes < 8 * 1024 * 1024, `history is ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+  assert.equal(history.testIds.length, 20_000);
+});
+
+test('a history written by writeHistory reads back through the validator, for a large history too', async () => {
+  const file = path.join(tempDir(), 'history.json');
+  const tests = timedTests(Array.from({ length: 2000 }, (_, i): [string, number] => [`t${i}`, i]));
+  const history = historyOf(Array.from({ length: 10 }, () => [recordedChunk('a', { tests })]));
+  await writeHistory(file, history);
+  assert.ok(statSync(file).size > 0);
+  const { history: read, warnings } = await readWithWarnings(file);
+  assert.deepEqual(warnings, []);
+  assert.equal(read.runs.length, 10);
+});
