@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { parseSizeSpec, resolveSizeBytes } from '../config/parse-size.js';
+import { chooseWorkers } from '../plan/choose-workers.js';
+import { readMachineMemory } from '../proc/machine-memory.js';
 import { loadConfig } from '../config/load-config.js';
 import { findOnPath } from '../gpu/gpu-monitor.js';
 import { mergeChunkDefaults } from '../plan/create-plans.js';
@@ -66,12 +70,17 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     return EXIT_CODES.passed;
   }
   const reportDir = path.resolve(cwd, options.reportDir);
-  const plans = planChunks(loaded, options, reportDir);
-  if (options.shard && plans.length !== 1)
-    throw new UserError(`--shard splits one chunk across machines: select exactly one with --chunk (${plans.length} selected).`);
   const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
   const historyFile = path.resolve(cwd, options.historyFile);
   const history = await readHistory(historyFile, warnStderr);
+  const plans = planChunks(loaded, options, reportDir, (name) => {
+    const machine = readMachineMemory();
+    const budget = options.memoryBudget === undefined ? undefined : parseSizeSpec(options.memoryBudget);
+    const memoryBytes = budget ? resolveSizeBytes(budget, machine.totalBytes) : machine.availableBytes;
+    return chooseWorkers(chunkStats(history, name)?.peakPerWorkerBytes, memoryBytes, os.availableParallelism());
+  });
+  if (options.shard && plans.length !== 1)
+    throw new UserError(`--shard splits one chunk across machines: select exactly one with --chunk (${plans.length} selected).`);
   const schedule =
     options.memoryBudget === undefined
       ? undefined

@@ -12,6 +12,7 @@ export function planChunks(
   loaded: LoadedConfig,
   options: Pick<CliOptions, 'chunks' | 'noParallel' | 'passthroughArgs' | 'sampleIntervalMs' | 'retryOnOom'>,
   reportDir: string,
+  autoWorkers?: (chunkName: string) => { workers: number; reason: string },
 ): ChunkPlan[] {
   const projectCwd = path.resolve(loaded.configDir, loaded.config.cwd ?? '.');
   return createPlans(loaded, {
@@ -25,6 +26,7 @@ export function planChunks(
     inheritedPythonPath: process.env.PYTHONPATH,
     python: resolvePython(loaded.config.python, projectCwd, loaded.configDir),
     expandGlob: expandGlobSync,
+    autoWorkers,
   });
 }
 

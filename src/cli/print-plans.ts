@@ -20,6 +20,7 @@ export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number
       '',
       `${plan.name}${plan.description ? `: ${plan.description}` : ''}`,
       `  workers/limits: ${facts.join(', ')}`,
+      ...(plan.workersReason ? [`  ${plan.workersReason}`] : []),
       `  cwd: ${plan.cwd}`,
       `  env: ${env.join(' ')}`,
       `  log: ${plan.logFile}`,

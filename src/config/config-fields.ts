@@ -8,7 +8,7 @@ import { DIST_MODES, type ChunkConfig, type LeakConfig, type RunChunksConfig } f
 export type FieldSpec =
   | { kind: 'string'; description: string; pattern?: RegExp; patternHint?: string; maxLength?: number }
   | { kind: 'string-array'; description: string; minItems?: number }
-  | { kind: 'integer'; description: string; min: number; max: number }
+  | { kind: 'integer'; description: string; min: number; max: number; allowAuto?: boolean }
   | { kind: 'boolean'; description: string }
   | { kind: 'enum'; description: string; values: readonly string[] }
   | { kind: 'duration'; description: string }
@@ -34,7 +34,13 @@ export const CHUNK_FIELDS = {
   paths: { kind: 'string-array', description: 'Test paths or glob patterns (relative to cwd); default: the top-level testPaths.' },
   keyword: { kind: 'string', description: 'pytest keyword expression, passed as -k.' },
   args: { kind: 'string-array', description: 'Extra arguments appended to the chunk\'s command.' },
-  workers: { kind: 'integer', description: 'pytest-xdist worker count (-n); 1 runs without xdist.', min: 1, max: 512 },
+  workers: {
+    kind: 'integer',
+    description: 'pytest-xdist worker count (-n); 1 runs without xdist; "auto" picks it from the per-worker peak in history, the memory available (or --memory-budget) and the cores.',
+    min: 1,
+    max: 512,
+    allowAuto: true,
+  },
   dist: { kind: 'enum', description: 'pytest-xdist distribution mode (--dist).', values: DIST_MODES },
   timeout: { kind: 'duration', description: 'Wall-clock limit such as "90s", "30m" or "1h30m"; the chunk is stopped when it passes.' },
   gracePeriod: { kind: 'duration', description: 'Time between SIGTERM and SIGKILL when the chunk is stopped (default "5s").' },

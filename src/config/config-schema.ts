@@ -19,7 +19,9 @@ function fieldSchema(spec: FieldSpec): JsonSchema {
     case 'string-array':
       return { type: 'array', items: { type: 'string', minLength: 1 }, ...(spec.minItems ? { minItems: spec.minItems } : {}), description };
     case 'integer':
-      return { type: 'integer', minimum: spec.min, maximum: spec.max, description };
+      return spec.allowAuto
+        ? { oneOf: [{ type: 'integer', minimum: spec.min, maximum: spec.max }, { const: 'auto' }], description }
+        : { type: 'integer', minimum: spec.min, maximum: spec.max, description };
     case 'boolean':
       return { type: 'boolean', description };
     case 'enum':

@@ -26,7 +26,7 @@ export interface ChunkConfig {
   paths?: string[];
   keyword?: string;
   args?: string[];
-  workers?: number;
+  workers?: number | 'auto';
   dist?: DistMode;
   timeout?: string;
   gracePeriod?: string;

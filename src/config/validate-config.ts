@@ -56,6 +56,7 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
       return undefined;
     }
     case 'integer':
+      if (spec.allowAuto && value === 'auto') return undefined;
       if (typeof value !== 'number' || !Number.isInteger(value))
         return `must be a whole number from ${spec.min} to ${spec.max}, got ${describeValue(value)}.`;
       if (value < spec.min || value > spec.max) return `must be from ${spec.min} to ${spec.max}, got ${value}.`;

@@ -91,7 +91,8 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
   const projectCwd = path.resolve(configDir, config.cwd ?? '.');
   return selectChunks(config.chunks, options.selectedChunks).map((rawChunk) => {
     const chunk = mergeChunkDefaults(config.defaults, rawChunk);
-    const workers = options.noParallel ? 1 : (chunk.workers ?? 1);
+    const auto = chunk.workers === 'auto' && !options.noParallel ? (options.autoWorkers?.(chunk.name) ?? { workers: 1, reason: 'workers "auto" without a chooser: 1' }) : undefined;
+    const workers = options.noParallel ? 1 : (auto?.workers ?? (chunk.workers === 'auto' ? 1 : (chunk.workers ?? 1)));
     const cwd = path.resolve(projectCwd, chunk.cwd ?? '.');
     const chunkReportDir = path.join(options.reportDir, chunk.name);
     const junitPath =
@@ -126,6 +127,7 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
       cwd,
       env,
       workers,
+      workersReason: auto?.reason,
       timeoutMs: chunk.timeout === undefined ? undefined : parseDurationMs(chunk.timeout),
       gracePeriodMs: chunk.gracePeriod === undefined ? DEFAULT_GRACE_PERIOD_MS : parseDurationMs(chunk.gracePeriod)!,
       required: chunk.required ?? true,

@@ -15,6 +15,8 @@ export interface ChunkPlan {
   /** Variables added to the inherited environment. */
   env: Record<string, string>;
   workers: number;
+  /** Why this worker count, when run-chunks chose it (workers: "auto"). */
+  workersReason: string | undefined;
   timeoutMs: number | undefined;
   gracePeriodMs: number;
   required: boolean;
@@ -66,6 +68,8 @@ export interface PlanOptions {
   inheritedPythonPath?: string;
   /** --retry-on-oom: overrides every chunk's retryOnOom. */
   retryOnOom?: number;
+  /** Picks the worker count of a chunk with workers: "auto" (from history, memory and cores). */
+  autoWorkers?: (chunkName: string) => { workers: number; reason: string };
   /** --sample-interval: overrides every chunk's sampleInterval. */
   sampleIntervalMs?: number;
   /** Expands a glob pattern in a test path (relative to `cwd`); absent: patterns pass through. */

@@ -47,6 +47,7 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     cwd: plan.cwd,
     env: maskSecretEnv(plan.env),
     workers: plan.workers,
+    workersReason: plan.workersReason ?? null,
     timeoutMs: plan.timeoutMs ?? null,
     pid: facts.pid ?? null,
     startedAt: facts.startedAt?.toISOString() ?? null,

@@ -63,6 +63,8 @@ export interface ChunkReport {
   /** Variables run-chunks added to the inherited environment. */
   env: Record<string, string>;
   workers: number;
+  /** Why this many workers, when run-chunks chose them (workers: "auto"); null otherwise. */
+  workersReason: string | null;
   timeoutMs: number | null;
   pid: number | null;
   startedAt: string | null;

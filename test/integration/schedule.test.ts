@@ -65,3 +65,20 @@ test('--shard I/N: every collected test runs in exactly one shard; a shard with 
   const many = await runCli(['--shard', '1/2'], { cwd: small });
   assert.equal(many.exitCode, 0, 'a single configured chunk is selected implicitly');
 });
+
+test('workers "auto" starts at 1 without history, then sizes the chunk from its per-worker peak', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'auto', markers: 'workers', workers: 'auto' }] });
+  const first = await runCli([], { cwd: dir });
+  assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+  const firstChunk = readReport(dir).chunks[0]!;
+  assert.equal(firstChunk.workers, 1);
+  assert.match(firstChunk.workersReason ?? '', /no history of this chunk yet/);
+  const second = await runCli([], { cwd: dir });
+  assert.equal(second.exitCode, 0, second.stdout + second.stderr);
+  const secondChunk = readReport(dir).chunks[0]!;
+  // This machine has plenty of memory for ~40 MB workers: the cores decide.
+  assert.match(secondChunk.workersReason ?? '', /^workers "auto": \d+, limited by /);
+  assert.ok(secondChunk.workers >= 1);
+  const dryRun = await runCli(['--dry-run'], { cwd: dir });
+  assert.match(dryRun.stdout, /workers "auto": \d+, limited by/);
+});

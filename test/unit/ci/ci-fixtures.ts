@@ -44,6 +44,7 @@ export function chunkReport(name: string, overrides: Partial<ChunkReport> = {}):
     cwd: '/repo',
     env: {},
     workers: 2,
+    workersReason: null,
     timeoutMs: null,
     pid: 4242,
     startedAt: '2026-05-01T10:00:00.000Z',

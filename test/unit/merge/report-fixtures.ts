@@ -46,6 +46,7 @@ export function chunkReport(name: string, overrides: Partial<ChunkReport> = {}):
     cwd: '/repo',
     env: { RUN_CHUNKS_CHUNK: name },
     workers: 2,
+    workersReason: null,
     timeoutMs: null,
     pid: 4242,
     startedAt: '2026-05-01T10:00:00.000Z',
