@@ -69,3 +69,17 @@ test('matrix prints JSON for a CI matrix; init writes a workflow that parses and
     assert.equal(again.exitCode, 2, 'init does not overwrite without --force');
   }
 });
+
+test('on GitHub Actions: a Markdown job summary is appended and failed tests become ::error annotations', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'failing', markers: 'failing' }, { name: 'selfkill', markers: 'selfkill', retryOnOom: 0 }] });
+  const summaryFile = path.join(dir, 'step-summary.md');
+  writeFileSync(summaryFile, '# earlier step\n');
+  const result = await runCli([], { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile } });
+  assert.equal(result.exitCode, 3, result.stdout + result.stderr);
+  const summary = readFileSync(summaryFile, 'utf8');
+  assert.ok(summary.startsWith('# earlier step\n'), 'appended, not overwritten');
+  assert.match(summary, /\| *Chunk *\|/);
+  assert.match(summary, /test_b_kills_its_own_process/);
+  assert.match(result.stdout, /^::error file=tests\/test_failing\.py,line=\d+,title=[^:]*::/m);
+  assert.match(result.stdout, /^::error .*selfkill/m);
+});
