@@ -113,7 +113,9 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
       }),
       new JsonReporter(),
       new JunitReporter(),
-      new HistoryReporter({ file: historyFile, warn: warnStderr }),
+      // A shard's run is not recorded: the next shard must split with the same history as this one
+      // did (every machine of a matrix computes the same split); `run-chunks merge` records them.
+      ...(options.shard ? [] : [new HistoryReporter({ file: historyFile, warn: warnStderr })]),
       ...ciReporters(),
     ],
     (reporter, error) => {
