@@ -3,6 +3,7 @@ import { formatBytes } from '../config/parse-size.js';
 import type { ChunkStatus, RunStatus } from '../results/outcome.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { escapeMarkdown, markdownCode } from './markdown-text.js';
+import { describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
 
 /** Statuses meaning run-chunks or the kernel stopped the chunk (or a worker died) mid-run. */
 export const KILLED_STATUSES: readonly ChunkStatus[] = ['timeout', 'oom', 'memory-limit', 'gpu-memory-limit', 'crashed'];
@@ -28,20 +29,6 @@ const VERDICT_EMOJI = { stable: '🟢', warning: '🟡', leak: '🔴', unknown: 
 // The summary is read on a web page (and GitHub refuses one over 1 MiB): the full lists are in report.json.
 const MAX_BLAMED_PER_CHUNK = 20;
 const TOP_MEMORY_TESTS_PER_CHUNK = 3;
-// Below this a test's growth is allocator noise, not worth a reader's attention.
-const NOTABLE_TEST_GROWTH_BYTES = 10 * 1024 * 1024;
-
-function count(value: number | undefined): string {
-  return value === undefined ? '–' : String(value);
-}
-
-/** "412 MiB / 1 GiB": the peak the limit is checked against, with the limit when there is one. */
-function describePeak(chunk: ChunkReport): string {
-  const memory = chunk.memory;
-  if (!memory || memory.samples === 0) return '–';
-  const peak = formatBytes(memory.metric === 'pss' ? (memory.peakPssBytes ?? memory.peakRssBytes) : memory.peakRssBytes);
-  return memory.limitBytes === null ? peak : `${peak} / ${formatBytes(memory.limitBytes)}`;
-}
 
 function describeGpu(chunk: ChunkReport): string {
   if (!chunk.gpu) return '–';
@@ -85,10 +72,10 @@ function chunkTable(report: RunReport): string {
     const cells = [
       chunk.required ? escapeMarkdown(chunk.name) : `${escapeMarkdown(chunk.name)} _(optional)_`,
       `${CHUNK_STATUS_EMOJI[chunk.status]} ${chunk.status}`,
-      count(chunk.tests?.passed),
-      count(chunk.tests?.failed),
-      count(chunk.tests?.skipped),
-      count(chunk.tests?.errors),
+      formatCount(chunk.tests?.passed),
+      formatCount(chunk.tests?.failed),
+      formatCount(chunk.tests?.skipped),
+      formatCount(chunk.tests?.errors),
       chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs),
       describePeak(chunk),
       describeVerdict(chunk),

@@ -5,21 +5,10 @@ import { formatBytes } from '../config/parse-size.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { renderSparkline } from './sparkline.js';
 import { styleStatus } from './status-style.js';
+import { describePeak, formatCount } from './chunk-figures.js';
 
 // The table's sparkline is short: a shape to glance at; report.json keeps 32 points.
 const SPARKLINE_WIDTH = 12;
-
-function count(value: number | undefined): string {
-  return value === undefined ? '–' : String(value);
-}
-
-/** Peak memory, with the limit beside it when there was one ("412 MiB / 400 MiB"). */
-function describePeak(chunk: ChunkReport): string {
-  const memory = chunk.memory;
-  if (!memory || memory.samples === 0) return '–';
-  const peak = formatBytes(memory.metric === 'pss' ? (memory.peakPssBytes ?? memory.peakRssBytes) : memory.peakRssBytes);
-  return memory.limitBytes === null ? peak : `${peak} / ${formatBytes(memory.limitBytes)}`;
-}
 
 function describeGrowth(chunk: ChunkReport): string {
   const growth = chunk.memory?.growthPercent;
@@ -60,10 +49,10 @@ export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): str
     const row = [
       name,
       paint(`${mark} ${chunk.status}`),
-      count(chunk.tests?.passed),
-      chunk.tests && chunk.tests.failed > 0 ? chalk.red(String(chunk.tests.failed)) : count(chunk.tests?.failed),
-      count(chunk.tests?.skipped),
-      chunk.tests && chunk.tests.errors > 0 ? chalk.red(String(chunk.tests.errors)) : count(chunk.tests?.errors),
+      formatCount(chunk.tests?.passed),
+      chunk.tests && chunk.tests.failed > 0 ? chalk.red(String(chunk.tests.failed)) : formatCount(chunk.tests?.failed),
+      formatCount(chunk.tests?.skipped),
+      chunk.tests && chunk.tests.errors > 0 ? chalk.red(String(chunk.tests.errors)) : formatCount(chunk.tests?.errors),
       chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs),
       String(chunk.workers),
       describePeak(chunk),

@@ -16,6 +16,7 @@ import type {
 } from '../events/types.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { quoteShellCommand } from '../util/shell-quote.js';
+import { NOTABLE_TEST_GROWTH_BYTES } from './chunk-figures.js';
 import { LinePrefixer } from './line-prefixer.js';
 import { formatProgressLine, type ChunkLiveState } from './progress-line.js';
 import { TerminalWriter } from './terminal-writer.js';
@@ -46,9 +47,6 @@ function describeTests(chunk: ChunkReport): string {
   return parts.join(', ');
 }
 
-// Growth below this is noise (allocator caches, imports, lazy module state): not worth a line
-// under the table. report.json still lists the top 10 whatever their size.
-const NOTABLE_TEST_GROWTH_BYTES = 10 * 1024 * 1024;
 
 /** Streams chunk output live and ends with a summary table: what a person watching wants. */
 export class TerminalReporter implements Reporter {
