@@ -110,8 +110,12 @@ export function analyzeLeak(points: MemoryPoint[], thresholds: LeakThresholds): 
   // A fitted start at or below zero has no meaningful percentage; the slope rules still apply.
   const growthPercent = fittedStartBytes > 0 ? ((line.slopeBytesPerMs * windowMs) / fittedStartBytes) * 100 : null;
   const maxSlope = thresholds.maxSlopeBytesPerSec;
-  const plateaued = isPlateaued(window, startMs + (windowMs * 2) / 3, slopeBytesPerSec, maxSlope);
-  const lastHalfSlopeBytesPerSec = slopeSince(window, startMs + windowMs / 2);
+  // Whether it levelled off is judged up to the last point near the peak: memory released in
+  // the chunk's last moments (a test returning, the session tearing down) is not a plateau.
+  const beforeRelease = trimFinalRelease(window);
+  const judgedMs = (beforeRelease.at(-1)?.tMs ?? startMs) - startMs;
+  const plateaued = isPlateaued(beforeRelease, startMs + (judgedMs * 2) / 3, slopeBytesPerSec, maxSlope);
+  const lastHalfSlopeBytesPerSec = slopeSince(beforeRelease, startMs + judgedMs / 2);
   const sustained = slopeBytesPerSec > maxSlope && lastHalfSlopeBytesPerSec > maxSlope;
   const grewTooMuch = growthPercent !== null && growthPercent > allowed;
   const grewWithoutLevelling = grewTooMuch && !plateaued;
@@ -143,6 +147,17 @@ function dropWarmup(sorted: MemoryPoint[], warmupMs: number): MemoryPoint[] {
   const spanMs = (sorted.at(-1)?.tMs ?? 0) - firstTMs;
   const cutoffMs = Math.min(warmupMs, firstTMs + spanMs * MAX_WARMUP_SHARE);
   return sorted.filter((point) => point.tMs >= cutoffMs);
+}
+
+// A fall to below this share of the peak, at the end, counts as a final release.
+const RELEASE_SHARE = 0.9;
+
+/** The window up to its last point at 90% of the peak or more (all of it when it ends high). */
+function trimFinalRelease(window: MemoryPoint[]): MemoryPoint[] {
+  const peak = window.reduce((high, point) => Math.max(high, point.bytes), 0);
+  let last = window.length - 1;
+  while (last > 0 && window[last]!.bytes < peak * RELEASE_SHARE) last -= 1;
+  return window.slice(0, last + 1);
 }
 
 function slopeSince(window: MemoryPoint[], fromMs: number): number {

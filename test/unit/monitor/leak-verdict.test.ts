@@ -351,3 +351,12 @@ describe('onlyGrows', () => {
     });
   }
 });
+
+test('memory released in the last moments (a test returning, teardown) is not a plateau: still a leak', () => {
+  // 100 MB growing 80 MB/s for 6 s, then everything freed in the last half second.
+  const points = [];
+  for (let tMs = 0; tMs <= 6000; tMs += 200) points.push({ tMs, bytes: 100e6 + 80e3 * tMs });
+  points.push({ tMs: 6200, bytes: 110e6 }, { tMs: 6400, bytes: 105e6 });
+  const analysis = analyzeLeak(points, DEFAULT_LEAK_THRESHOLDS);
+  assert.equal(analysis.verdict, 'leak', analysis.reason);
+});
