@@ -89,6 +89,7 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
 
   let stopped = false;
   let sampling = false;
+  let sampleErrorSaid = false;
 
   /** Measures the tree: synchronously from /proc, or through pidusage where there is none. */
   const measure = async (nowMs: number, members: ProcStat[]): Promise<{ usage: TreeUsage; cpuPercent: number }> => {
@@ -118,6 +119,12 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
       const members = tracker.scan(nowMs);
       const { usage, cpuPercent } = await measure(nowMs, members);
       if (!stopped) record(nowMs, members, usage, cpuPercent);
+    } catch (error) {
+      // One failed sample must never take the run down: say so once, and keep sampling.
+      if (!sampleErrorSaid) {
+        sampleErrorSaid = true;
+        options.onNotice(`a memory sample failed (${error instanceof Error ? error.message : String(error)}); sampling goes on`);
+      }
     } finally {
       sampling = false;
     }

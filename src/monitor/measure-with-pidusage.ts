@@ -18,7 +18,7 @@ export async function measureTreeWithPidusage(members: readonly ProcStat[]): Pro
     cpuPercent: 0,
   };
   if (members.length === 0) return usage;
-  let stats: Record<string, pidusage.Status>;
+  let stats: Record<string, pidusage.Status | undefined>;
   try {
     stats = await pidusage(members.map((stat) => stat.pid));
   } catch {
@@ -32,7 +32,9 @@ export async function measureTreeWithPidusage(members: readonly ProcStat[]): Pro
       }
     }
   }
+  // pidusage leaves a process that vanished mid-measurement out, or undefined.
   for (const stat of Object.values(stats)) {
+    if (!stat || typeof stat.memory !== 'number') continue;
     usage.processes += 1;
     usage.rssBytes += stat.memory;
     usage.cpuPercent += stat.cpu;
