@@ -108,11 +108,20 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   const spawnPlan = context.isolation === 'cgroup' && memoryLimitBytes !== undefined ? { ...plan, argv: wrapInMemoryScope(plan.argv, memoryLimitBytes) } : plan;
   const tests = new ChunkTestState(attempt);
   const tail = plan.eventsFile === undefined ? undefined : new LineTail(plan.eventsFile);
+  let eventsErrorSaid = false;
   const readEvents = (): void => {
     let changed = false;
-    for (const line of tail?.readNewLines() ?? []) {
-      const event = parseTestEvent(line);
-      if (event && tests.apply(event)) changed = true;
+    try {
+      for (const line of tail?.readNewLines() ?? []) {
+        const event = parseTestEvent(line);
+        if (event && tests.apply(event)) changed = true;
+      }
+    } catch (error) {
+      // An unreadable event file costs per-test results, never the run.
+      if (!eventsErrorSaid) {
+        eventsErrorSaid = true;
+        context.warn(`cannot read the test events ${plan.eventsFile}: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
     if (changed) context.emit({ type: 'chunk-progress', chunk: plan.name, attempt, progress: tests.progress() });
   };
