@@ -24,6 +24,7 @@ import { ChunkRun } from '../runner/run-chunks.js';
 import { UserError } from '../util/user-error.js';
 import { applyShard } from '../runner/apply-shard.js';
 import { buildSchedule, formatSchedule } from './build-schedule.js';
+import { applyRest } from './collect-coverage.js';
 import { exitProcess } from './exit.js';
 import { planChunks } from './plan-chunks.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
@@ -94,6 +95,11 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     return EXIT_CODES.passed;
   }
   ensureWritableDir(reportDir);
+  const restIndex = plans.findIndex((plan) => plan.rest);
+  if (restIndex >= 0) {
+    const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
+    plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir);
+  }
   if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir);
   const nvidiaSmi = options.gpu === 'off' ? undefined : findOnPath('nvidia-smi', process.env.PATH);
   if (options.gpu === 'on' && nvidiaSmi === undefined)

@@ -43,6 +43,7 @@ Examples:
                                             sample memory 5 times a second; a leaking chunk fails the run
 
 Other commands:
+  run-chunks plan [--strict] [--json]        which test lands where: counts, orphans, overlaps, unknown markers
   run-chunks history [--history PATH]        per chunk: median and p95 duration and peak, memory regressions
   run-chunks merge DIR... [--report-dir D]   merge report dirs of separate runs (one CI job per chunk)
   run-chunks matrix [--format github|gitlab] the chunk matrix for a CI job per chunk

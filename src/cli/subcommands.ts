@@ -17,16 +17,20 @@ import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { UserError } from '../util/user-error.js';
 import { planChunks } from './plan-chunks.js';
+import { analyzeCoverage } from '../plan/coverage.js';
+import { collectAll, collectKnownMarkers } from './collect-coverage.js';
+import { formatPlan } from './format-plan.js';
 import { DEFAULT_PROGRESS_INTERVAL_MS, DEFAULT_REPORT_DIR, toUserError } from './parse-args.js';
 
 /** The subcommands beside the default "run the chunks". */
 export type Subcommand =
   | { name: 'matrix'; config: string | undefined; chunks: string[]; format: MatrixFormat; historyFile: string }
   | { name: 'history'; historyFile: string }
+  | { name: 'plan'; config: string | undefined; chunks: string[]; strict: boolean; json: boolean; historyFile: string }
   | { name: 'merge'; dirs: string[]; reportDir: string; historyFile: string; failOnLeak: boolean }
   | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string };
 
-const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge'] as const;
+const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge', 'plan'] as const;
 
 function baseCommand(name: string, description: string): Command {
   return new Command(name).description(description).exitOverride().configureOutput({ writeErr: () => undefined }).allowExcessArguments(false);
@@ -41,7 +45,17 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
   if (!(SUBCOMMAND_NAMES as readonly string[]).includes(name ?? '')) return undefined;
   let result: Subcommand | undefined;
   const program =
-    name === 'history'
+    name === 'plan'
+      ? baseCommand('run-chunks plan', 'Collect every chunk\'s tests and show where each test lands: counts, forecasts, orphans, overlaps, unknown markers.')
+          .option('-c, --config <path>', 'config file')
+          .option('--chunk <names>', 'only show these chunks (all are still collected)', (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)], [])
+          .option('--strict', 'orphans, overlaps or unknown markers are an error (exit 1), for CI')
+          .option('--json', 'print the plan as JSON')
+          .option('--history <path>', 'run history, for forecasts', DEFAULT_HISTORY_FILE)
+          .action((options: { config?: string; chunk: string[]; strict?: boolean; json?: boolean; history: string }) => {
+            result = { name: 'plan', config: options.config, chunks: options.chunk, strict: options.strict ?? false, json: options.json ?? false, historyFile: options.history };
+          })
+      : name === 'history'
       ? baseCommand('run-chunks history', 'Print each chunk\'s median and p95 duration and peak memory over the recorded runs, and memory regressions.')
           .option('--history <path>', 'run history file', DEFAULT_HISTORY_FILE)
           .action((options: { history: string }) => {
@@ -142,6 +156,33 @@ async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, versio
   return merged.report.exitCode;
 }
 
+async function showPlan(command: Extract<Subcommand, { name: 'plan' }>): Promise<number> {
+  const cwd = process.cwd();
+  const loaded = await loadConfig(command.config, cwd);
+  const plans = planChunks(loaded, { chunks: [], noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, path.resolve(cwd, DEFAULT_REPORT_DIR));
+  const pytestPlans = plans.filter((plan) => plan.pytest !== undefined);
+  const [{ universe, selections }, knownMarkers] = await Promise.all([collectAll(loaded, plans), collectKnownMarkers(pytestPlans[0] ?? plans[0]!)]);
+  const markerExpressions = new Map(pytestPlans.flatMap((plan) => (plan.pytest?.markers && !plan.rest ? [[plan.name, plan.pytest.markers] as const] : [])));
+  const coverage = analyzeCoverage(universe, selections, markerExpressions, knownMarkers);
+  const history = await readHistory(path.resolve(cwd, command.historyFile), warnStderr);
+  const shown = command.chunks.length > 0 ? plans.filter((plan) => command.chunks.includes(plan.name)) : plans;
+  const chunks = shown.map((plan) => {
+    const stats = chunkStats(history, plan.name);
+    return {
+      name: plan.name,
+      tests: selections.get(plan.name)?.length ?? 0,
+      workers: plan.workers,
+      rest: plan.rest,
+      forecastDurationMs: stats?.p95DurationMs ?? null,
+      forecastPeakBytes: stats?.p95PeakBytes ?? null,
+    };
+  });
+  const problems = coverage.orphans.length + coverage.overlaps.length + coverage.unknownMarkers.length;
+  const output = { collected: universe.length, chunks, ...coverage, failed: command.strict && problems > 0 };
+  process.stdout.write(command.json ? `${JSON.stringify(output, null, 2)}\n` : formatPlan(output));
+  return output.failed ? EXIT_CODES.testsFailed : EXIT_CODES.passed;
+}
+
 /** Runs a subcommand; returns run-chunks' exit code. */
 export async function runSubcommand(command: Subcommand, version: string): Promise<number> {
   switch (command.name) {
@@ -152,6 +193,8 @@ export async function runSubcommand(command: Subcommand, version: string): Promi
     }
     case 'merge':
       return mergeDirs(command, version);
+    case 'plan':
+      return showPlan(command);
     case 'matrix': {
       const cwd = process.cwd();
       const loaded = await loadConfig(command.config, cwd);

@@ -61,6 +61,10 @@ export const CHUNK_FIELDS = {
     allowPercent: true,
   },
   sampleInterval: { kind: 'interval', description: 'How often the chunk\'s memory is sampled: "500ms" (default), "0.2s", or a number of milliseconds.' },
+  rest: {
+    kind: 'boolean',
+    description: 'When true, the chunk selects every test that no other chunk selects (its markers, keyword and paths are ignored), so nothing is orphaned.',
+  },
   memoryEstimate: {
     kind: 'size',
     description: 'Expected peak memory, for --memory-budget scheduling when the chunk has no history yet: "2GB", "25%".',
@@ -85,7 +89,7 @@ export const TOP_LEVEL_FIELDS = {
 } as const satisfies Record<Exclude<keyof RunChunksConfig, 'defaults' | 'chunks'>, FieldSpec>;
 
 /** Fields that only mean something for one runner. */
-export const PYTEST_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['markers', 'keyword', 'dist'];
+export const PYTEST_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['markers', 'keyword', 'dist', 'rest'];
 export const COMMAND_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['command', 'junit'];
 
 /** The keys of a chunk's `leak` object, with their descriptions. */

@@ -42,6 +42,7 @@ export interface ChunkConfig {
   leak?: LeakConfig;
   retryOnOom?: number;
   memoryEstimate?: string;
+  rest?: boolean;
 }
 
 /** Chunk fields that `defaults` may carry. */

@@ -187,6 +187,7 @@ function validateChunks(value: unknown, config: JsonObject, issues: ConfigIssue[
   const runner = config.runner === 'command' ? 'command' : 'pytest';
   const defaults = isObject(config.defaults) ? config.defaults : {};
   const seenNames = new Map<string, number>();
+  let restChunk: number | undefined;
   value.forEach((chunk, index) => {
     const path = `chunks[${index}]`;
     if (!isObject(chunk)) {
@@ -202,6 +203,12 @@ function validateChunks(value: unknown, config: JsonObject, issues: ConfigIssue[
       if (earlier !== undefined)
         issues.push({ path: `${path}.name`, message: `"${chunk.name}" is already the name of chunks[${earlier}]. Chunk names must be unique.` });
       else seenNames.set(chunk.name, index);
+    }
+    if (chunk.rest === true) {
+      const earlier = restChunk;
+      if (earlier !== undefined)
+        issues.push({ path: `${path}.rest`, message: `only one chunk may take the rest, and chunks[${earlier}] already does. Remove "rest" from one of them.` });
+      else restChunk = index;
     }
     if (runner === 'command' && !('command' in chunk) && !('command' in defaults))
       issues.push({ path: `${path}.command`, message: 'is missing: with "runner": "command" every chunk needs a "command" argv array (or one in "defaults").' });
@@ -221,6 +228,7 @@ export function validateConfig(raw: unknown): ConfigIssue[] {
       issues.push({ path: 'defaults', message: `must be an object of chunk fields, got ${describeValue(raw.defaults)}.` });
     } else {
       if ('name' in raw.defaults) issues.push({ path: 'defaults.name', message: 'cannot be a default: every chunk needs its own name.' });
+      if ('rest' in raw.defaults) issues.push({ path: 'defaults.rest', message: 'cannot be a default: only one chunk may take the rest.' });
       checkKnownKeys(raw.defaults, [...DEFAULT_KEYS, 'name'], 'defaults', issues);
       checkFields(raw.defaults, CHUNK_FIELDS, 'defaults', issues);
       checkRunnerFields(raw.defaults, raw.runner === 'command' ? 'command' : 'pytest', 'defaults', issues);

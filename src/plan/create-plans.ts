@@ -145,6 +145,7 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
       memoryLimit: chunk.memoryLimit === undefined ? undefined : parseSizeSpec(chunk.memoryLimit),
       gpuMemoryLimit: chunk.gpuMemoryLimit === undefined ? undefined : parseSizeSpec(chunk.gpuMemoryLimit),
       leakThresholds: resolveLeakThresholds(chunk.leak),
+      rest: chunk.rest === true,
       memoryEstimate: chunk.memoryEstimate === undefined ? undefined : parseSizeSpec(chunk.memoryEstimate),
     };
   });

@@ -46,6 +46,8 @@ export interface ChunkPlan {
   retryOnOom: number;
   /** Expected peak memory for scheduling, when there is no history. */
   memoryEstimate: SizeSpec | undefined;
+  /** Selects every test no other chunk selects (computed when the run starts). */
+  rest: boolean;
   /** Set when this run is one shard of the chunk (--shard I/N). */
   shard?: { index: number; count: number; tests: number; collected: number };
 }

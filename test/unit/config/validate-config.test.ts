@@ -33,6 +33,7 @@ const FULL_PYTEST_CONFIG = {
       leak: { maxGrowthPercent: 10, maxSlope: '512KiB/s', warmup: '10s' },
       retryOnOom: 2,
       memoryEstimate: '2GB',
+      rest: false,
     },
     { name: 'slow.v2-nightly', workers: 1, timeout: '7d', memoryLimit: '4GB', sampleInterval: 250 },
   ],
