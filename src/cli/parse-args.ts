@@ -44,6 +44,7 @@ Examples:
 
 Other commands:
   run-chunks plan [--strict] [--json]        which test lands where: counts, orphans, overlaps, unknown markers
+  run-chunks report [DIR] [--open]           the summary of an earlier run, without running anything
   run-chunks history [--history PATH]        per chunk: median and p95 duration and peak, memory regressions
   run-chunks merge DIR... [--report-dir D]   merge report dirs of separate runs (one CI job per chunk)
   run-chunks matrix [--format github|gitlab] the chunk matrix for a CI job per chunk

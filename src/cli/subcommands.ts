@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { recordRunInHistory } from '../history/history-reporter.js';
 import { chunkStats } from '../history/history-stats.js';
 import { DEFAULT_HISTORY_FILE } from '../history/history-types.js';
 import { formatHistoryTable } from '../history/format-history-table.js';
-import { mergeReportDirs, writeMergedRun } from '../merge/merge-reports.js';
+import { mergeReportDirs, readReportDir, writeMergedRun } from '../merge/merge-reports.js';
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { UserError } from '../util/user-error.js';
@@ -26,11 +27,12 @@ import { DEFAULT_PROGRESS_INTERVAL_MS, DEFAULT_REPORT_DIR, toUserError } from '.
 export type Subcommand =
   | { name: 'matrix'; config: string | undefined; chunks: string[]; format: MatrixFormat; historyFile: string }
   | { name: 'history'; historyFile: string }
+  | { name: 'report'; dir: string; open: boolean }
   | { name: 'plan'; config: string | undefined; chunks: string[]; strict: boolean; json: boolean; historyFile: string }
   | { name: 'merge'; dirs: string[]; reportDir: string; historyFile: string; failOnLeak: boolean }
   | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string };
 
-const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge', 'plan'] as const;
+const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge', 'plan', 'report'] as const;
 
 function baseCommand(name: string, description: string): Command {
   return new Command(name).description(description).exitOverride().configureOutput({ writeErr: () => undefined }).allowExcessArguments(false);
@@ -45,7 +47,14 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
   if (!(SUBCOMMAND_NAMES as readonly string[]).includes(name ?? '')) return undefined;
   let result: Subcommand | undefined;
   const program =
-    name === 'plan'
+    name === 'report'
+      ? baseCommand('run-chunks report', 'Print the summary of an earlier run (table, sparklines, blamed and top memory tests) without running anything.')
+          .argument('[dir]', 'its report dir', DEFAULT_REPORT_DIR)
+          .option('--open', 'open its report.html in the browser')
+          .action((dir: string, options: { open?: boolean }) => {
+            result = { name: 'report', dir, open: options.open ?? false };
+          })
+      : name === 'plan'
       ? baseCommand('run-chunks plan', 'Collect every chunk\'s tests and show where each test lands: counts, forecasts, orphans, overlaps, unknown markers.')
           .option('-c, --config <path>', 'config file')
           .option('--chunk <names>', 'only show these chunks (all are still collected)', (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)], [])
@@ -133,15 +142,8 @@ async function writeInitFile(command: Extract<Subcommand, { name: 'init' }>): Pr
 
 const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
 
-async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, version: string): Promise<number> {
-  const cwd = process.cwd();
-  const merged = await mergeReportDirs(
-    command.dirs.map((dir) => path.resolve(cwd, dir)),
-    { reportDir: path.resolve(cwd, command.reportDir), runId: randomUUID(), version, failOnLeak: command.failOnLeak },
-  );
-  for (const warning of merged.warnings) warnStderr(warning);
-  await writeMergedRun(merged);
-  const terminal = new TerminalReporter({
+function terminalFor(cwd: string): TerminalReporter {
+  return new TerminalReporter({
     stdout: process.stdout,
     stderr: process.stderr,
     color: process.stdout.isTTY === true && !process.env.NO_COLOR,
@@ -150,7 +152,36 @@ async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, versio
     progressIntervalMs: DEFAULT_PROGRESS_INTERVAL_MS,
     columns: process.stdout.columns ?? 120,
   });
-  terminal.onRunFinished({ type: 'run-finished', report: merged.report });
+}
+
+async function showReport(command: Extract<Subcommand, { name: 'report' }>): Promise<number> {
+  const cwd = process.cwd();
+  const dir = path.resolve(cwd, command.dir);
+  if (!existsSync(path.join(dir, 'report.json')))
+    throw new UserError(`There is no run-chunks report in ${command.dir} (no report.json). Run run-chunks first, or pass the --report-dir of an earlier run.`);
+  const { report } = await readReportDir(dir);
+  terminalFor(cwd).onRunFinished({ type: 'run-finished', report });
+  if (command.open) {
+    const html = path.join(dir, 'report.html');
+    if (!existsSync(html)) throw new UserError(`${path.relative(cwd, html) || html} does not exist: this run wrote no HTML report.`);
+    // The platform's own opener, detached: run-chunks does not wait for the browser.
+    const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+    const child = spawn(opener, [html], { detached: true, stdio: 'ignore' });
+    child.on('error', () => warnStderr(`could not start ${opener} to open ${html}; open it by hand.`));
+    child.unref();
+  }
+  return report.exitCode;
+}
+
+async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, version: string): Promise<number> {
+  const cwd = process.cwd();
+  const merged = await mergeReportDirs(
+    command.dirs.map((dir) => path.resolve(cwd, dir)),
+    { reportDir: path.resolve(cwd, command.reportDir), runId: randomUUID(), version, failOnLeak: command.failOnLeak },
+  );
+  for (const warning of merged.warnings) warnStderr(warning);
+  await writeMergedRun(merged);
+  terminalFor(cwd).onRunFinished({ type: 'run-finished', report: merged.report });
   if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, buildGithubSummary(merged.report)).catch((error: unknown) => warnStderr(`cannot write the job summary: ${String(error)}`));
   await recordRunInHistory(merged.report, merged.records, { file: path.resolve(cwd, command.historyFile), warn: warnStderr });
   return merged.report.exitCode;
@@ -195,6 +226,8 @@ export async function runSubcommand(command: Subcommand, version: string): Promi
       return mergeDirs(command, version);
     case 'plan':
       return showPlan(command);
+    case 'report':
+      return showReport(command);
     case 'matrix': {
       const cwd = process.cwd();
       const loaded = await loadConfig(command.config, cwd);

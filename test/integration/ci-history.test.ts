@@ -83,3 +83,17 @@ test('on GitHub Actions: a Markdown job summary is appended and failed tests bec
   assert.match(result.stdout, /^::error file=tests\/test_failing\.py,line=\d+,title=[^:]*::/m);
   assert.match(result.stdout, /^::error .*selfkill/m);
 });
+
+test('`run-chunks report` prints an earlier run\'s summary without running anything, with its exit code', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'failing', markers: 'failing' }] });
+  const run = await runCli([], { cwd: dir });
+  assert.equal(run.exitCode, 1);
+  const report = await runCli(['report'], { cwd: dir });
+  assert.equal(report.exitCode, 1);
+  assert.match(report.stdout, /│ failing +│ ✖ failed/);
+  assert.match(report.stdout, /Run failed: 1 failed/);
+  assert.doesNotMatch(report.stdout, /test session starts/, 'nothing ran');
+  const missing = await runCli(['report', 'nowhere'], { cwd: dir });
+  assert.equal(missing.exitCode, 2);
+  assert.equal(missing.stderr, 'run-chunks: error: There is no run-chunks report in nowhere (no report.json). Run run-chunks first, or pass the --report-dir of an earlier run.\n');
+});
