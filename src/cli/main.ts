@@ -13,6 +13,7 @@ import { GithubSummaryReporter } from '../ci/github-summary-reporter.js';
 import { readHistory } from '../history/history-file.js';
 import { HistoryReporter } from '../history/history-reporter.js';
 import { chunkStats, testDurations } from '../history/history-stats.js';
+import { HtmlReporter } from '../html/html-reporter.js';
 import { JsonReporter } from '../reporters/json-reporter.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { JunitReporter } from '../reporters/junit-reporter.js';
@@ -119,6 +120,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
       }),
       new JsonReporter(),
       new JunitReporter(),
+      new HtmlReporter(),
       // A shard's run is not recorded: the next shard must split with the same history as this one
       // did (every machine of a matrix computes the same split); `run-chunks merge` records them.
       ...(options.shard ? [] : [new HistoryReporter({ file: historyFile, warn: warnStderr })]),

@@ -13,6 +13,7 @@ import { recordRunInHistory } from '../history/history-reporter.js';
 import { chunkStats } from '../history/history-stats.js';
 import { DEFAULT_HISTORY_FILE } from '../history/history-types.js';
 import { formatHistoryTable } from '../history/format-history-table.js';
+import { writeHtmlReport } from '../html/html-reporter.js';
 import { mergeReportDirs, readReportDir, writeMergedRun } from '../merge/merge-reports.js';
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
@@ -181,6 +182,11 @@ async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, versio
   );
   for (const warning of merged.warnings) warnStderr(warning);
   await writeMergedRun(merged);
+  // The HTML page is a view of the merged report: a failure to write it costs nothing else.
+  await writeHtmlReport(merged.report, merged.records, {
+    searchDirs: command.dirs.map((dir) => path.resolve(cwd, dir)),
+    separateMachines: true,
+  }).catch((error: unknown) => warnStderr(`cannot write the HTML report: ${error instanceof Error ? error.message : String(error)}`));
   terminalFor(cwd).onRunFinished({ type: 'run-finished', report: merged.report });
   if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, buildGithubSummary(merged.report)).catch((error: unknown) => warnStderr(`cannot write the job summary: ${String(error)}`));
   await recordRunInHistory(merged.report, merged.records, { file: path.resolve(cwd, command.historyFile), warn: warnStderr });

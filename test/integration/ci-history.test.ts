@@ -42,6 +42,9 @@ test('merge of two report dirs equals one run of both chunks; a required failure
   );
   assert.deepEqual(parseJunitCounts(readFileSync(path.join(dir, 'merged', 'junit.xml'), 'utf8')), parseJunitCounts(readFileSync(path.join(dir, 'both', 'junit.xml'), 'utf8')));
   assert.match(merged.stdout, /Run failed/);
+  // Every run, and every merge, leaves a self-contained HTML report beside report.json.
+  assert.match(readFileSync(path.join(dir, 'both', 'report.html'), 'utf8'), /<svg/);
+  assert.match(readFileSync(path.join(dir, 'merged', 'report.html'), 'utf8'), /failing/);
   const missing = await runCli(['merge', 'r1', 'nowhere'], { cwd: dir });
   assert.equal(missing.exitCode, 2);
   assert.doesNotMatch(missing.stderr, /\n +at /);

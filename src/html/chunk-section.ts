@@ -1,0 +1,113 @@
+// One chunk's section of the HTML report: its status and figures, the memory chart, the leak
+// verdict, and its test lists.
+import { formatDurationMs } from '../config/parse-duration.js';
+import { formatBytes } from '../config/parse-size.js';
+import type { ChunkReport } from '../results/report-types.js';
+import { describePeak, formatCount } from '../reporters/chunk-figures.js';
+import type { HtmlChunkData } from './html-input.js';
+import { html, type HtmlValue, type SafeHtml } from './html-text.js';
+import { renderMemoryChart } from './memory-chart.js';
+import { renderBlamedTests, renderFailedTests, renderTopMemoryTests } from './test-tables.js';
+
+/** "+3.4%", or "–" when unknown. */
+export function describeGrowth(chunk: ChunkReport): string {
+  const growth = chunk.memory?.growthPercent;
+  if (growth === null || growth === undefined) return '–';
+  return `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%`;
+}
+
+/** "+1.2 MiB/s", or "–" when unknown. */
+export function describeSlope(chunk: ChunkReport): string {
+  const slope = chunk.memory?.slopeBytesPerSec;
+  if (slope === null || slope === undefined) return '–';
+  return `${slope >= 0 ? '+' : ''}${formatBytes(slope)}/s`;
+}
+
+/** "412 MiB / 1 GiB" for the GPU, or "–". */
+export function describeGpuPeak(chunk: ChunkReport): string {
+  if (!chunk.gpu) return '–';
+  const peak = formatBytes(chunk.gpu.peakBytes);
+  return chunk.gpu.limitBytes === null ? peak : `${peak} / ${formatBytes(chunk.gpu.limitBytes)}`;
+}
+
+/** A status as a coloured label. */
+export function statusBadge(status: string): SafeHtml {
+  return html`<span class="badge status-${status}">${status}</span>`;
+}
+
+/** The leak verdict as a coloured label ("–" without memory figures). */
+export function verdictBadge(chunk: ChunkReport): SafeHtml {
+  const verdict = chunk.memory?.verdict;
+  return verdict === undefined ? html`–` : html`<span class="badge verdict-${verdict}">${verdict}</span>`;
+}
+
+function figure(label: string, value: HtmlValue): SafeHtml {
+  return html`<div class="figure"><dt>${label}</dt><dd>${value}</dd></div>`;
+}
+
+function renderFigures(chunk: ChunkReport): SafeHtml {
+  const tests = chunk.tests;
+  const figures = [
+    figure('Passed', formatCount(tests?.passed)),
+    figure('Failed', formatCount(tests?.failed)),
+    figure('Skipped', formatCount(tests?.skipped)),
+    figure('Errors', formatCount(tests?.errors)),
+    figure('Not run', chunk.notRun === null ? '–' : chunk.notRun),
+    figure('Duration', chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)),
+    figure('Workers', chunk.workers),
+    figure('Peak memory / limit', describePeak(chunk)),
+    figure('Growth', describeGrowth(chunk)),
+    figure('Leak', verdictBadge(chunk)),
+  ];
+  if (chunk.gpu) figures.push(figure('Peak GPU / limit', describeGpuPeak(chunk)));
+  return html`<dl class="figures">${figures}</dl>`;
+}
+
+function renderLegend(data: HtmlChunkData): SafeHtml {
+  const entries = [html`<span class="key rss">RSS</span>`];
+  if (data.samples.some((sample) => sample.pssBytes !== null)) entries.push(html`<span class="key pss">PSS</span>`);
+  if (data.samples.some((sample) => sample.gpuBytes !== null)) entries.push(html`<span class="key gpu">GPU</span>`);
+  if (data.report.memory?.limitBytes != null || data.report.gpu?.limitBytes != null) entries.push(html`<span class="key limit">limit</span>`);
+  if (data.testMarks.length > 0) entries.push(html`<span class="key mark">test start (hover for name and RSS change)</span>`);
+  if (data.report.blamedTests.length > 0) entries.push(html`<span class="key blamed">blamed test</span>`);
+  return html`<div class="legend">${entries}</div>`;
+}
+
+function renderLeak(chunk: ChunkReport): SafeHtml {
+  const memory = chunk.memory;
+  if (!memory) return html``;
+  const notes: SafeHtml[] = [];
+  if (memory.threads?.onlyGrows) notes.push(html`<li>Threads only grew: ${memory.threads.start} → ${memory.threads.end}.</li>`);
+  if (memory.fds?.onlyGrows) notes.push(html`<li>Open file descriptors only grew: ${memory.fds.start} → ${memory.fds.end}.</li>`);
+  return html`<p class="leak">Leak verdict: ${verdictBadge(chunk)} ${memory.verdictReason}. Slope ${describeSlope(chunk)}, growth ${describeGrowth(chunk)} (allowed ${memory.allowedGrowthPercent}%), ${memory.samples} ${memory.samples === 1 ? 'sample' : 'samples'} every ${formatDurationMs(memory.intervalMs)}.</p>${notes.length > 0 ? html`<ul>${notes}</ul>` : ''}`;
+}
+
+function renderAttempts(chunk: ChunkReport): SafeHtml {
+  if (chunk.attempts.length <= 1) return html``;
+  const rows = chunk.attempts.map(
+    (attempt) =>
+      html`<tr><td class="num">${attempt.attempt}</td><td>${attempt.kind}</td><td>${statusBadge(attempt.status)}</td><td class="num">${attempt.workers}</td><td class="num">${formatDurationMs(attempt.durationMs)}</td><td class="message">${attempt.message}</td></tr>`,
+  );
+  return html`<h3>Attempts</h3><table class="tests"><thead><tr><th>#</th><th>Kind</th><th>Status</th><th>Workers</th><th>Duration</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function renderDetails(chunk: ChunkReport): SafeHtml {
+  const env = Object.entries(chunk.env).map(([name, value]) => `${name}=${value}`);
+  return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${chunk.oomKillDelta !== null ? html`<br>kernel oom_kill counter rose by ${chunk.oomKillDelta}` : ''}${chunk.isolation ? html`<br>isolation: ${chunk.isolation}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
+}
+
+/** One chunk's section, with id `chunk-<index>` (the overview's bars link to it). */
+export function renderChunkSection(data: HtmlChunkData, index: number): SafeHtml {
+  const chunk = data.report;
+  const optional = chunk.required ? '' : html` <span class="muted">(optional)</span>`;
+  const warnings = chunk.warnings.length > 0 ? html`<ul class="warnings">${chunk.warnings.map((warning) => html`<li>${warning}</li>`)}</ul>` : '';
+  return html`<section class="chunk" id="chunk-${index}">
+<h2>${chunk.name}${optional} ${statusBadge(chunk.status)}</h2>
+${chunk.description ? html`<p class="muted">${chunk.description}</p>` : ''}
+<p class="message">${chunk.message}</p>${warnings}
+${renderFigures(chunk)}
+<div class="chart-box">${renderLegend(data)}${renderMemoryChart(data, `memory of chunk ${chunk.name} over time`)}</div>
+${renderLeak(chunk)}
+${renderBlamedTests(chunk)}${renderTopMemoryTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderDetails(chunk)}
+</section>`;
+}

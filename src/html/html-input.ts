@@ -1,0 +1,181 @@
+// What the HTML report needs beyond report.json: each chunk's memory timeline (samples.jsonl) and
+// when its tests started (events.jsonl). Both are written by other processes and may be missing,
+// cut short by a kill or damaged: a line that does not parse is dropped, a missing file is empty.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { MemorySample } from '../monitor/sample-types.js';
+import { parseTestEventLines } from '../results/parse-test-event.js';
+import type { ChunkReport, RunReport } from '../results/report-types.js';
+import type { TestStartEvent } from '../results/test-events.js';
+import type { TestRecord, TestRecordOutcome } from '../results/test-records.js';
+
+/** A test's start on a chunk's memory chart. */
+export interface TestMark {
+  /** Milliseconds since the chunk started (the samples' clock). */
+  tMs: number;
+  nodeid: string;
+  /** Growth of the test's own process from its start to its end; null when it never ended or RSS was unknown. */
+  rssDeltaBytes: number | null;
+  /** How it ended ('passed', 'failed', ...), 'killed' for a blamed test, 'unfinished' for one that never ended. */
+  outcome: string;
+}
+
+/** A test that failed, errored, or was killed or crashed with its chunk. */
+export interface FailedTest {
+  nodeid: string;
+  outcome: TestRecordOutcome;
+  message: string | null;
+  longrepr: string | null;
+  /** 1 for the chunk's first run, 2+ for recovery attempts. */
+  attempt: number;
+}
+
+/** One chunk as the HTML report shows it. */
+export interface HtmlChunkData {
+  report: ChunkReport;
+  /** The first attempt's timeline (the one report.json's memory summary describes). */
+  samples: MemorySample[];
+  /** The first attempt's test starts, in time order. */
+  testMarks: TestMark[];
+  /** Failed, errored, killed and crashed tests of every attempt. */
+  failedTests: FailedTest[];
+}
+
+/** Where else to look for a chunk's files (`<dir>/<chunk>/`): `merge`'s input dirs, whose paths in report.json are another machine's. */
+export interface HtmlInputOptions {
+  searchDirs?: readonly string[];
+}
+
+const FAILED_OUTCOMES: readonly TestRecordOutcome[] = ['failed', 'error', 'killed', 'crashed'];
+
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return stat(file).then((info) => info.isFile(), () => false);
+}
+
+function finiteOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** Parses samples.jsonl; a line without a numeric t and rssBytes is dropped. */
+export function parseSamples(text: string): MemorySample[] {
+  const samples: MemorySample[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    const record = value as Record<string, unknown>;
+    const t = finiteOrNull(record.t);
+    const rssBytes = finiteOrNull(record.rssBytes);
+    if (t === null || rssBytes === null) continue;
+    samples.push({
+      t,
+      rssBytes,
+      pssBytes: finiteOrNull(record.pssBytes),
+      processes: finiteOrNull(record.processes) ?? 0,
+      threads: finiteOrNull(record.threads),
+      fds: finiteOrNull(record.fds),
+      cpuPercent: finiteOrNull(record.cpuPercent) ?? 0,
+      gpuBytes: finiteOrNull(record.gpuBytes),
+    });
+  }
+  return samples.sort((a, b) => a.t - b.t);
+}
+
+/** Each test start of an events file, on the chunk's clock, with its RSS growth from the matching end. */
+export function buildTestMarks(eventsText: string, chunk: ChunkReport): TestMark[] {
+  const startedAtMs = chunk.startedAt === null ? NaN : Date.parse(chunk.startedAt);
+  if (!Number.isFinite(startedAtMs)) return [];
+  const blamed = new Set(chunk.blamedTests.map((test) => test.nodeid));
+  // A trailing line without its newline is complete here: the writer is gone.
+  const { events } = parseTestEventLines(`${eventsText}\n`);
+  const open = new Map<string, { start: TestStartEvent; mark: TestMark }>();
+  const marks: TestMark[] = [];
+  for (const event of events) {
+    // xdist workers run tests side by side: a start is matched with the end from its own process.
+    if (event.event === 'test-start') {
+      const mark: TestMark = { tMs: Math.round(event.t * 1000 - startedAtMs), nodeid: event.nodeid, rssDeltaBytes: null, outcome: blamed.has(event.nodeid) ? 'killed' : 'unfinished' };
+      open.set(`${event.pid}\0${event.nodeid}`, { start: event, mark });
+      marks.push(mark);
+    } else if (event.event === 'test-end') {
+      const key = `${event.pid}\0${event.nodeid}`;
+      const started = open.get(key);
+      if (!started) continue;
+      open.delete(key);
+      started.mark.outcome = event.outcome;
+      if (started.start.rss !== null && event.rss !== null) started.mark.rssDeltaBytes = event.rss - started.start.rss;
+    }
+  }
+  return marks.sort((a, b) => a.tMs - b.tMs);
+}
+
+/** Failed tests from the events files of every attempt, when no records were kept (blamed tests count as killed). */
+function failedTestsFromEvents(eventTexts: readonly string[], chunk: ChunkReport): FailedTest[] {
+  const failed: FailedTest[] = [];
+  for (const [index, text] of eventTexts.entries()) {
+    for (const event of parseTestEventLines(`${text}\n`).events) {
+      if (event.event === 'test-end' && (event.outcome === 'failed' || event.outcome === 'error'))
+        failed.push({ nodeid: event.nodeid, outcome: event.outcome, message: event.message, longrepr: event.longrepr, attempt: index + 1 });
+    }
+  }
+  for (const test of chunk.blamedTests) {
+    const verdict = test.verdict === null ? '' : ` (${test.verdict})`;
+    failed.push({ nodeid: test.nodeid, outcome: test.reason === 'crashed' ? 'crashed' : 'killed', message: `running when the chunk ended: ${test.reason}${verdict}`, longrepr: null, attempt: 1 });
+  }
+  return failed;
+}
+
+function failedTestsFromRecords(records: readonly TestRecord[]): FailedTest[] {
+  return records
+    .filter((record) => FAILED_OUTCOMES.includes(record.outcome))
+    .map((record) => ({ nodeid: record.nodeid, outcome: record.outcome, message: record.message, longrepr: record.longrepr, attempt: record.attempt }));
+}
+
+/** The folder holding the chunk's files: beside its log, else the first search dir that has them. */
+async function findChunkDir(chunk: ChunkReport, options: HtmlInputOptions): Promise<string> {
+  const own = path.dirname(chunk.logFile);
+  const candidates = [own, ...(options.searchDirs ?? []).map((dir) => path.join(dir, chunk.name))];
+  for (const dir of candidates) {
+    if ((await isFile(path.join(dir, 'samples.jsonl'))) || (await isFile(path.join(dir, 'events.jsonl')))) return dir;
+  }
+  return own;
+}
+
+async function readChunk(chunk: ChunkReport, records: readonly TestRecord[] | undefined, options: HtmlInputOptions): Promise<HtmlChunkData> {
+  const dir = await findChunkDir(chunk, options);
+  const samples = parseSamples((await readText(path.join(dir, 'samples.jsonl'))) ?? '');
+  const firstEvents = (await readText(path.join(dir, 'events.jsonl'))) ?? '';
+  const testMarks = buildTestMarks(firstEvents, chunk);
+  let failedTests: FailedTest[];
+  if (records) failedTests = failedTestsFromRecords(records);
+  else {
+    const laterEvents: string[] = [];
+    for (const attempt of chunk.attempts.filter((entry) => entry.attempt > 1))
+      laterEvents.push((await readText(path.join(dir, `attempt-${attempt.attempt}`, 'events.jsonl'))) ?? '');
+    failedTests = failedTestsFromEvents([firstEvents, ...laterEvents], chunk);
+  }
+  return { report: chunk, samples, testMarks, failedTests };
+}
+
+/**
+ * Reads every chunk's timeline and test starts from its folder (beside its logFile). `records`
+ * (by chunk name, as the run or `merge` kept them) give the failed tests; without them they are
+ * read from the events files. Missing or damaged files give empty lists; never throws for them.
+ */
+export async function readHtmlInput(report: RunReport, records?: ReadonlyMap<string, readonly TestRecord[]>, options: HtmlInputOptions = {}): Promise<HtmlChunkData[]> {
+  const chunks: HtmlChunkData[] = [];
+  for (const chunk of report.chunks) chunks.push(await readChunk(chunk, records?.get(chunk.name), options));
+  return chunks;
+}

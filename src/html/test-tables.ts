@@ -1,0 +1,74 @@
+// The per-chunk test lists: blamed tests, the tests that kept the most memory, and failed and
+// killed tests. A chunk may fail thousands of tests, so long lists are split into pages of
+// PAGE_SIZE, every page after the first folded in a <details> (readable without any script).
+import { formatBytes } from '../config/parse-size.js';
+import type { ChunkReport } from '../results/report-types.js';
+import type { FailedTest } from './html-input.js';
+import { html, type HtmlValue, type SafeHtml } from './html-text.js';
+
+/** Rows shown per page of a list. */
+export const PAGE_SIZE = 100;
+/** Failed tests listed per chunk; beyond them, junit.xml and report.json have the rest. */
+export const MAX_LISTED_FAILURES = 2000;
+/** Failures whose full pytest text is included (the others keep their one-line message). */
+const MAX_LONGREPRS = 200;
+/** Characters kept of a message and of a failure's full text, so one huge traceback cannot bloat the page. */
+const MAX_MESSAGE_CHARS = 500;
+const MAX_LONGREPR_CHARS = 4000;
+
+function cut(text: string, maxChars: number): string {
+  return text.length <= maxChars ? text : `${text.slice(0, maxChars)}… (${text.length - maxChars} more characters)`;
+}
+
+function bytesOrDash(bytes: number | null | undefined): string {
+  return bytes === null || bytes === undefined ? '–' : formatBytes(bytes);
+}
+
+/** A table whose rows after the first page are folded into <details>, one per page. */
+export function renderPagedTable(caption: string, head: readonly string[], rows: readonly SafeHtml[], total = rows.length): SafeHtml {
+  const header = html`<thead><tr>${head.map((cell) => html`<th>${cell}</th>`)}</tr></thead>`;
+  const pages: SafeHtml[] = [];
+  for (let start = PAGE_SIZE; start < rows.length; start += PAGE_SIZE) {
+    const end = Math.min(rows.length, start + PAGE_SIZE);
+    pages.push(html`<details class="page"><summary>${caption} ${start + 1}–${end} of ${total}</summary><table class="tests">${header}<tbody>${rows.slice(start, end)}</tbody></table></details>`);
+  }
+  const more = total > rows.length ? html`<p class="muted">…and ${total - rows.length} more, not listed here: see junit.xml and report.json.</p>` : html``;
+  return html`<table class="tests">${header}<tbody>${rows.slice(0, PAGE_SIZE)}</tbody></table>${pages}${more}`;
+}
+
+/** The tests running when the chunk was killed. */
+export function renderBlamedTests(chunk: ChunkReport): SafeHtml {
+  if (chunk.blamedTests.length === 0) return html``;
+  const rows = chunk.blamedTests.map(
+    (test) =>
+      html`<tr class="blamed"><td class="nodeid">${test.nodeid}</td><td>${test.reason}</td><td>${test.worker ?? '–'}</td><td class="num">${bytesOrDash(test.rssGrowthBytes)}</td><td class="num">${bytesOrDash(test.chunkRssBytes)}</td><td>${test.verdict ?? '–'}</td></tr>`,
+  );
+  return html`<h3>Blamed tests</h3>${renderPagedTable('Blamed tests', ['Test', 'Reason', 'Worker', 'Its process grew', 'Chunk memory', 'Verdict'], rows)}`;
+}
+
+/** The tests whose process grew most across them. */
+export function renderTopMemoryTests(chunk: ChunkReport): SafeHtml {
+  if (chunk.topMemoryTests.length === 0) return html`<h3>Top memory tests</h3><p class="muted">No test's process grew while it ran (or the chunk has no per-test results).</p>`;
+  const rows = chunk.topMemoryTests.map(
+    (test) =>
+      html`<tr><td class="nodeid">${test.nodeid}</td><td class="num">+${formatBytes(test.rssDeltaBytes)}</td><td class="num">${bytesOrDash(test.rssEndBytes)}</td><td class="num">${test.gpuDeltaBytes === null ? '–' : formatBytes(test.gpuDeltaBytes)}</td><td>${test.worker ?? '–'}</td></tr>`,
+  );
+  return html`<h3>Top memory tests</h3>${renderPagedTable('Tests', ['Test', 'RSS growth', 'RSS at end', 'GPU growth', 'Worker'], rows)}`;
+}
+
+function failureRow(test: FailedTest, withLongrepr: boolean): SafeHtml {
+  const message: HtmlValue = test.message === null || test.message === '' ? html`<span class="muted">no message</span>` : cut(test.message, MAX_MESSAGE_CHARS);
+  const details = withLongrepr && test.longrepr ? html`<details><summary>pytest output</summary><pre>${cut(test.longrepr, MAX_LONGREPR_CHARS)}</pre></details>` : html``;
+  return html`<tr class="outcome-${test.outcome}"><td class="nodeid">${test.nodeid}</td><td>${test.outcome}</td><td class="num">${test.attempt}</td><td class="message">${message}${details}</td></tr>`;
+}
+
+/** Failed, errored, killed and crashed tests with their messages. */
+export function renderFailedTests(failed: readonly FailedTest[]): SafeHtml {
+  if (failed.length === 0) return html``;
+  // Killed and crashed first: they explain a chunk's death; then failures in run order.
+  const rank = (test: FailedTest): number => (test.outcome === 'killed' || test.outcome === 'crashed' ? 0 : 1);
+  const ordered = [...failed].sort((a, b) => rank(a) - rank(b));
+  const listed = ordered.slice(0, MAX_LISTED_FAILURES);
+  const rows = listed.map((test, index) => failureRow(test, index < MAX_LONGREPRS));
+  return html`<h3>Failed and killed tests <span class="muted">(${failed.length})</span></h3>${renderPagedTable('Failed tests', ['Test', 'Outcome', 'Attempt', 'Message'], rows, failed.length)}`;
+}
