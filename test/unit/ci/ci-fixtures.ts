@@ -1,70 +1,13 @@
 // Literal RunReports and TestRecords for the CI tests: what goes in is what a test reads.
-import type { ChunkMemoryReport, ChunkReport, RunReport } from '../../../src/results/report-types.js';
+import type { ChunkReport, RunReport } from '../../../src/results/report-types.js';
+import { baseChunkReport, memory } from '../../helpers/report-fixtures.js';
 import { bareRecord, type TestRecord } from '../../../src/results/test-records.js';
 
-/** A memory summary with the given peak and verdict. */
-export function memory(peakRssBytes: number, overrides: Partial<ChunkMemoryReport> = {}): ChunkMemoryReport {
-  return {
-    metric: 'rss',
-    intervalMs: 500,
-    samples: 10,
-    peakRssBytes,
-    peakPssBytes: null,
-    startRssBytes: 1000,
-    endRssBytes: peakRssBytes,
-    slopeBytesPerSec: 0,
-    growthPercent: 0,
-    allowedGrowthPercent: 10,
-    verdict: 'stable',
-    verdictReason: 'flat',
-    peakProcesses: 1,
-    threads: null,
-    fds: null,
-    rssTimelineBytes: [peakRssBytes],
-    limitBytes: null,
-    availableAtStartBytes: null,
-    ...overrides,
-  };
-}
+export { memory };
 
 /** A chunk that ran and passed, unless overridden. */
 export function chunkReport(name: string, overrides: Partial<ChunkReport> = {}): ChunkReport {
-  return {
-    name,
-    description: null,
-    status: 'passed',
-    message: 'all tests passed',
-    required: true,
-    allowEmpty: false,
-    runner: 'pytest',
-    exitCode: 0,
-    signal: null,
-    command: ['python', '-m', 'pytest'],
-    commandLine: 'python -m pytest',
-    cwd: '/repo',
-    env: {},
-    workers: 2,
-    workersReason: null,
-    timeoutMs: null,
-    pid: 4242,
-    startedAt: '2026-05-01T10:00:00.000Z',
-    durationMs: 1500,
-    logFile: `/repo/.run-chunks/report/${name}/output.log`,
-    junitFile: null,
-    tests: { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 },
-    testsSource: 'events',
-    notRun: 0,
-    blamedTests: [],
-    topMemoryTests: [],
-    attempts: [],
-    shard: null,
-    oomKillDelta: 0,
-    isolation: 'watchdog',
-    memory: memory(200 * 1024 * 1024),
-    gpu: null,
-    warnings: [],
-    ...overrides,
-  };
+  return baseChunkReport(name, overrides);
 }
 
 /** A run of the given chunks. */

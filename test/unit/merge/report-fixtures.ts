@@ -1,72 +1,23 @@
 // Small RunReports and TestRecords for the merge and history tests: literal values, so a test
 // reads exactly what went into the report.
 import { buildRunReport, type RunFacts } from '../../../src/results/build-report.js';
-import type { ChunkMemoryReport, ChunkReport, RunReport } from '../../../src/results/report-types.js';
+import type { ChunkReport, RunReport } from '../../../src/results/report-types.js';
+import { baseChunkReport, memory } from '../../helpers/report-fixtures.js';
 import { bareRecord, type TestRecord } from '../../../src/results/test-records.js';
 
-/** A memory summary with the given peaks and verdict. */
-export function memory(peakRssBytes: number, overrides: Partial<ChunkMemoryReport> = {}): ChunkMemoryReport {
-  return {
-    metric: 'rss',
-    intervalMs: 500,
-    samples: 10,
-    peakRssBytes,
-    peakPssBytes: null,
-    startRssBytes: 1000,
-    endRssBytes: peakRssBytes,
-    slopeBytesPerSec: 0,
-    growthPercent: 0,
-    allowedGrowthPercent: 10,
-    verdict: 'stable',
-    verdictReason: 'flat',
-    peakProcesses: 1,
-    threads: null,
-    fds: null,
-    rssTimelineBytes: [peakRssBytes],
-    limitBytes: null,
-    availableAtStartBytes: null,
-    ...overrides,
-  };
-}
+export { memory };
 
-/** A chunk that ran and passed, unless overridden. */
+/** A chunk that ran and passed, unless overridden (with a JUnit file and two tests). */
 export function chunkReport(name: string, overrides: Partial<ChunkReport> = {}): ChunkReport {
-  return {
-    name,
-    description: null,
-    status: 'passed',
-    message: 'all tests passed',
-    required: true,
-    allowEmpty: false,
-    runner: 'pytest',
-    exitCode: 0,
-    signal: null,
+  return baseChunkReport(name, {
     command: ['python', '-m', 'pytest', '-m', name],
     commandLine: `python -m pytest -m ${name}`,
-    cwd: '/repo',
     env: { RUN_CHUNKS_CHUNK: name },
-    workers: 2,
-    workersReason: null,
-    timeoutMs: null,
-    pid: 4242,
-    startedAt: '2026-05-01T10:00:00.000Z',
-    durationMs: 1500,
-    logFile: `/repo/.run-chunks/report/${name}/output.log`,
     junitFile: `/repo/.run-chunks/report/${name}/junit.xml`,
     tests: { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0 },
-    testsSource: 'events',
-    notRun: 0,
-    blamedTests: [],
-    topMemoryTests: [],
-    attempts: [],
-    shard: null,
-    oomKillDelta: 0,
-    isolation: 'watchdog',
     memory: memory(200_000_000),
-    gpu: null,
-    warnings: [],
     ...overrides,
-  };
+  });
 }
 
 /** A whole run of the given chunks, built (and its outcome decided) by build-report.ts. */
