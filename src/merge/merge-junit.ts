@@ -4,7 +4,7 @@
 // failure/error/skipped messages and text, and system-out all survive; every value is escaped
 // again the way junit-writer.ts does, so the output is well-formed whatever the inputs held.
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
-import { escapeXmlAttribute, escapeXmlText } from '../results/junit-xml-text.js';
+import { ESCAPING_BUILDER_OPTIONS } from '../results/junit-xml-text.js';
 import { UserError } from '../util/user-error.js';
 
 /** An element in fast-xml-parser's ordered form: { tagName: children, ':@': attributes }, or { '#text': text }. */
@@ -25,18 +25,7 @@ const parser = new XMLParser({
   htmlEntities: true,
 });
 
-const builder = new XMLBuilder({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  format: true,
-  suppressEmptyNode: true,
-  suppressBooleanAttributes: false,
-  // As in junit-writer.ts: the builder's own entities miss forbidden characters and tab/CR/LF in attributes.
-  processEntities: false,
-  tagValueProcessor: (_name, value) => escapeXmlText(String(value)),
-  attributeValueProcessor: (_name, value) => escapeXmlAttribute(String(value)),
-});
+const builder = new XMLBuilder({ ...ESCAPING_BUILDER_OPTIONS, preserveOrder: true });
 
 function tagOf(node: OrderedNode): string | undefined {
   return Object.keys(node).find((key) => key !== ATTRIBUTES);

@@ -2,7 +2,7 @@
 // its own, and to merge every chunk into one <report-dir>/junit.xml for CI (GitHub, GitLab,
 // Jenkins). Pure functions: the caller decides where the text goes.
 import { XMLBuilder } from 'fast-xml-parser';
-import { escapeXmlAttribute, escapeXmlText } from './junit-xml-text.js';
+import { ESCAPING_BUILDER_OPTIONS } from './junit-xml-text.js';
 import { junitNamesFromNodeid } from './pytest-junit-names.js';
 
 /** How one test ended; 'killed' ran when its chunk was killed, 'not-run' never started. */
@@ -48,20 +48,7 @@ export interface JunitXmlOptions {
 // Attributes are '@_'-prefixed keys; text is '#text'. null or undefined attributes are left out.
 type XmlNode = { [key: string]: string | null | undefined | XmlNode | XmlNode[] };
 
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  textNodeName: '#text',
-  format: true,
-  suppressEmptyNode: true,
-  // On by default, it writes a value of "true" as a bare attribute name: not well-formed XML.
-  suppressBooleanAttributes: false,
-  // Off because the builder's entities miss forbidden characters and tab/CR/LF in attributes;
-  // these processors escape every value instead (see junit-xml-text.ts).
-  processEntities: false,
-  tagValueProcessor: (_name, value) => escapeXmlText(String(value)),
-  attributeValueProcessor: (_name, value) => escapeXmlAttribute(String(value)),
-});
+const builder = new XMLBuilder({ ...ESCAPING_BUILDER_OPTIONS, textNodeName: '#text' });
 
 interface SuiteCounts {
   tests: number;

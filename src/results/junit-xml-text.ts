@@ -48,3 +48,20 @@ export function escapeXmlText(value: string): string {
 export function escapeXmlAttribute(value: string): string {
   return value.replace(ATTRIBUTE_PATTERN, replaceMatch);
 }
+
+/**
+ * XMLBuilder options shared by every JUnit writer here: attributes as '@_' keys, and every value
+ * escaped by the functions above rather than by the builder. Its own entities miss characters
+ * XML forbids and tab/CR/LF in attributes, and its default writes an attribute whose value is
+ * "true" as a bare name, which is not well-formed XML.
+ */
+export const ESCAPING_BUILDER_OPTIONS = {
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  format: true,
+  suppressEmptyNode: true,
+  suppressBooleanAttributes: false,
+  processEntities: false,
+  tagValueProcessor: (_name: string, value: unknown): string => escapeXmlText(String(value)),
+  attributeValueProcessor: (_name: string, value: unknown): string => escapeXmlAttribute(String(value)),
+} as const;
