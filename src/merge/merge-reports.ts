@@ -1,13 +1,13 @@
 // `run-chunks merge DIR...`: the report dirs of separate runs (chunks run on different machines,
 // one CI job each) become one report, as if one run had run every chunk. Reading checks each dir
 // really holds a run-chunks report; merging is pure, and the run's status and exit code are
-// decided again by decideRunOutcome, the one place that decides them.
+// decided again by buildRunReport, as for a run.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { MERGED_JUNIT_FILE_NAME } from '../reporters/junit-reporter.js';
 import { REPORT_FILE_NAME } from '../reporters/json-reporter.js';
-import { decideRunOutcome } from '../results/outcome.js';
+import { buildRunReport } from '../results/build-report.js';
 import { parseJunitCounts } from '../results/parse-junit.js';
 import { REPORT_SCHEMA_VERSION, type ChunkReport, type RunReport } from '../results/report-types.js';
 import type { TestRecord } from '../results/test-records.js';
@@ -129,29 +129,23 @@ export function mergeRunReports(reports: readonly RunReport[], options: MergeOpt
   const chunks = collectChunks(reports);
   const startedAtMs = Math.min(...reports.map((report) => timeOf(report, 'startedAt')));
   const finishedAtMs = Math.max(...reports.map((report) => timeOf(report, 'finishedAt')));
-  const interruptedBy = reports.find((report) => report.interruptedBy !== null)?.interruptedBy ?? null;
-  const { status, exitCode } = decideRunOutcome(
-    chunks.map((chunk) => ({ ...chunk, leaked: chunk.memory?.verdict === 'leak' })),
-    interruptedBy !== null,
-    options.failOnLeak,
-  );
-  return {
-    schemaVersion: REPORT_SCHEMA_VERSION,
-    tool: { name: 'run-chunks', version: options.version },
-    runId: options.runId,
-    status,
-    exitCode,
-    startedAt: new Date(startedAtMs).toISOString(),
-    finishedAt: new Date(finishedAtMs).toISOString(),
-    durationMs: finishedAtMs - startedAtMs,
-    interruptedBy,
-    configFile: reports[0]!.configFile,
-    reportDir: options.reportDir,
-    parallelChunks: reports.reduce((sum, report) => sum + report.parallelChunks, 0),
-    failOnLeak: options.failOnLeak,
-    gpuSampling: mergeGpuSampling(reports),
+  const interruptedBy = reports.find((report) => report.interruptedBy !== null)?.interruptedBy ?? undefined;
+  // The same builder as a run's, so that status and exit code are decided in one place.
+  return buildRunReport(
+    {
+      runId: options.runId,
+      version: options.version,
+      startedAt: new Date(startedAtMs),
+      finishedAt: new Date(finishedAtMs),
+      interruptedBy: interruptedBy as NodeJS.Signals | undefined,
+      configFile: reports[0]!.configFile,
+      reportDir: options.reportDir,
+      parallelChunks: reports.reduce((sum, report) => sum + report.parallelChunks, 0),
+      failOnLeak: options.failOnLeak,
+      gpuSampling: mergeGpuSampling(reports),
+    },
     chunks,
-  };
+  );
 }
 
 /** A merge, ready to write and to record in the history. */
