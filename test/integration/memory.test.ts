@@ -109,7 +109,8 @@ test('a chunk that keeps every allocation gets "leak"; one that allocates and fr
   assert.equal(leaky.verdict, 'leak', leaky.verdictReason);
   assert.ok(leaky.slopeBytesPerSec! > 40 * MIB, `slope ${leaky.slopeBytesPerSec}`);
   assert.equal(plateau.verdict, 'stable', plateau.verdictReason);
-  assert.ok(Math.abs(plateau.growthPercent!) < 5, `growth ${plateau.growthPercent}`);
+  // No growth; a fall is fine (the test frees its 200 MB as it returns, before the session ends).
+  assert.ok(plateau.growthPercent! < 5, `growth ${plateau.growthPercent}`);
   assert.match(result.stdout, /leaky: memory leak: memory (grew|kept growing)/);
   assert.match(result.stdout, /│ leak {3}│/);
 
