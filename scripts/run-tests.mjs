@@ -3,7 +3,7 @@
 // time: the integration tests start real pytest processes, and this machine has few cores.
 // Extra arguments (e.g. --test-name-pattern=oom) are passed on to `node --test`.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,15 @@ if (files.length === 0) {
   console.error('run-tests: no compiled tests under dist/test; run `npm run build` first.');
   process.exit(1);
 }
+// The fault suite (test/faults) records each case here; a whole run turns them into docs/reliability.md.
+const recordsDir = path.join(root, '.fault-results');
+rmSync(recordsDir, { recursive: true, force: true });
+const extraArgs = process.argv.slice(2);
 // A test that hangs fails after 3 minutes instead of holding CI until its own limit.
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=180000', ...process.argv.slice(2), ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=180000', ...extraArgs, ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, RUN_CHUNKS_FAULT_RECORDS: recordsDir },
+});
+// Only a whole run describes the suite; a filtered one (extra arguments) leaves the document alone.
+if (extraArgs.length === 0) spawnSync(process.execPath, [path.join(root, 'scripts', 'reliability-doc.mjs')], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

@@ -5,7 +5,7 @@ import type { Outcome } from './classify-outcome.js';
 import { decideRunOutcome } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
 import type { BlamedTest, TopMemoryTest } from './test-records.js';
-import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type RunReport } from './report-types.js';
+import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type OrchestratorUsage, type RunReport } from './report-types.js';
 
 /** What is known about a chunk once it is over (or was never started). */
 export interface ChunkFacts {
@@ -105,6 +105,8 @@ export interface RunFacts {
   parallelChunks: number;
   failOnLeak: boolean;
   gpuSampling: RunReport['gpuSampling'];
+  /** run-chunks' own usage; undefined where no run took place (a merge). */
+  orchestrator?: OrchestratorUsage;
 }
 
 /** Builds report.json's top level; the run's status and exit code are decided here, once. */
@@ -129,6 +131,7 @@ export function buildRunReport(facts: RunFacts, chunks: ChunkReport[]): RunRepor
     parallelChunks: facts.parallelChunks,
     failOnLeak: facts.failOnLeak,
     gpuSampling: facts.gpuSampling,
+    orchestrator: facts.orchestrator ?? null,
     chunks,
   };
 }

@@ -117,5 +117,15 @@ export interface RunReport {
   failOnLeak: boolean;
   /** Whether GPU memory was sampled, and why not when it was not. */
   gpuSampling: { requested: 'auto' | 'on' | 'off'; active: boolean; reason: string | null };
+  /** run-chunks' own cost (its process alone, not the chunks); null in a merged report. */
+  orchestrator: OrchestratorUsage | null;
   chunks: ChunkReport[];
+}
+
+/** What the run-chunks process itself used while the run went on (getrusage of itself). */
+export interface OrchestratorUsage {
+  /** Its peak resident set (ru_maxrss). */
+  peakRssBytes: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
 }

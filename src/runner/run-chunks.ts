@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { EmitEvent } from '../events/types.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { buildRunReport, buildUnstartedChunkReport } from '../results/build-report.js';
-import type { ChunkReport, RunReport } from '../results/report-types.js';
+import type { ChunkReport, OrchestratorUsage, RunReport } from '../results/report-types.js';
 import { startGpuMonitor, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
 import { probeCgroupIsolation, type IsolationMode } from './cgroup-isolation.js';
@@ -105,6 +105,7 @@ export class ChunkRun {
           active: gpu.monitor !== undefined && gpuOffReason === undefined,
           reason: gpuOffReason ?? gpu.reason,
         },
+        orchestrator: measureOwnUsage(),
       },
       chunks,
     );
@@ -159,4 +160,10 @@ export class ChunkRun {
     if (this.forced) handle.killNow('interrupted');
     else if (this.interruptedBy !== undefined) handle.terminate('interrupted');
   }
+}
+
+/** run-chunks' own peak memory and CPU so far (the chunks are other processes and not counted). */
+function measureOwnUsage(): OrchestratorUsage {
+  const usage = process.resourceUsage();
+  return { peakRssBytes: usage.maxRSS * 1024, cpuUserMs: Math.round(usage.userCPUTime / 1000), cpuSystemMs: Math.round(usage.systemCPUTime / 1000) };
 }

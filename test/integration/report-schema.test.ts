@@ -17,7 +17,7 @@ function readJson(relative: string): Record<string, unknown> {
 const RUN_REPORT_KEYS = {
   schemaVersion: true, tool: true, runId: true, status: true, exitCode: true, startedAt: true, finishedAt: true,
   durationMs: true, interruptedBy: true, configFile: true, reportDir: true, parallelChunks: true, chunks: true,
-  failOnLeak: true, gpuSampling: true,
+  failOnLeak: true, gpuSampling: true, orchestrator: true,
 } satisfies Record<keyof RunReport, true>;
 const CHUNK_REPORT_KEYS = {
   name: true, description: true, status: true, message: true, required: true, allowEmpty: true, runner: true,

@@ -27,6 +27,7 @@ export function runReport(chunks: ChunkReport[], overrides: Partial<RunReport> =
     parallelChunks: 1,
     failOnLeak: false,
     gpuSampling: { requested: 'auto', active: false, reason: 'no nvidia-smi' },
+    orchestrator: null,
     chunks,
     ...overrides,
   };
