@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ChunkPlan } from '../plan/types.js';
+import { killMarkedProcesses, type MarkedProcess } from '../proc/marker-sweep.js';
 import { preferAsOomVictim } from '../proc/oom-kill-counter.js';
 import { killGroupNow, stopProcessGroup } from '../proc/process-group.js';
 import type { TerminationReason } from '../results/outcome.js';
@@ -17,6 +18,8 @@ export interface ChunkProcessEnd {
   terminationDetail: string | undefined;
   /** False when processes of the group outlived even SIGKILL's settle time. */
   groupCleared: boolean;
+  /** Processes that had left the group (setsid) yet carried the chunk's markers: killed at its end. */
+  escaped: MarkedProcess[];
 }
 
 /** A running chunk process: the exact group it leads, and the ways to stop it. */
@@ -35,6 +38,11 @@ export interface ChunkProcessHandle {
 export interface ChunkProcessOptions {
   /** Extra variables for every process of the chunk (run id markers). */
   extraEnv: Record<string, string>;
+  /**
+   * NAME=value pairs only the chunk's processes carry (run id and chunk name): at the chunk's
+   * end, processes that escaped its group but still carry them are killed too.
+   */
+  markers: Record<string, string>;
   onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void;
   onLogError: (error: Error) => void;
 }
@@ -135,10 +143,12 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       clearTimeout(timeoutTimer);
       // The leader is gone; whatever it left in its group (xdist workers, grandchildren) goes too.
       const groupCleared = await stopGroup();
+      // Whatever left the group (setsid, a daemon) is found by its markers; it may hold our pipes.
+      const escaped = await killMarkedProcesses(options.markers);
       await waitForClose(child);
       await closeLog(log);
       if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
-      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared });
+      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped });
     };
     child.once('exit', (exitCode, signal) => void finish(exitCode, signal));
     child.once('error', (error: NodeJS.ErrnoException) => {

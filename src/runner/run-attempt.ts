@@ -4,7 +4,9 @@ import { formatBytes } from '../config/parse-size.js';
 import type { EmitEvent } from '../events/types.js';
 import type { GpuSource } from '../monitor/attribute-gpu.js';
 import { startChunkMonitor, type ChunkMonitor, type LimitKind, type MonitorTotals } from '../monitor/chunk-monitor.js';
+import { CHUNK_ENV_MARKER } from '../plan/create-plans.js';
 import type { ChunkPlan } from '../plan/types.js';
+import type { MarkedProcess } from '../proc/marker-sweep.js';
 import { readOomKillCount } from '../proc/oom-kill-counter.js';
 import { ChunkTestState } from '../results/chunk-test-state.js';
 import { classifyOutcome, type Outcome } from '../results/classify-outcome.js';
@@ -131,6 +133,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   const startedAtMs = performance.now();
   const handle = startChunkProcess(spawnPlan, {
     extraEnv: { RUN_CHUNKS_RUN_ID: context.runId },
+    markers: { RUN_CHUNKS_RUN_ID: context.runId, [CHUNK_ENV_MARKER]: plan.name },
     onOutput: (stream, data) => context.emit({ type: 'chunk-output', chunk: plan.name, stream, data }),
     onLogError: (error) => context.warn(`cannot write ${plan.logFile}: ${error.message}`),
   });
@@ -167,6 +170,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   context.onProcessEnded(plan);
   const durationMs = performance.now() - startedAtMs;
   if (!end.groupCleared) context.warn(`processes of the chunk (group ${end.pid}) were still alive after SIGKILL; they may be stuck in the kernel.`);
+  if (end.escaped.length > 0) context.warn(describeEscaped(end.escaped));
 
   const oomKillsAfter = readOomKillCount();
   const oomKillDelta = oomKillsBefore === null || oomKillsAfter === null ? null : oomKillsAfter - oomKillsBefore;
@@ -198,4 +202,15 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     collected: tests.progress().collected,
     collectedIds: plan.eventsFile === undefined ? null : await readCollectedIds(plan.eventsFile),
   };
+}
+
+/** The warning for processes that left the chunk's process group and outlived it. */
+function describeEscaped(escaped: readonly MarkedProcess[]): string {
+  const shown = escaped.slice(0, 3).map((marked) => `pid ${marked.pid} \`${truncate(marked.command, 80)}\``);
+  const more = escaped.length > shown.length ? ` and ${escaped.length - shown.length} more` : '';
+  return `${escaped.length} process${escaped.length === 1 ? '' : 'es'} had left the chunk's process group (setsid or a daemon) and outlived it; killed: ${shown.join(', ')}${more}. A test that starts a background service should stop it itself.`;
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }

@@ -8,6 +8,7 @@ import type { ChunkProcessHandle } from './chunk-process.js';
 import { probeCgroupIsolation, type IsolationMode } from './cgroup-isolation.js';
 import { createPreflight } from './preflight.js';
 import { dispatchByMemory, type MemorySchedule } from './dispatch-by-memory.js';
+import { guardRun } from './live-groups.js';
 import { runChunk } from './run-chunk.js';
 
 /** --gpu: sample GPU memory when nvidia-smi is there (auto), always (on), or never (off). */
@@ -49,6 +50,7 @@ export class ChunkRun {
     const { plans, parallelChunks, runId, emit } = this.options;
     const startedAt = new Date();
     emit({ type: 'run-started', runId, startedAt, plans, parallelChunks, reportDir: this.options.reportDir });
+    guardRun(runId);
     const limit = pLimit(parallelChunks);
     const preflight = createPreflight();
     const isolation = await this.resolveIsolation();
