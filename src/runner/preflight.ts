@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
-import { CHUNK_ENV_MARKER } from '../plan/create-plans.js';
 import type { ChunkPlan } from '../plan/types.js';
 
 // Asks the chunk's own interpreter, with the chunk's own environment, whether it can import
@@ -16,6 +15,8 @@ const IMPORT_CHECK = [
   '        found[name] = False',
   'print(json.dumps(found))',
 ].join('\n');
+
+const RUN_CHUNKS_PREFIX = 'RUN_CHUNKS_';
 
 // An interpreter that takes longer than this to import pytest is hung, not slow.
 const CHECK_TIMEOUT_MS = 60_000;
@@ -55,6 +56,15 @@ function describeProblem(plan: ChunkPlan, python: string, probe: ProbeResult): s
 }
 
 /**
+ * The chunk's environment without the variables run-chunks sets per chunk (its name, its events
+ * and selection files): they cannot change what Python imports, and keeping them would probe
+ * again for every chunk, a Python start-up and a pytest import (a quarter of a second) each.
+ */
+function withoutRunChunksVariables(env: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith(RUN_CHUNKS_PREFIX)));
+}
+
+/**
  * Checks, before spawning a chunk, what would otherwise fail obscurely inside it: a missing
  * working directory, interpreter, pytest or pytest-xdist. Resolves to a message, or undefined
  * when the chunk can start. Probes are cached per interpreter, directory and environment.
@@ -64,7 +74,7 @@ export function createPreflight(): (plan: ChunkPlan) => Promise<string | undefin
   return async (plan) => {
     if (!existsSync(plan.cwd)) return `the working directory ${plan.cwd} does not exist. Fix "cwd" in chunks.config.json.`;
     if (plan.runner !== 'pytest' || plan.python === undefined) return undefined;
-    const { [CHUNK_ENV_MARKER]: _chunkName, ...sharedEnv } = plan.env;
+    const sharedEnv = withoutRunChunksVariables(plan.env);
     const key = JSON.stringify([plan.python, plan.cwd, sharedEnv]);
     let probe = probes.get(key);
     if (!probe) {

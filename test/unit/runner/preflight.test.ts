@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { ChunkPlan } from '../../../src/plan/types.js';
+import { createPreflight } from '../../../src/runner/preflight.js';
+
+/** A stand-in interpreter that counts its runs and reports pytest present, xdist as told. */
+function fakePython(xdist: boolean): { python: string; runs: () => number } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'run-chunks-preflight-'));
+  const counter = path.join(dir, 'runs');
+  writeFileSync(counter, '');
+  const python = path.join(dir, 'python');
+  writeFileSync(python, `#!/bin/sh\necho run >> ${counter}\necho '{"pytest": true, "xdist": ${xdist}}'\n`);
+  chmodSync(python, 0o755);
+  return { python, runs: () => readFileSync(counter, 'utf8').split('\n').filter(Boolean).length };
+}
+
+function plan(name: string, python: string, env: Record<string, string>, workers = 1): ChunkPlan {
+  return { name, runner: 'pytest', python, cwd: tmpdir(), env, workers, needsXdist: workers > 1 } as ChunkPlan;
+}
+
+test('one probe serves every chunk whose environment differs only in run-chunks\' own variables', async () => {
+  const { python, runs } = fakePython(true);
+  const preflight = createPreflight();
+  for (const name of ['a', 'b', 'c']) {
+    assert.equal(await preflight(plan(name, python, { PYTHONPATH: '/plugin', RUN_CHUNKS_CHUNK: name, RUN_CHUNKS_EVENTS_FILE: `/r/${name}/events.jsonl` })), undefined);
+  }
+  assert.equal(runs(), 1);
+  // A variable of the user's own can change what imports: that is probed again.
+  await preflight(plan('d', python, { PYTHONPATH: '/other' }));
+  assert.equal(runs(), 2);
+});
+
+test('a chunk asking for workers without xdist gets the install hint', async () => {
+  const { python } = fakePython(false);
+  const message = await createPreflight()(plan('w', python, {}, 2));
+  assert.match(message ?? '', /asks for 2 workers, but pytest-xdist is not installed .* -m pip install pytest-xdist/);
+});
