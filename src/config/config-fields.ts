@@ -99,5 +99,8 @@ export const LEAK_FIELDS = {
   warmup: 'Start-up time left out of the verdict, e.g. "5s" (the default).',
 } as const satisfies Record<keyof LeakConfig, string>;
 
+/** Most chunks a config may have: each is a pytest run of its own, so more is a generated config gone wrong. */
+export const MAX_CHUNKS = 10_000;
+
 /** Largest size accepted anywhere: beyond a pebibyte it is a typo. */
 export const MAX_SIZE_BYTES = 2 ** 50;
