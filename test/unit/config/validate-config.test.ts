@@ -199,4 +199,11 @@ describe('validateConfig on invalid configs', () => {
       },
     ]);
   });
+
+  test('a description is one line without control characters: --list prints it as is', () => {
+    assert.deepEqual(validateConfig({ chunks: [{ name: 'a', description: 'red \u001b[31malert' }, { name: 'b', description: 'one\ntwo' }] }), [
+      { path: 'chunks[0].description', message: 'the string "red \\u001b[31malert" is not allowed: it must be one line, without control characters.' },
+      { path: 'chunks[1].description', message: 'the string "one\\ntwo" is not allowed: it must be one line, without control characters.' },
+    ]);
+  });
 });
