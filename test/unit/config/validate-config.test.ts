@@ -170,6 +170,12 @@ describe('validateConfig on invalid configs', () => {
     for (const issue of issues) assert.doesNotMatch(`${issue.path}: ${issue.message}`, /[\u0000-\u001f]/);
   });
 
+  // Found by test/faults/config-properties: the empty key was reported at the empty path, and a
+  // key like "{name" at a path that reads as JSON gone wrong.
+  test('minimal counterexamples: {"": 0} is reported at [""], {"{name": 1} at ["{name"]', () => {
+    assert.deepEqual(pathsOf({ '': 0, chunks: [{ name: 'a', '{name': 1 }] }), ['[""]', 'chunks[0]["{name"]']);
+  });
+
   test('names that differ only in case are duplicates: they share a folder on macOS and Windows', () => {
     assert.deepEqual(validateConfig({ chunks: [{ name: 'unit' }, { name: 'Unit' }] }), [
       {
