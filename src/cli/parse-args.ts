@@ -96,7 +96,8 @@ function parseRetryCount(value: string): number {
   return Number(value);
 }
 
-function collectChunkNames(value: string, previous: string[]): string[] {
+/** Commander's collector for --chunk: comma-separated names, each one a config could hold. */
+export function collectChunkNames(value: string, previous: string[]): string[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('Expected a chunk name (see --list).');
   // No config can name a chunk so; saying it here keeps odd characters out of later messages.

@@ -70,10 +70,12 @@ describe('chunk names that could reach a path or a terminal', () => {
     assertNoControlCharacters(result.stderr);
   });
 
-  faultCase('names', '--chunk "$(touch pwned)" and --chunk with ESC', async (r) => {
+  faultCase('names', '--chunk "$(touch pwned)", and --chunk with ESC (run and matrix)', async (r) => {
     await expectRefused(r, configWith({}), ['--chunk', '$(touch pwned)'], ['"$(touch pwned)" cannot be a chunk name: names use letters, digits']);
     const result = await expectRefused(r, configWith({}), ['--chunk', '\u001b[2Jx'], ['"\\u001b[2Jx" cannot be a chunk name']);
     assertNoControlCharacters(result.stderr);
+    const matrix = await expectRefused(r, configWith({}), ['matrix', '--chunk', '\u001b[2Jx'], ['"\\u001b[2Jx" cannot be a chunk name']);
+    assertNoControlCharacters(matrix.stderr);
     r.held('the argument is shown escaped');
   });
 
