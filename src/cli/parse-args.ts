@@ -1,5 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CHUNK_NAME_PATTERN, MAX_SIZE_BYTES } from '../config/config-fields.js';
 import { MAX_DURATION_MS, MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseIntervalMs } from '../config/parse-duration.js';
+import { parseSizeSpec } from '../config/parse-size.js';
+import { escapeControlCharacters, quoteText } from '../config/quote-text.js';
 import { DEFAULT_HISTORY_FILE } from '../history/history-types.js';
 import { parseShardSpec, type ShardSpec } from '../plan/shard.js';
 import { UserError } from '../util/user-error.js';
@@ -93,10 +96,30 @@ function parseRetryCount(value: string): number {
   return Number(value);
 }
 
-function collectChunkNames(value: string, previous: string[]): string[] {
+/** Commander's collector for --chunk: comma-separated names, each one a config could hold. */
+export function collectChunkNames(value: string, previous: string[]): string[] {
   const names = value.split(',').map((name) => name.trim()).filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError('Expected a chunk name (see --list).');
+  // No config can name a chunk so; saying it here keeps odd characters out of later messages.
+  const impossible = names.find((name) => !CHUNK_NAME_PATTERN.test(name));
+  if (impossible !== undefined)
+    throw new InvalidArgumentError(`${quoteText(impossible)} cannot be a chunk name: names use letters, digits, "_", "-" and ".", starting with a letter or digit (see --list).`);
   return [...previous, ...names];
+}
+
+// An empty path resolves to the current folder: as --report-dir that would put (and replace) a
+// folder per chunk among the project's own files; as --config or --history, read a folder.
+function parsePath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('Expected a path, got an empty string.');
+  return value;
+}
+
+// Checked here rather than after the config is read, so a typo fails before anything else.
+function parseMemoryBudget(value: string): string {
+  const spec = parseSizeSpec(value);
+  const fits = spec !== undefined && (spec.kind === 'percent' || (spec.bytes > 0 && spec.bytes <= MAX_SIZE_BYTES));
+  if (!fits) throw new InvalidArgumentError('Expected a size above zero such as "16GB" or "12GiB", or a share of memory above 0% and at most 100% such as "75%".');
+  return value;
 }
 
 /** Builds the commander program (its help text is the CLI's reference). */
@@ -105,21 +128,21 @@ export function createProgram(version: string): Command {
     .description('Run a test suite as isolated chunks, each in its own process group, and report every outcome.')
     .usage('[options] [-- args passed to every chunk]')
     .version(version, '-V, --version')
-    .option('-c, --config <path>', 'config file', undefined)
+    .option('-c, --config <path>', 'config file', parsePath)
     .option('--chunk <names>', 'run only these chunks (repeatable, or comma-separated)', collectChunkNames, [])
-    .addOption(new Option('--list', 'print chunk names and descriptions, then exit').conflicts(['dryRun', 'chunk']))
+    .addOption(new Option('--list', 'print chunk names and descriptions, then exit').conflicts(['dryRun', 'chunk', 'shard', 'memoryBudget']))
     .option('--dry-run', 'print what each chunk would run (command, cwd, env, workers, timeout); run nothing')
     .option('--no-parallel', 'run every chunk without pytest-xdist workers (workers = 1)')
     .addOption(new Option('--parallel-chunks <n>', 'run up to N chunks at once').argParser(parseParallelChunks).default(1).conflicts('memoryBudget'))
     .option('--shard <i/n>', 'run shard I of N of the selected chunk (tests split by duration history), for one chunk across N CI machines', parseShard)
-    .option('--memory-budget <size>', 'run chunks together while their forecast peaks fit this budget ("16GB", "75%"), longest first')
-    .option('--report-dir <dir>', 'where logs, JUnit files and report.json go', DEFAULT_REPORT_DIR)
+    .option('--memory-budget <size>', 'run chunks together while their forecast peaks fit this budget ("16GB", "75%"), longest first', parseMemoryBudget)
+    .option('--report-dir <dir>', 'where logs, JUnit files and report.json go (a folder of its own: each chunk\'s folder there is replaced)', parsePath, DEFAULT_REPORT_DIR)
     .option('--sample-interval <duration>', 'how often each chunk\'s memory is sampled, e.g. 500ms (overrides the config)', parseSampleInterval)
     .addOption(new Option('--gpu <mode>', 'sample GPU memory with nvidia-smi').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--isolation <mode>', 'enforce memoryLimit with run-chunks\' watchdog, or a kernel cgroup limit').choices(['watchdog', 'cgroup']).default('watchdog'))
     .option('--retry-on-oom <n>', 'recovery rounds after an oom or memory-limit kill (overrides the config; 0 turns it off)', parseRetryCount)
     .option('--progress-interval <duration>', 'without a terminal (CI), print each running chunk\'s progress this often', parseProgressInterval, DEFAULT_PROGRESS_INTERVAL_MS)
-    .option('--history <path>', 'run history: durations and peaks of the last runs, for forecasts and shards', DEFAULT_HISTORY_FILE)
+    .option('--history <path>', 'run history: durations and peaks of the last runs, for forecasts and shards', parsePath, DEFAULT_HISTORY_FILE)
     .option('--fail-on-leak', 'fail the run (exit 1) when a required chunk\'s memory verdict is "leak"')
     .allowExcessArguments(false)
     .exitOverride()
@@ -134,9 +157,12 @@ export function splitPassthrough(argv: readonly string[]): { own: string[]; pass
   return { own: argv.slice(0, separator), passthrough: argv.slice(separator + 1) };
 }
 
-/** Commander's "error: unknown option '--x'\n(Did you mean --y?)" as one capitalised, full-stopped line. */
+/**
+ * Commander's "error: unknown option '--x'\n(Did you mean --y?)" as one capitalised, full-stopped
+ * line. Commander quotes the argument as typed, so control characters in it are escaped.
+ */
 function toSentence(commanderMessage: string): string {
-  const flat = commanderMessage.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
+  const flat = escapeControlCharacters(commanderMessage.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim());
   const capitalised = `${flat.charAt(0).toUpperCase()}${flat.slice(1)}`;
   return /[.?!)]$/.test(capitalised) ? capitalised : `${capitalised}.`;
 }

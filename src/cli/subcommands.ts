@@ -22,7 +22,7 @@ import { planChunks } from './plan-chunks.js';
 import { analyzeCoverage } from '../plan/coverage.js';
 import { collectAll, collectKnownMarkers } from './collect-coverage.js';
 import { formatPlan } from './format-plan.js';
-import { DEFAULT_PROGRESS_INTERVAL_MS, DEFAULT_REPORT_DIR, toUserError } from './parse-args.js';
+import { collectChunkNames, DEFAULT_PROGRESS_INTERVAL_MS, DEFAULT_REPORT_DIR, toUserError } from './parse-args.js';
 
 /** The subcommands beside the default "run the chunks". */
 export type Subcommand =
@@ -58,7 +58,7 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
       : name === 'plan'
       ? baseCommand('run-chunks plan', 'Collect every chunk\'s tests and show where each test lands: counts, forecasts, orphans, overlaps, unknown markers.')
           .option('-c, --config <path>', 'config file')
-          .option('--chunk <names>', 'only show these chunks (all are still collected)', (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)], [])
+          .option('--chunk <names>', 'only show these chunks (all are still collected)', collectChunkNames, [])
           .option('--strict', 'orphans, overlaps or unknown markers are an error (exit 1), for CI')
           .option('--json', 'print the plan as JSON')
           .option('--history <path>', 'run history, for forecasts', DEFAULT_HISTORY_FILE)
@@ -84,7 +84,7 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
       : name === 'matrix'
       ? baseCommand('run-chunks matrix', 'Print the chunk matrix for a CI job per chunk (name, required, timeout in minutes).')
           .option('-c, --config <path>', 'config file')
-          .option('--chunk <names>', 'only these chunks (comma-separated)', (value: string, previous: string[]) => [...previous, ...value.split(',').filter(Boolean)], [])
+          .option('--chunk <names>', 'only these chunks (comma-separated)', collectChunkNames, [])
           .addOption(new Option('--format <format>', 'github: JSON for fromJSON(); gitlab: a parallel:matrix block').choices(MATRIX_FORMATS).default('github'))
           .option('--history <path>', 'run history, for timeouts of chunks that set none', DEFAULT_HISTORY_FILE)
           .action((options: { config?: string; chunk: string[]; format: MatrixFormat; history: string }) => {

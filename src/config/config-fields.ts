@@ -29,7 +29,13 @@ export const CHUNK_FIELDS = {
     patternHint: 'use letters, digits, "_", "-" and "." only, starting with a letter or digit',
     maxLength: 64,
   },
-  description: { kind: 'string', description: 'One line shown by --list.' },
+  description: {
+    kind: 'string',
+    description: 'One line shown by --list.',
+    // Printed as is by --list and the reports: a newline or a terminal escape there would forge output.
+    pattern: /^[^\u0000-\u001f\u007f-\u009f]*$/,
+    patternHint: 'it must be one line, without control characters',
+  },
   markers: { kind: 'string', description: 'pytest marker expression, passed as -m.' },
   paths: { kind: 'string-array', description: 'Test paths or glob patterns (relative to cwd); default: the top-level testPaths.' },
   keyword: { kind: 'string', description: 'pytest keyword expression, passed as -k.' },
@@ -98,6 +104,9 @@ export const LEAK_FIELDS = {
   maxSlope: 'Sustained growth rate that is a leak, e.g. "1MB/s" (the default).',
   warmup: 'Start-up time left out of the verdict, e.g. "5s" (the default).',
 } as const satisfies Record<keyof LeakConfig, string>;
+
+/** Most chunks a config may have: each is a pytest run of its own, so more is a generated config gone wrong. */
+export const MAX_CHUNKS = 10_000;
 
 /** Largest size accepted anywhere: beyond a pebibyte it is a typo. */
 export const MAX_SIZE_BYTES = 2 ** 50;

@@ -1,4 +1,4 @@
-import { CHUNK_FIELDS, LEAK_FIELDS, TOP_LEVEL_FIELDS, type FieldSpec } from './config-fields.js';
+import { CHUNK_FIELDS, LEAK_FIELDS, MAX_CHUNKS, TOP_LEVEL_FIELDS, type FieldSpec } from './config-fields.js';
 
 // Builds the JSON Schema of chunks.config.json from the same field specs the validator uses.
 // `npm run gen:schema` writes it to schema/; a test fails when the committed copy is stale.
@@ -85,6 +85,7 @@ export function buildConfigSchema(): JsonSchema {
       chunks: {
         type: 'array',
         minItems: 1,
+        maxItems: MAX_CHUNKS,
         items: { type: 'object', additionalProperties: false, required: ['name'], properties: fieldsSchema(CHUNK_FIELDS) },
         description: 'The chunks, run in this order.',
       },

@@ -1,7 +1,12 @@
 import { distance } from 'fastest-levenshtein';
 
+// Nobody mistypes a name into hundreds of characters; measuring the distance of a megabyte-long
+// key to every known name would only cost time.
+const MAX_SUGGESTION_INPUT_LENGTH = 100;
+
 /** Returns the known name closest to `input`, if it is close enough to be a likely typo. */
 export function findClosestName(input: string, known: readonly string[]): string | undefined {
+  if (input.length > MAX_SUGGESTION_INPUT_LENGTH) return undefined;
   const lowered = input.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;

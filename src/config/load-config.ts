@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { readFile, stat } from 'node:fs/promises';
+import { createScanner, parseTree, printParseErrorCode, SyntaxKind, type ParseError } from 'jsonc-parser';
 import path from 'node:path';
 import { UserError } from '../util/user-error.js';
 import type { LoadedConfig } from './types.js';
@@ -10,6 +10,14 @@ export const DEFAULT_CONFIG_FILE = 'chunks.config.json';
 
 // More than this many issues at once reads as noise; the first ones are enough to start fixing.
 const MAX_REPORTED_ISSUES = 10;
+
+// Ten thousand chunks with long descriptions come to a few megabytes; a file a hundred times that
+// is not a config (a log or a dump given to --config), and reading it whole would only cost memory.
+const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
+
+// jsonc-parser's parseTree recurses once per nesting level and overflows the stack somewhere past
+// ten thousand; a config nests four levels deep, so deeper text is located without it.
+const MAX_LOCATED_NESTING = 1000;
 
 /** Converts a character offset into 1-based line and column numbers. */
 export function locateOffset(text: string, offset: number): { line: number; column: number } {
@@ -38,6 +46,33 @@ const SYNTAX_PROBLEMS: Record<string, string> = {
   InvalidCharacter: 'a control character inside a string',
 };
 
+/** Offset of the bracket that first nests deeper than MAX_LOCATED_NESTING, or undefined. The scanner does not recurse. */
+function findExcessiveNesting(text: string): number | undefined {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (let token = scanner.scan(); token !== SyntaxKind.EOF; token = scanner.scan()) {
+    if (token === SyntaxKind.OpenBraceToken || token === SyntaxKind.OpenBracketToken) {
+      depth += 1;
+      if (depth > MAX_LOCATED_NESTING) return scanner.getTokenOffset();
+    } else if (token === SyntaxKind.CloseBraceToken || token === SyntaxKind.CloseBracketToken) {
+      depth -= 1;
+    }
+  }
+  return undefined;
+}
+
+/** Where the first syntax error of `text` is, and what it is in words. */
+function locateSyntaxError(text: string): { offset: number; problem: string } {
+  if (text.trim() === '') return { offset: text.length, problem: 'the file is empty' };
+  const tooDeep = findExcessiveNesting(text);
+  if (tooDeep !== undefined) return { offset: tooDeep, problem: `brackets nest more than ${MAX_LOCATED_NESTING} levels deep` };
+  const errors: ParseError[] = [];
+  parseTree(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+  const first = errors[0];
+  const code = first ? printParseErrorCode(first.error) : 'ValueExpected';
+  return { offset: first?.offset ?? text.length, problem: SYNTAX_PROBLEMS[code] ?? code };
+}
+
 /**
  * Parses JSON text, turning a syntax error into a UserError that names the line and column.
  * V8's messages do not always carry a position, so the error is located with jsonc-parser.
@@ -46,12 +81,7 @@ export function parseJsonText(text: string, displayPath: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    const errors: ParseError[] = [];
-    parseTree(text, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
-    const first = errors[0];
-    const offset = first?.offset ?? text.length;
-    const code = first ? printParseErrorCode(first.error) : 'ValueExpected';
-    const problem = text.trim() === '' ? 'the file is empty' : (SYNTAX_PROBLEMS[code] ?? code);
+    const { offset, problem } = locateSyntaxError(text);
     const { line, column } = locateOffset(text, offset);
     throw new UserError(
       `${displayPath}:${line}:${column}: the config is not valid JSON: ${problem}. Fix the file near that spot (JSON allows no comments or trailing commas).`,
@@ -59,14 +89,15 @@ export function parseJsonText(text: string, displayPath: string): unknown {
   }
 }
 
-/** Reads, parses and validates a config file; every problem becomes a UserError (exit 2). */
-export async function loadConfig(configPath: string | undefined, cwd: string): Promise<LoadedConfig> {
-  const resolvedPath = path.resolve(cwd, configPath ?? DEFAULT_CONFIG_FILE);
-  const displayPath = path.relative(cwd, resolvedPath) || resolvedPath;
-  let text: string;
+/** Reads a config file's text; a missing, unreadable or oversized file is a UserError. */
+async function readConfigText(resolvedPath: string, displayPath: string, configPath: string | undefined, cwd: string): Promise<string> {
   try {
-    text = await readFile(resolvedPath, 'utf8');
+    const { size } = await stat(resolvedPath);
+    if (size > MAX_CONFIG_BYTES)
+      throw new UserError(`${displayPath} is ${Math.round(size / 1024 / 1024)} MiB, more than any config (at most 64 MiB). Check the path given to --config.`);
+    return await readFile(resolvedPath, 'utf8');
   } catch (error) {
+    if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new UserError(
@@ -78,6 +109,13 @@ export async function loadConfig(configPath: string | undefined, cwd: string): P
     if (code === 'EISDIR') throw new UserError(`${displayPath} is a folder, not a config file. Point --config at the JSON file.`);
     throw new UserError(`Cannot read config file ${displayPath} (${code ?? String(error)}). Check its permissions.`);
   }
+}
+
+/** Reads, parses and validates a config file; every problem becomes a UserError (exit 2). */
+export async function loadConfig(configPath: string | undefined, cwd: string): Promise<LoadedConfig> {
+  const resolvedPath = path.resolve(cwd, configPath ?? DEFAULT_CONFIG_FILE);
+  const displayPath = path.relative(cwd, resolvedPath) || resolvedPath;
+  const text = await readConfigText(resolvedPath, displayPath, configPath, cwd);
   // Editors on Windows often save a byte-order mark; it is not part of the JSON.
   const raw = parseJsonText(text.replace(/^\uFEFF/, ''), displayPath);
   const issues = validateConfig(raw);

@@ -9,19 +9,29 @@ const UNIT_BYTES: Record<string, number> = {
   b: 1,
   k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12,
   ki: 1024, kib: 1024, mi: 1024 ** 2, mib: 1024 ** 2, gi: 1024 ** 3, gib: 1024 ** 3, ti: 1024 ** 4, tib: 1024 ** 4,
+  // Recognised so that "10PB" is reported as too large rather than as not a size at all.
+  p: 1e15, pb: 1e15, e: 1e18, eb: 1e18, pi: 1024 ** 5, pib: 1024 ** 5, ei: 1024 ** 6, eib: 1024 ** 6,
 };
 // A unit is required: "4096" could mean bytes or megabytes, and guessing wrong is off by a million.
-const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*(b|[kmgt]i?b?)$/;
+const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*(b|[kmgtpe]i?b?)$/;
 const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)\s*%$/;
 const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
 
+/**
+ * The amount "4GB"-style text names, however large (Infinity for "1e999"-long digit runs);
+ * undefined when the text is not written as a size. Callers want parseSizeBytes; this tells
+ * "too large" apart from "not a size" in messages.
+ */
+export function parseSizeMagnitude(text: string): number | undefined {
+  const match = SIZE_PATTERN.exec(text.trim().toLowerCase());
+  return match ? Math.round(Number(match[1]) * UNIT_BYTES[match[2]!]!) : undefined;
+}
+
 /** Parses "4GB"-style text into whole bytes; returns undefined when the text is not a size. */
 export function parseSizeBytes(text: string): number | undefined {
-  const match = SIZE_PATTERN.exec(text.trim().toLowerCase());
-  if (!match) return undefined;
-  const bytes = Math.round(Number(match[1]) * UNIT_BYTES[match[2]!]!);
+  const bytes = parseSizeMagnitude(text);
   // Past 2^53 bytes (8 PiB) whole bytes stop being exact; such a figure is a typo anyway.
-  return Number.isSafeInteger(bytes) ? bytes : undefined;
+  return bytes !== undefined && Number.isSafeInteger(bytes) ? bytes : undefined;
 }
 
 /** Parses a size or a share of memory ("60%", above 0 and at most 100); undefined when neither. */

@@ -2,6 +2,7 @@ import {
   CHUNK_FIELDS,
   COMMAND_ONLY_FIELDS,
   LEAK_FIELDS,
+  MAX_CHUNKS,
   MAX_SIZE_BYTES,
   PYTEST_ONLY_FIELDS,
   TOP_LEVEL_FIELDS,
@@ -9,7 +10,8 @@ import {
 } from './config-fields.js';
 import { didYouMean } from './did-you-mean.js';
 import { MAX_DURATION_MS, MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseDurationMs, parseIntervalMs } from './parse-duration.js';
-import { parseSizeBytes, parseSizeSpec } from './parse-size.js';
+import { parseSizeBytes, parseSizeMagnitude, parseSizeSpec } from './parse-size.js';
+import { quoteText } from './quote-text.js';
 import type { RunChunksConfig } from './types.js';
 
 /** One problem found in a config, located by its JSON path (e.g. `chunks[2].workers`). */
@@ -19,6 +21,13 @@ export interface ConfigIssue {
 }
 
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A key that reads as an identifier is shown as `.key` in a path; any other as `["key"]`, escaped.
+const PLAIN_KEY_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+// The report dir keeps its own files (report.json, junit.xml, report.html, <chunk>.rest.txt)
+// beside the chunk folders: a chunk named like one of them would take or delete its place.
+const REPORT_FILE_SUFFIX_PATTERN = /\.(?:json|jsonl|xml|html|txt|log)$/i;
+// "-5s" and "-1GB" are not typos of a format but of a sign: say so rather than "not a duration".
+const NEGATIVE_PATTERN = /^\s*-\s*\d/;
 const TOP_LEVEL_KEYS = [...Object.keys(TOP_LEVEL_FIELDS), 'defaults', 'chunks'];
 const CHUNK_KEYS = Object.keys(CHUNK_FIELDS);
 const DEFAULT_KEYS = CHUNK_KEYS.filter((key) => key !== 'name');
@@ -29,10 +38,16 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The JSON path of `key` inside the object at `parent` ('' for the top level). */
+function keyPath(parent: string, key: string): string {
+  if (!PLAIN_KEY_PATTERN.test(key)) return `${parent}[${quoteText(key)}]`;
+  return parent === '' ? key : `${parent}.${key}`;
+}
+
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string') return `the string ${quoteText(value)}`;
   if (typeof value === 'object') return 'an object';
   return `the ${typeof value} ${String(value)}`;
 }
@@ -71,10 +86,11 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
     case 'duration': {
       const hint = 'Write a duration such as "90s", "30m" or "1h30m".';
       if (typeof value !== 'string') return `must be a duration string, got ${describeValue(value)}. ${hint}`;
+      if (NEGATIVE_PATTERN.test(value)) return `must be longer than zero, got ${quoteText(value)}. ${hint}`;
       const durationMs = parseDurationMs(value);
       if (durationMs === undefined) return `${describeValue(value)} is not a duration. ${hint}`;
-      if (durationMs <= 0) return `must be longer than zero, got ${JSON.stringify(value)}. ${hint}`;
-      if (durationMs > MAX_DURATION_MS) return `${JSON.stringify(value)} is longer than the 7-day maximum.`;
+      if (durationMs <= 0) return `must be longer than zero, got ${quoteText(value)}. ${hint}`;
+      if (durationMs > MAX_DURATION_MS) return `${quoteText(value)} is longer than the 7-day maximum.`;
       return undefined;
     }
     case 'size':
@@ -84,7 +100,8 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
       if (typeof value !== 'string' && typeof value !== 'number') return `must be a duration or a number of milliseconds, got ${describeValue(value)}. ${hint}`;
       const intervalMs = parseIntervalMs(value);
       if (intervalMs === undefined) return `${describeValue(value)} is not a duration. ${hint}`;
-      if (intervalMs < MIN_SAMPLE_INTERVAL_MS || intervalMs > MAX_SAMPLE_INTERVAL_MS) return `${JSON.stringify(value)} is out of range. ${hint}`;
+      if (intervalMs < MIN_SAMPLE_INTERVAL_MS || intervalMs > MAX_SAMPLE_INTERVAL_MS)
+        return `${typeof value === 'string' ? quoteText(value) : String(value)} is out of range. ${hint}`;
       return undefined;
     }
     case 'leak':
@@ -93,7 +110,7 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
       if (!isObject(value)) return `must be an object of NAME: "value" pairs, got ${describeValue(value)}.`;
       for (const [name, envValue] of Object.entries(value)) {
         if (!ENV_NAME_PATTERN.test(name))
-          return `has the invalid variable name ${JSON.stringify(name)}: use letters, digits and "_", not starting with a digit.`;
+          return `has the invalid variable name ${quoteText(name)}: use letters, digits and "_", not starting with a digit.`;
         if (typeof envValue !== 'string')
           return `variable ${name} must be a string, got ${describeValue(envValue)}. Quote numbers and booleans, e.g. "1".`;
       }
@@ -107,16 +124,18 @@ const SIZE_HINT = 'Write a size such as "512MiB", "4GB" or "1.5GiB"';
 function checkSize(value: unknown, allowPercent: boolean): string | undefined {
   const hint = allowPercent ? `${SIZE_HINT}, or a percentage such as "60%".` : `${SIZE_HINT}.`;
   if (typeof value !== 'string') return `must be a size string, got ${describeValue(value)}. ${hint}`;
-  if (allowPercent && /^\s*\d+(?:\.\d+)?\s*%\s*$/.test(value) && !(parseFloat(value) > 0 && parseFloat(value) <= 100))
-    return `must be a percentage above 0% and at most 100%, got ${JSON.stringify(value)}.`;
+  if (allowPercent && /^\s*-?\d+(?:\.\d+)?\s*%\s*$/.test(value) && !(parseFloat(value) > 0 && parseFloat(value) <= 100))
+    return `must be a percentage above 0% and at most 100%, got ${quoteText(value)}.`;
+  if (NEGATIVE_PATTERN.test(value)) return `must be larger than zero, got ${quoteText(value)}. ${hint}`;
   const spec = parseSizeSpec(value);
+  if (spec === undefined && parseSizeMagnitude(value) !== undefined) return `${quoteText(value)} is larger than the 1 PiB maximum.`;
   if (spec === undefined || (spec.kind === 'percent' && !allowPercent)) {
     const bare = /^\s*\d+(?:\.\d+)?\s*$/.test(value) ? ' A bare number is ambiguous: add a unit.' : '';
     return `${describeValue(value)} is not a size.${bare} ${hint}`;
   }
   if (spec.kind === 'percent') return undefined;
-  if (spec.bytes <= 0) return `must be larger than zero, got ${JSON.stringify(value)}. ${hint}`;
-  if (spec.bytes > MAX_SIZE_BYTES) return `${JSON.stringify(value)} is larger than the 1 PiB maximum.`;
+  if (spec.bytes <= 0) return `must be larger than zero, got ${quoteText(value)}. ${hint}`;
+  if (spec.bytes > MAX_SIZE_BYTES) return `${quoteText(value)} is larger than the 1 PiB maximum.`;
   return undefined;
 }
 
@@ -124,7 +143,7 @@ function checkLeak(value: unknown): string | undefined {
   const example = 'Write it like {"maxGrowthPercent": 10, "maxSlope": "1MB/s", "warmup": "5s"}.';
   if (!isObject(value)) return `must be an object, got ${describeValue(value)}. ${example}`;
   const known = Object.keys(LEAK_FIELDS);
-  for (const key of Object.keys(value)) if (!known.includes(key)) return `has the unknown field "${key}".${didYouMean(key, known)} Known fields: ${known.join(', ')}.`;
+  for (const key of Object.keys(value)) if (!known.includes(key)) return `has the unknown field ${quoteText(key)}.${didYouMean(key, known)} Known fields: ${known.join(', ')}.`;
   const { maxGrowthPercent, maxSlope, warmup } = value;
   if (maxGrowthPercent !== undefined && (typeof maxGrowthPercent !== 'number' || !(maxGrowthPercent > 0) || maxGrowthPercent > 10_000))
     return `maxGrowthPercent must be a number above 0 (a percentage, e.g. 10), got ${describeValue(maxGrowthPercent)}.`;
@@ -144,7 +163,7 @@ function checkKnownKeys(object: JsonObject, known: readonly string[], path: stri
   for (const key of Object.keys(object)) {
     if (!known.includes(key)) {
       issues.push({
-        path: path ? `${path}.${key}` : key,
+        path: keyPath(path, key),
         message: `is not a known field.${didYouMean(key, known)} Known fields: ${known.join(', ')}.`,
       });
     }
@@ -156,7 +175,7 @@ function checkFields(object: JsonObject, specs: Record<string, FieldSpec>, path:
     const spec = specs[key];
     if (!spec) continue;
     const message = checkField(spec, value);
-    if (message) issues.push({ path: path ? `${path}.${key}` : key, message });
+    if (message) issues.push({ path: keyPath(path, key), message });
   }
 }
 
@@ -175,6 +194,29 @@ function checkRunnerFields(object: JsonObject, runner: string, path: string, iss
   }
 }
 
+/** The rules on a chunk's name beyond its characters: unique (ignoring case), not named like a report file. */
+function checkChunkName(name: string, index: number, chunks: readonly unknown[], seenNames: Map<string, number>, issues: ConfigIssue[]): void {
+  const path = `chunks[${index}].name`;
+  if (REPORT_FILE_SUFFIX_PATTERN.test(name) && CHUNK_FIELDS.name.pattern.test(name))
+    issues.push({
+      path,
+      message: `${quoteText(name)} ends like a file the report dir keeps beside the chunk folders (.json, .jsonl, .xml, .html, .txt, .log). Choose a name without that ending.`,
+    });
+  const earlier = seenNames.get(name.toLowerCase());
+  if (earlier === undefined) {
+    seenNames.set(name.toLowerCase(), index);
+    return;
+  }
+  const earlierName = (chunks[earlier] as JsonObject).name as string;
+  issues.push({
+    path,
+    message:
+      earlierName === name
+        ? `${quoteText(name)} is already the name of chunks[${earlier}]. Chunk names must be unique.`
+        : `${quoteText(name)} differs from chunks[${earlier}]'s ${quoteText(earlierName)} only in case, and the two would share a report folder on macOS and Windows. Chunk names must be unique, ignoring case.`,
+  });
+}
+
 function validateChunks(value: unknown, config: JsonObject, issues: ConfigIssue[]): void {
   if (!Array.isArray(value)) {
     issues.push({ path: 'chunks', message: `must be an array of chunk objects, got ${describeValue(value)}.` });
@@ -184,8 +226,16 @@ function validateChunks(value: unknown, config: JsonObject, issues: ConfigIssue[
     issues.push({ path: 'chunks', message: 'is empty. Add at least one chunk, e.g. {"name": "unit", "markers": "not slow"}.' });
     return;
   }
+  if (value.length > MAX_CHUNKS) {
+    issues.push({
+      path: 'chunks',
+      message: `has ${value.length} chunks; at most ${MAX_CHUNKS} are allowed. Each chunk is a pytest run of its own: group tests into fewer chunks (by markers or paths).`,
+    });
+    return;
+  }
   const runner = config.runner === 'command' ? 'command' : 'pytest';
   const defaults = isObject(config.defaults) ? config.defaults : {};
+  // Keyed by the lower-cased name: on macOS and Windows "Unit" and "unit" are the same folder.
   const seenNames = new Map<string, number>();
   let restChunk: number | undefined;
   value.forEach((chunk, index) => {
@@ -198,12 +248,7 @@ function validateChunks(value: unknown, config: JsonObject, issues: ConfigIssue[
     if (!('name' in chunk)) issues.push({ path: `${path}.name`, message: 'is missing. Every chunk needs a unique "name".' });
     checkFields(chunk, CHUNK_FIELDS, path, issues);
     checkRunnerFields(chunk, runner, path, issues);
-    if (typeof chunk.name === 'string') {
-      const earlier = seenNames.get(chunk.name);
-      if (earlier !== undefined)
-        issues.push({ path: `${path}.name`, message: `"${chunk.name}" is already the name of chunks[${earlier}]. Chunk names must be unique.` });
-      else seenNames.set(chunk.name, index);
-    }
+    if (typeof chunk.name === 'string') checkChunkName(chunk.name, index, value, seenNames, issues);
     if (chunk.rest === true) {
       const earlier = restChunk;
       if (earlier !== undefined)

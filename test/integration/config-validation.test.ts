@@ -139,7 +139,7 @@ const CASES: BadConfigCase[] = [
   {
     name: 'negative gracePeriod in defaults',
     config: { defaults: { gracePeriod: '-5s' }, chunks: [A] },
-    stderr: invalid(`defaults.gracePeriod: the string "-5s" is not a duration. ${DURATION_HINT}`),
+    stderr: invalid(`defaults.gracePeriod: must be longer than zero, got "-5s". ${DURATION_HINT}`),
   },
   {
     name: 'dist with a typo',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -64,6 +64,23 @@ describe('parseJsonText', () => {
     const message = parseError('// settings\n{\n  "chunks": []\n}').message;
     assert.ok(message.startsWith('chunks.config.json:1:1: '), message);
   });
+
+  // Found by test/faults: jsonc-parser, which locates the error, recursed per level and threw a
+  // RangeError (an internal error, exit 3) for 200,000 unclosed brackets.
+  test('brackets nested past a thousand levels are located where the nesting passes the limit', () => {
+    assert.equal(
+      parseError('['.repeat(200_000)).message,
+      `chunks.config.json:1:1001: the config is not valid JSON: brackets nest more than 1000 levels deep. ${HINT}`,
+    );
+    assert.equal(parseError(`{"a":${'['.repeat(20_000)}}`).message.split(':').slice(1, 3).join(':'), '1:1005');
+  });
+
+  test('nesting up to the limit is still located by the parser', () => {
+    assert.equal(
+      parseError(`${'['.repeat(1000)}}`).message,
+      `chunks.config.json:1:1001: the config is not valid JSON: a value was expected (is there a trailing comma, or a missing value?). ${HINT}`,
+    );
+  });
 });
 
 describe('locateOffset', () => {
@@ -116,5 +133,15 @@ describe('loadConfig', () => {
     assert.equal(lines[1], '  chunks[0].workers: must be from 1 to 512, got 0.');
     assert.equal(lines[10], '  chunks[9].workers: must be from 1 to 512, got 0.');
     assert.deepEqual(lines.slice(11), ['  …and 2 more.']);
+  });
+
+  test('a file over 64 MiB is refused before it is read', async () => {
+    const file = path.join(dir, 'huge.json');
+    writeFileSync(file, '');
+    truncateSync(file, 65 * 1024 * 1024);
+    await assert.rejects(loadConfig('huge.json', dir), {
+      name: 'UserError',
+      message: 'huge.json is 65 MiB, more than any config (at most 64 MiB). Check the path given to --config.',
+    });
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatBytes, parseSizeBytes, parseSizeSpec, resolveSizeBytes } from '../../../src/config/parse-size.js';
+import { formatBytes, parseSizeBytes, parseSizeMagnitude, parseSizeSpec, resolveSizeBytes } from '../../../src/config/parse-size.js';
 
 const KIB = 1024;
 const MIB = 1024 ** 2;
@@ -66,6 +66,7 @@ describe('parseSizeBytes', () => {
     '60%',
     // Beyond 2^53 bytes whole bytes are no longer exact; such a figure is a typo.
     '99999TB',
+    '10PB',
   ];
   for (const text of invalid) {
     test(`${JSON.stringify(text)} is not a size`, () => {
@@ -141,4 +142,16 @@ describe('formatBytes', () => {
       assert.equal(formatBytes(bytes), text);
     });
   }
+});
+
+describe('parseSizeMagnitude', () => {
+  test('names the amount even where whole bytes are no longer exact, so "too large" can be told apart', () => {
+    assert.equal(parseSizeMagnitude('10PB'), 1e16);
+    assert.equal(parseSizeMagnitude('1PiB'), 1024 ** 5);
+    assert.equal(parseSizeMagnitude(`${'9'.repeat(400)}GB`), Infinity);
+  });
+
+  test('is undefined for text that is not written as a size', () => {
+    for (const text of ['1e400GB', '-1GB', '4 gigs', '60%']) assert.equal(parseSizeMagnitude(text), undefined);
+  });
 });

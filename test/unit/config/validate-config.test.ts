@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CHUNK_FIELDS, TOP_LEVEL_FIELDS } from '../../../src/config/config-fields.js';
+import { CHUNK_FIELDS, MAX_CHUNKS, TOP_LEVEL_FIELDS } from '../../../src/config/config-fields.js';
 import { validateConfig } from '../../../src/config/validate-config.js';
 
 // A pytest config that sets every top-level field and every pytest chunk field.
@@ -139,5 +139,77 @@ describe('validateConfig on invalid configs', () => {
     const [issue] = validateConfig({ chunks: [{ name: 'a', dist: 'x'.repeat(50) }] });
     assert.equal(issue?.path, 'chunks[0].dist');
     assert.ok(issue?.message.includes(`got the string "${'x'.repeat(40)}…".`), issue?.message);
+  });
+
+  test('a negative duration or size is "must be above zero", not "not a duration"', () => {
+    assert.deepEqual(validateConfig({ chunks: [{ name: 'a', timeout: '-5s', memoryLimit: '-1GB', memoryEstimate: '-10%' }] }), [
+      { path: 'chunks[0].timeout', message: 'must be longer than zero, got "-5s". Write a duration such as "90s", "30m" or "1h30m".' },
+      {
+        path: 'chunks[0].memoryLimit',
+        message: 'must be larger than zero, got "-1GB". Write a size such as "512MiB", "4GB" or "1.5GiB", or a percentage such as "60%".',
+      },
+      { path: 'chunks[0].memoryEstimate', message: 'must be a percentage above 0% and at most 100%, got "-10%".' },
+    ]);
+  });
+
+  test('a size too large to hold in whole bytes is "larger than the maximum", not "not a size"', () => {
+    for (const memoryLimit of ['10PB', '2PiB', '3EB', '99999999999999999999999GB']) {
+      assert.deepEqual(validateConfig({ chunks: [{ name: 'a', memoryLimit }] }), [
+        { path: 'chunks[0].memoryLimit', message: `"${memoryLimit}" is larger than the 1 PiB maximum.` },
+      ]);
+    }
+    assert.deepEqual(validateConfig({ chunks: [{ name: 'a', memoryLimit: '1PiB' }] }), []);
+  });
+
+  test('a key that is no identifier is shown as ["key"], with control characters escaped', () => {
+    const issues = validateConfig({ chunks: [{ name: 'a', '\u001b[31mx\ny': 1 }], 'a b': 1 });
+    assert.deepEqual(
+      issues.map((issue) => issue.path),
+      ['["a b"]', 'chunks[0]["\\u001b[31mx\\ny"]'],
+    );
+    for (const issue of issues) assert.doesNotMatch(`${issue.path}: ${issue.message}`, /[\u0000-\u001f]/);
+  });
+
+  // Found by test/faults/config-properties: the empty key was reported at the empty path, and a
+  // key like "{name" at a path that reads as JSON gone wrong.
+  test('minimal counterexamples: {"": 0} is reported at [""], {"{name": 1} at ["{name"]', () => {
+    assert.deepEqual(pathsOf({ '': 0, chunks: [{ name: 'a', '{name': 1 }] }), ['[""]', 'chunks[0]["{name"]']);
+  });
+
+  test('names that differ only in case are duplicates: they share a folder on macOS and Windows', () => {
+    assert.deepEqual(validateConfig({ chunks: [{ name: 'unit' }, { name: 'Unit' }] }), [
+      {
+        path: 'chunks[1].name',
+        message: '"Unit" differs from chunks[0]\'s "unit" only in case, and the two would share a report folder on macOS and Windows. Chunk names must be unique, ignoring case.',
+      },
+    ]);
+  });
+
+  test('a name ending like a report-dir file is rejected; other dotted names are not', () => {
+    assert.deepEqual(pathsOf({ chunks: [{ name: 'report.json' }, { name: 'Junit.XML' }, { name: 'a.rest.txt' }, { name: 'b.log' }] }), [
+      'chunks[0].name',
+      'chunks[1].name',
+      'chunks[2].name',
+      'chunks[3].name',
+    ]);
+    assert.deepEqual(pathsOf({ chunks: [{ name: 'py3.11' }, { name: 'slow.v2-nightly' }] }), []);
+  });
+
+  test(`at most ${MAX_CHUNKS} chunks: one more is a single issue, checked before any chunk`, () => {
+    const chunks = Array.from({ length: MAX_CHUNKS }, (_, index) => ({ name: `c${index}` }));
+    assert.deepEqual(validateConfig({ chunks }), []);
+    assert.deepEqual(validateConfig({ chunks: [...chunks, { name: 7 }] }), [
+      {
+        path: 'chunks',
+        message: `has ${MAX_CHUNKS + 1} chunks; at most ${MAX_CHUNKS} are allowed. Each chunk is a pytest run of its own: group tests into fewer chunks (by markers or paths).`,
+      },
+    ]);
+  });
+
+  test('a description is one line without control characters: --list prints it as is', () => {
+    assert.deepEqual(validateConfig({ chunks: [{ name: 'a', description: 'red \u001b[31malert' }, { name: 'b', description: 'one\ntwo' }] }), [
+      { path: 'chunks[0].description', message: 'the string "red \\u001b[31malert" is not allowed: it must be one line, without control characters.' },
+      { path: 'chunks[1].description', message: 'the string "one\\ntwo" is not allowed: it must be one line, without control characters.' },
+    ]);
   });
 });
