@@ -52,7 +52,7 @@ export function selectChunks(chunks: ChunkConfig[], selected: string[]): ChunkCo
       return closest ? `"${name}" (did you mean "${closest}"?)` : `"${name}"`;
     });
     throw new UserError(
-      `Unknown chunk${unknown.length > 1 ? 's' : ''} ${hints.join(', ')} given to --chunk. Known chunks: ${known.join(', ')}. ` +
+      `Unknown chunk${unknown.length > 1 ? 's' : ''} ${hints.join(', ')} given to --chunk. Known chunks: ${listSome(known, 20)}. ` +
         'Run `run-chunks --list` to see them with their descriptions.',
     );
   }
@@ -149,4 +149,10 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
       memoryEstimate: chunk.memoryEstimate === undefined ? undefined : parseSizeSpec(chunk.memoryEstimate),
     };
   });
+}
+
+/** The first `shown` items joined, then how many more there are (a message must stay readable). */
+function listSome(items: readonly string[], shown: number): string {
+  const more = items.length - shown;
+  return more > 0 ? `${items.slice(0, shown).join(', ')} and ${more} more` : items.join(', ');
 }

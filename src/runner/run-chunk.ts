@@ -1,4 +1,5 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { formatBytes, resolveSizeBytes } from '../config/parse-size.js';
 import type { EmitEvent } from '../events/types.js';
 import type { GpuSource } from '../monitor/attribute-gpu.js';
@@ -82,11 +83,33 @@ export function describeAttempt(attempt: AttemptResult, kind: AttemptReport['kin
   };
 }
 
+// Written into every chunk folder run-chunks makes: only a folder holding it (or holding nothing
+// but what run-chunks writes there, as folders from before the mark did) is ever emptied.
+const CHUNK_DIR_MARKER = '.run-chunks-chunk';
+const OWN_ENTRY = /^(\.run-chunks-chunk|output\.log|events\.jsonl(\.collected)?|samples\.jsonl|junit\.xml|attempt-\d+)$/;
+
+/**
+ * Empties the chunk's report folder (results of an earlier run must never be read as this run's)
+ * and marks it as run-chunks'. A non-empty folder without the mark is someone else's, say a
+ * project folder under a mistaken --report-dir: it is left alone and the chunk is not run.
+ */
+async function resetChunkReportDir(dir: string): Promise<string | undefined> {
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException): string[] => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  if (!entries.includes(CHUNK_DIR_MARKER) && !entries.every((entry) => OWN_ENTRY.test(entry)))
+    return `its report folder ${dir} already exists and was not made by run-chunks, so it was left untouched and the chunk was not run. Choose another --report-dir, or move that folder away`;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, CHUNK_DIR_MARKER), 'Made by run-chunks: this folder is emptied at the start of every run of its chunk.\n');
+  return undefined;
+}
+
 /** Runs one chunk: preflight, its process (and recovery attempts after an OOM), and its report entry. */
 export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promise<ChunkOutcomeReport> {
-  // Results of an earlier run must never be read as this run's.
-  await rm(plan.chunkReportDir, { recursive: true, force: true });
-  await mkdir(plan.chunkReportDir, { recursive: true });
+  const folderProblem = await resetChunkReportDir(plan.chunkReportDir);
+  if (folderProblem !== undefined) return { report: buildUnstartedChunkReport(plan, { status: 'error', message: folderProblem }), records: [] };
   const warnings: string[] = [];
   const warn = (message: string): void => {
     warnings.push(message);

@@ -3,7 +3,7 @@
 // and that no process of the run is left. Records feed docs/reliability.md.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chunkOf, FIXTURES_DIR, isAlive, VENV_PYTHON, makeSuiteProject, readAnnounced, readReport, runCli, type CliResult } from '../helpers/cli.js';
@@ -297,4 +297,24 @@ faultCase('output', 'a chunk that starts 200 processes, then hangs', async (r) =
   r.held('all 200 children and pytest sampled');
   checkNoLeftovers(r, run.result.tag);
   r.held('all 201 processes killed');
+});
+
+faultCase('report', 'a chunk\'s report folder already holds files run-chunks did not write', async (r) => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'first', markers: 'first' }, { name: 'last', markers: 'last' }] });
+  const foreign = path.join(dir, 'reports', 'first');
+  mkdirSync(foreign, { recursive: true });
+  writeFileSync(path.join(foreign, 'notes.txt'), 'precious');
+  const result = await runCli(['--report-dir', 'reports'], { cwd: dir });
+  const report = readReport(dir, 'reports');
+  const chunk = chunkOf(report, 'first');
+  r.outcomeOf(result.exitCode, chunk.status);
+  assert.equal(chunk.status, 'error');
+  assert.equal(result.exitCode, 3);
+  assert.match(chunk.message, /already exists and was not made by run-chunks, so it was left untouched/);
+  r.did(`status error, exit 3: "${shorten(chunk.message, 120)}"`);
+  assert.equal(readFileSync(path.join(foreign, 'notes.txt'), 'utf8'), 'precious');
+  r.held('the foreign folder and its file are untouched (a folder is emptied only when run-chunks made it)');
+  assert.equal(chunkOf(report, 'last').status, 'passed');
+  r.held('the other chunk ran and passed');
+  checkNoLeftovers(r, result.tag);
 });
