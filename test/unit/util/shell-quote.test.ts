@@ -27,3 +27,11 @@ test('secret-looking variables are masked, others shown', () => {
     CUDA_VISIBLE_DEVICES: '0',
   });
 });
+
+test('control characters are written with printf, so the line is inert on a terminal and the same bytes when pasted', () => {
+  const arg = 'a\u001b[31mred\rb\tc\nd\u007f';
+  const line = quoteShellArg(arg);
+  assert.doesNotMatch(line, /[\u0000-\u0008\u000b-\u001f\u007f]/);
+  const echoed = execFileSync('sh', ['-c', `printf %s ${line}`], { encoding: 'utf8' });
+  assert.equal(echoed, arg);
+});
