@@ -11,7 +11,7 @@ import { listProcessesMentioning, makeFakeSmi, type FakeSmi } from '../unit/gpu/
 // one warning that says why, and no nvidia-smi may outlive the run.
 //
 // A stall is declared after 5 s without a reading (NVML can take that long to start), and
-// sampling gives up at the second failure, so a fault takes ~11 s to play out. The chunk is held
+// sampling gives up at the second failure, so a fault takes ~10 s to play out. The chunk is held
 // open by a gate test until the case has seen what it waits for: its length is the case's
 // choice, never a guess that a slow machine could beat.
 
@@ -21,7 +21,7 @@ const SCENARIO = { devices: DEVICES, processes: [{ pidOfChunk: 'gpu', gpuUuid: G
 
 // Three quick fixture tests (marker "first") plus the gate's three.
 const TESTS_IN_CHUNK = 6;
-// A fault plays out within ~11 s; this leaves room for a loaded machine.
+// A fault plays out within ~10 s; this leaves room for a loaded machine.
 const FAULT_SEEN_WITHIN_MS = 30_000;
 // Once the gate opens, the chunk's last test ends at once: its result must not wait on nvidia-smi.
 const RESULT_AFTER_RELEASE_MS = 8_000;
