@@ -79,12 +79,17 @@ export function startGpuSession(options: GpuSessionOptions): GpuSession {
     options.onFailure(failure);
   };
 
+  // Which part stalled: a process query still out is the culprit (the loop's rounds are what
+  // start queries, so a silent loop leaves none out); otherwise the loop, quoting what it printed.
+  const describeStall = (): string => {
+    const stalled = `nvidia-smi gave no complete reading for ${options.stallTimeoutMs} ms`;
+    if (processQuery !== undefined) return `${stalled}: nvidia-smi --query-compute-apps has not returned`;
+    return samplerStrayLine === undefined ? stalled : `${stalled}; it printed: ${quote(samplerStrayLine)}`;
+  };
+
   const armStallTimer = (): void => {
     clearTimeout(stallTimer);
-    stallTimer = setTimeout(() => {
-      const said = samplerStrayLine === undefined ? '' : `; it printed: ${quote(samplerStrayLine)}`;
-      fail({ reason: `nvidia-smi gave no complete reading for ${options.stallTimeoutMs} ms${said}`, permanent: false });
-    }, options.stallTimeoutMs);
+    stallTimer = setTimeout(() => fail({ reason: describeStall(), permanent: false }), options.stallTimeoutMs);
   };
 
   const completeTick = (processes: GpuProcessReading[]): void => {

@@ -68,6 +68,10 @@ export interface GpuProcessReading {
 }
 
 const BYTES_PER_MIB = 1024 * 1024;
+// Past these a figure cannot be a reading (8 PiB of GPU memory) and would not stay exact as a
+// double: 400 nines would even become Infinity. Such a row is garbage, like any other.
+const MAX_MIB = Math.floor(Number.MAX_SAFE_INTEGER / BYTES_PER_MIB);
+const MAX_FIGURE = Number.MAX_SAFE_INTEGER;
 
 // A value that is present but says "no reading": `[N/A]`, `[Not Supported]`, `[Unknown Error]`...
 const NULL_MARKER = /^\[[^\]]*\]$|^N\/A$/;
@@ -77,9 +81,11 @@ function splitFields(line: string): string[] {
   return line.split(',').map((field) => field.trim());
 }
 
-/** A non-negative whole number, or undefined. */
+/** A non-negative whole number that a double holds exactly, or undefined. */
 function parseCount(field: string): number | undefined {
-  return /^\d+$/.test(field) ? Number(field) : undefined;
+  if (!/^\d+$/.test(field)) return undefined;
+  const count = Number(field);
+  return Number.isSafeInteger(count) ? count : undefined;
 }
 
 /** A UUID-like token: one word, not a null marker (a header's "uuid" passes, but never alone). */
@@ -88,13 +94,15 @@ function parseIdentifier(field: string): string | undefined {
 }
 
 /**
- * A measurement with an optional unit suffix: a number, null for a marker, undefined for garbage.
- * `unit` is what `--format=csv` without `nounits` appends ("MiB", "%").
+ * A measurement with an optional unit suffix: a number up to `max`, null for a marker, undefined
+ * for garbage. `unit` is what `--format=csv` without `nounits` appends ("MiB", "%").
  */
-function parseMeasure(field: string, unit: string): number | null | undefined {
+function parseMeasure(field: string, unit: string, max: number): number | null | undefined {
   if (NULL_MARKER.test(field)) return null;
   const bare = field.endsWith(unit) ? field.slice(0, -unit.length).trimEnd() : field;
-  return /^\d+(\.\d+)?$/.test(bare) ? Number(bare) : undefined;
+  if (!/^\d+(\.\d+)?$/.test(bare)) return undefined;
+  const value = Number(bare);
+  return value <= max ? value : undefined;
 }
 
 function mibToBytes(mib: number | null): number | null {
@@ -108,9 +116,9 @@ export function parseGpuQueryLine(line: string): GpuDeviceReading | undefined {
   const [indexField, uuidField, usedField, totalField, utilizationField] = fields as [string, string, string, string, string];
   const index = parseCount(indexField);
   const uuid = parseIdentifier(uuidField);
-  const usedMiB = parseMeasure(usedField, 'MiB');
-  const totalMiB = parseMeasure(totalField, 'MiB');
-  const utilizationPercent = parseMeasure(utilizationField, '%');
+  const usedMiB = parseMeasure(usedField, 'MiB', MAX_MIB);
+  const totalMiB = parseMeasure(totalField, 'MiB', MAX_MIB);
+  const utilizationPercent = parseMeasure(utilizationField, '%', MAX_FIGURE);
   if (index === undefined || uuid === undefined) return undefined;
   if (usedMiB === undefined || totalMiB === undefined || utilizationPercent === undefined) return undefined;
   return { index, uuid, memoryUsedBytes: mibToBytes(usedMiB), memoryTotalBytes: mibToBytes(totalMiB), utilizationPercent };
@@ -123,7 +131,7 @@ export function parseComputeAppsLine(line: string): GpuProcessReading | undefine
   const [pidField, uuidField, usedField] = fields as [string, string, string];
   const pid = parseCount(pidField);
   const gpuUuid = parseIdentifier(uuidField);
-  const usedMiB = parseMeasure(usedField, 'MiB');
+  const usedMiB = parseMeasure(usedField, 'MiB', MAX_MIB);
   if (pid === undefined || pid === 0 || gpuUuid === undefined || usedMiB === undefined) return undefined;
   return { pid, gpuUuid, usedMemoryBytes: mibToBytes(usedMiB) };
 }

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { stopProcessGroup } from '../proc/process-group.js';
 import { registerLiveGroup, unregisterLiveGroup } from '../runner/live-groups.js';
@@ -24,11 +23,42 @@ export interface SmiProcess {
 const STOP_GRACE_MS = 300;
 // After exit, output still in the pipe is read for at most this long (nothing else should hold it).
 const PIPE_DRAIN_TIMEOUT_MS = 1_000;
+// nvidia-smi's lines are short (a CSV row is under 200 characters). A program that never prints a
+// newline must not grow an unfinished line without bound: readline did, until V8's string limit
+// (~512 MiB, about a second of a flooding pipe) crashed the whole run with a RangeError.
+const MAX_LINE_CHARS = 64 * 1024;
 
+/**
+ * Passes every line of `stream` to `onLine`, without its "\n" or "\r\n". A line longer than
+ * MAX_LINE_CHARS is passed on cut to that length, and its rest, up to the next newline, dropped.
+ */
 function forwardLines(stream: Readable, onLine: (line: string) => void): void {
   // A read error on our end of the pipe only means no more lines; the exit is reported separately.
   stream.on('error', () => undefined);
-  createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
+  stream.setEncoding('utf8');
+  let unfinished = '';
+  // Whether the unfinished line was already passed on, cut short: what follows it is dropped.
+  let cut = false;
+  const deliver = (line: string): void => onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  stream.on('data', (text: string) => {
+    const pieces = text.split('\n');
+    const rest = pieces.pop()!;
+    for (const piece of pieces) {
+      if (!cut) deliver((unfinished + piece).slice(0, MAX_LINE_CHARS));
+      unfinished = '';
+      cut = false;
+    }
+    if (cut) return;
+    unfinished += rest;
+    if (unfinished.length > MAX_LINE_CHARS) {
+      deliver(unfinished.slice(0, MAX_LINE_CHARS));
+      unfinished = '';
+      cut = true;
+    }
+  });
+  stream.on('end', () => {
+    if (unfinished !== '') deliver(unfinished);
+  });
 }
 
 function waitUntil(closed: Promise<void>, timeoutMs: number, onTimeout: () => void): Promise<void> {

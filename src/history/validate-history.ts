@@ -61,6 +61,14 @@ function checkRun(value: unknown, at: string, testIdCount: number): Problem {
   return undefined;
 }
 
+// A foreign value is quoted in the problem sentence, cut to this: it could be a whole document.
+const QUOTE_MAX_CHARS = 40;
+
+function quoteValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'missing';
+  return text.length > QUOTE_MAX_CHARS ? `${text.slice(0, QUOTE_MAX_CHARS)}…` : text;
+}
+
 /**
  * Says what is wrong with a parsed history file, as the end of a sentence ("has schemaVersion 2,
  * …", "is not a run-chunks history: runs[3].workers must be …"); undefined when it is a History.
@@ -68,7 +76,7 @@ function checkRun(value: unknown, at: string, testIdCount: number): Problem {
 export function findHistoryProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'is not a run-chunks history (not a JSON object)';
   if (value.schemaVersion !== HISTORY_SCHEMA_VERSION)
-    return `has schemaVersion ${JSON.stringify(value.schemaVersion) ?? 'missing'}, and this run-chunks reads only version ${HISTORY_SCHEMA_VERSION}`;
+    return `has schemaVersion ${quoteValue(value.schemaVersion)}, and this run-chunks reads only version ${HISTORY_SCHEMA_VERSION}`;
   if (!Array.isArray(value.testIds) || !value.testIds.every((id) => typeof id === 'string'))
     return 'is not a run-chunks history: testIds must be an array of strings';
   if (!Array.isArray(value.runs)) return 'is not a run-chunks history: runs must be an array';

@@ -17,8 +17,13 @@ const parser = new XMLParser({
   isArray: (name) => name === 'testsuite' || name === 'testcase',
 });
 
+/**
+ * The elements of one name. The parser gives an element without attributes or children as its
+ * text ("" for `<testcase/>`, a number for `<testcase>5</testcase>`): that is still an element,
+ * only an empty one, and a `<testcase/>` is a passed test like any other.
+ */
 function asNodes(value: unknown): XmlNode[] {
-  return Array.isArray(value) ? value.filter((item): item is XmlNode => typeof item === 'object' && item !== null) : [];
+  return Array.isArray(value) ? value.map((item): XmlNode => (typeof item === 'object' && item !== null ? (item as XmlNode) : {})) : [];
 }
 
 function countSuite(suite: XmlNode, counts: TestCounts): void {

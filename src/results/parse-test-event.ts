@@ -9,18 +9,24 @@ type FieldCheck = (value: unknown) => boolean;
 
 const TEST_OUTCOMES: readonly TestOutcome[] = ['passed', 'failed', 'skipped', 'error'];
 
-const isNumber: FieldCheck = (value) => typeof value === 'number' && Number.isFinite(value);
-const isCount: FieldCheck = (value) => Number.isInteger(value) && (value as number) >= 0;
+// Seconds become milliseconds downstream (test durations, marks on the memory timeline): a value
+// must stay an exact whole number of ms there, or `1e306` would turn into Infinity.
+const MAX_SECONDS = Number.MAX_SAFE_INTEGER / 1000;
+
+// Whole numbers past 2^53 are not exact in a double: no pid, count or byte figure is that big.
+const isWhole = (value: unknown): value is number => Number.isSafeInteger(value);
+const isSeconds: FieldCheck = (value) => typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_SECONDS;
+const isCount: FieldCheck = (value) => isWhole(value) && value >= 0;
 const isString: FieldCheck = (value) => typeof value === 'string';
 const isBytesOrNull: FieldCheck = (value) => value === null || isCount(value);
 const isStringOrNull: FieldCheck = (value) => value === null || isString(value);
-const isLineOrNull: FieldCheck = (value) => value === null || (Number.isInteger(value) && (value as number) >= 1);
+const isLineOrNull: FieldCheck = (value) => value === null || (isWhole(value) && value >= 1);
 const isOutcome: FieldCheck = (value) => TEST_OUTCOMES.includes(value as TestOutcome);
 
 const BASE_FIELDS: Record<string, FieldCheck> = {
-  pid: (value) => Number.isInteger(value) && (value as number) > 0,
+  pid: (value) => isWhole(value) && value > 0,
   worker: isStringOrNull,
-  t: isNumber,
+  t: isSeconds,
 };
 
 // Fields of each event besides the base ones. Typed against TestEvent so that a new event in
@@ -32,7 +38,7 @@ const EVENT_FIELDS: Record<TestEvent['event'], Record<string, FieldCheck>> = {
   'test-end': {
     nodeid: isString,
     outcome: isOutcome,
-    duration: (value) => isNumber(value) && (value as number) >= 0,
+    duration: (value) => isSeconds(value) && (value as number) >= 0,
     rss: isBytesOrNull,
     gpu: isBytesOrNull,
     message: isStringOrNull,
@@ -41,7 +47,7 @@ const EVENT_FIELDS: Record<TestEvent['event'], Record<string, FieldCheck>> = {
     line: isLineOrNull,
   },
   'worker-crashed': { crashedWorker: isString, nodeid: isStringOrNull, message: isString },
-  'session-finish': { exitstatus: Number.isInteger },
+  'session-finish': { exitstatus: isWhole },
 };
 
 function isEventName(value: unknown): value is TestEvent['event'] {

@@ -244,6 +244,21 @@ test('output that never parses is treated as a hang, and turns sampling off afte
   assert.equal(harness.monitor.latest(), undefined);
 });
 
+test('a process query that never returns is named in the warning, and killed', async () => {
+  // Found by the GPU fault suite (test/faults): the warning blamed nvidia-smi as a whole, though its loop was fine.
+  const harness = startHarness({ devices: [{ index: 0, uuid: makeGpuUuid(), totalMiB: 40960, usedMiB: 10, utilization: 0 }], hangQueries: true });
+  await waitForState(harness.monitor, 'off');
+  assert.deepEqual(harness.notices, [
+    {
+      level: 'info',
+      message: `GPU sampling: nvidia-smi gave no complete reading for ${STALL_TIMEOUT_MS} ms: nvidia-smi --query-compute-apps has not returned; restarting nvidia-smi`,
+    },
+    { level: 'warning', message: `GPU sampling is off: nvidia-smi gave no complete reading for ${STALL_TIMEOUT_MS} ms: nvidia-smi --query-compute-apps has not returned` },
+  ]);
+  // Giving up retired the session: the stuck query is gone before stop() is called.
+  assert.ok(await waitFor(() => listProcessesMentioning(harness.fake.dir).length === 0, WAIT_MS, 10), 'a stuck query outlived the session');
+});
+
 test('stop() kills an nvidia-smi that ignores SIGTERM', async () => {
   const harness = startHarness({ devices: [{ index: 0, uuid: makeGpuUuid(), totalMiB: 40960, usedMiB: 10, utilization: 0 }], ignoreSigterm: true });
   await waitForSnapshot(harness.monitor);

@@ -131,3 +131,15 @@ test('garbage, errors and blank lines give undefined, never an exception', () =>
     { index: 0, uuid: 'GPU-aa', memoryUsedBytes: MIB, memoryTotalBytes: 2 * MIB, utilizationPercent: 3 },
   ]);
 });
+
+test('figures too big to be exact in a double make the row garbage, never Infinity', () => {
+  // Found by the parser properties (test/faults): 400 nines read as Infinity, 2^53 as an inexact index.
+  const nines = '9'.repeat(400);
+  assert.equal(parseGpuQueryLine('9007199254740992, GPU-aa, 0, 0, 0'), undefined);
+  assert.equal(parseGpuQueryLine(`0, GPU-aa, ${nines}, 16384, 5`), undefined);
+  assert.equal(parseGpuQueryLine(`0, GPU-aa, 12, 16384, ${nines}`), undefined);
+  assert.equal(parseComputeAppsLine(`${nines}, GPU-aa, 0`), undefined);
+  // 2^33 MiB is 2^53 bytes: the first size whose byte count a double no longer holds exactly.
+  assert.equal(parseComputeAppsLine('4242, GPU-aa, 8589934592'), undefined);
+  assert.equal(parseComputeAppsLine('4242, GPU-aa, 8589934591')?.usedMemoryBytes, 8589934591 * MIB);
+});

@@ -28,3 +28,16 @@ test('an empty <testsuites/> is zero tests; non-JUnit text is undefined', () => 
   assert.equal(parseJunitCounts('not xml at all <<<'), undefined);
   assert.equal(parseJunitCounts(''), undefined);
 });
+
+test('a testcase without attributes, or with only text inside, is a passed test', () => {
+  // Found by the parser properties (test/faults): the XML parser gives such elements as strings, and they went uncounted.
+  assert.deepEqual(parseJunitCounts('<testsuite><testsuite><testcase/></testsuite></testsuite>'), { total: 1, passed: 1, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(parseJunitCounts('<testsuite><testcase>5</testcase><testcase>ok</testcase><testcase><failure/></testcase></testsuite>'), {
+    total: 3,
+    passed: 2,
+    failed: 1,
+    skipped: 0,
+    errors: 0,
+  });
+  assert.deepEqual(parseJunitCounts('<testsuite/>'), { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0 });
+});

@@ -111,3 +111,13 @@ test('parseTestEventLines: blank and malformed lines are skipped, the rest kept 
   assert.deepEqual(parseTestEventLines(''), { events: [], partial: '' });
   assert.deepEqual(parseTestEventLines('{"event":'), { events: [], partial: '{"event":' });
 });
+
+test('numbers that would not stay exact in milliseconds or as whole numbers are malformed', () => {
+  // Found by the parser properties (test/faults): a duration of 1e20 s was taken, and became an inexact (or, from 1e306, infinite) durationMs.
+  assert.equal(parseTestEvent(line({ ...testEnd, duration: 1e20 })), undefined);
+  assert.equal(parseTestEvent(line({ ...testEnd, t: 1e306 })), undefined);
+  assert.equal(parseTestEvent(line({ ...testEnd, rss: 2 ** 60 })), undefined);
+  assert.equal(parseTestEvent(line({ ...EVENTS[1], count: 1e300 })), undefined);
+  assert.equal(parseTestEvent(line({ ...EVENTS[0], pid: 2 ** 53 })), undefined);
+  assert.deepEqual(parseTestEvent(line({ ...testEnd, duration: 86_400 * 365 })), { ...testEnd, duration: 86_400 * 365 });
+});
