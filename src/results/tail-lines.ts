@@ -3,6 +3,9 @@ import { StringDecoder } from 'node:string_decoder';
 
 // Big enough to drain a burst of events in one read; small enough to never matter for memory.
 const READ_BUFFER_BYTES = 64 * 1024;
+// An event line is a few hundred bytes; one past this is broken output, and holding it whole
+// could take run-chunks' memory with it (or hit V8's string limit). It is dropped and counted.
+const MAX_LINE_CHARS = 1024 * 1024;
 
 /**
  * Follows a file that other processes append lines to, reading only what is new on each poll.
@@ -11,6 +14,9 @@ const READ_BUFFER_BYTES = 64 * 1024;
 export class LineTail {
   private offset = 0;
   private partial = '';
+  // True while skipping the rest of an overlong line, up to its newline.
+  private discarding = false;
+  private dropped = 0;
   private readonly buffer = Buffer.alloc(READ_BUFFER_BYTES);
   // Keeps a UTF-8 character that straddles two reads whole.
   private readonly decoder = new StringDecoder('utf8');
@@ -25,27 +31,48 @@ export class LineTail {
     } catch {
       return [];
     }
-    const chunks: string[] = [];
+    const lines: string[] = [];
     try {
       for (;;) {
         const bytesRead = readSync(fd, this.buffer, 0, this.buffer.length, this.offset);
         if (bytesRead <= 0) break;
         this.offset += bytesRead;
-        chunks.push(this.decoder.write(this.buffer.subarray(0, bytesRead)));
+        this.splitPiece(this.decoder.write(this.buffer.subarray(0, bytesRead)), lines);
       }
     } finally {
       closeSync(fd);
     }
-    if (chunks.length === 0) return [];
-    const text = this.partial + chunks.join('');
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    return lines.filter((line) => line.length > 0);
+    return lines;
+  }
+
+  /** Lines dropped for being longer than MAX_LINE_CHARS so far. */
+  get droppedLines(): number {
+    return this.dropped;
+  }
+
+  /** Adds the complete lines of `partial + piece` to `lines`, keeping what follows the last newline. */
+  private splitPiece(piece: string, lines: string[]): void {
+    const parts = (this.partial + piece).split('\n');
+    this.partial = parts.pop() ?? '';
+    if (this.discarding && parts.length > 0) {
+      // The first part ends the overlong line being skipped.
+      parts.shift();
+      this.discarding = false;
+    }
+    for (const part of parts) {
+      if (part.length > MAX_LINE_CHARS) this.dropped += 1;
+      else if (part.length > 0) lines.push(part);
+    }
+    if (this.partial.length > MAX_LINE_CHARS) {
+      if (!this.discarding) this.dropped += 1;
+      this.partial = '';
+      this.discarding = true;
+    }
   }
 
   /** Whatever is left of an unfinished last line (written by a process that died mid-line). */
   takePartial(): string {
-    const rest = this.partial;
+    const rest = this.discarding ? '' : this.partial;
     this.partial = '';
     return rest;
   }

@@ -125,6 +125,10 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
         context.warn(`cannot read the test events ${plan.eventsFile}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    if (tail && tail.droppedLines > 0 && !eventsErrorSaid) {
+      eventsErrorSaid = true;
+      context.warn(`${plan.eventsFile} held a line over 1 MiB, which is no test event; it was skipped (is something else writing to that file?)`);
+    }
     if (changed) context.emit({ type: 'chunk-progress', chunk: plan.name, attempt, progress: tests.progress() });
   };
 
