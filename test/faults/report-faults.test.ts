@@ -23,7 +23,7 @@ function findMountProblem(): string | undefined {
     unmount(dir);
     return undefined;
   } catch (error) {
-    return `mount -t tmpfs is not permitted here (${String(error).split('\n')[0]})`;
+    return `mount -t tmpfs failed here, so the case cannot be set up (${String(error).split('\n')[0]})`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
