@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseSizeSpec, resolveSizeBytes } from '../config/parse-size.js';
@@ -17,6 +16,7 @@ import { HistoryReporter } from '../history/history-reporter.js';
 import { chunkStats, testDurations } from '../history/history-stats.js';
 import { HtmlReporter } from '../html/html-reporter.js';
 import { JsonReporter } from '../reporters/json-reporter.js';
+import { ReportWriteError } from '../reporters/write-report-file.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { JunitReporter } from '../reporters/junit-reporter.js';
 import { createReporterMultiplexer } from '../reporters/multiplexer.js';
@@ -30,6 +30,7 @@ import { buildSchedule, formatSchedule } from './build-schedule.js';
 import { applyRest } from './collect-coverage.js';
 import { exitProcess } from './exit.js';
 import { planChunks } from './plan-chunks.js';
+import { catchFileSizeLimit, checkReportDir, describeLostReport, exitCodeWithLostReport } from './report-dir.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
 import { DEFAULT_REPORT_DIR, parseArgs, type CliOptions } from './parse-args.js';
 import { formatChunkList, formatDryRun } from './print-plans.js';
@@ -53,16 +54,6 @@ function wantsColor(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
   return stream.isTTY === true;
-}
-
-function ensureWritableDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new UserError(`Cannot write to the report dir ${dir} (${code}). Choose another folder with --report-dir, or fix its permissions.`);
-  }
 }
 
 /** Whether `dir` is `inner` or one of its parent folders. */
@@ -123,7 +114,8 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     if (schedule) process.stdout.write(formatSchedule(schedule));
     return EXIT_CODES.passed;
   }
-  ensureWritableDir(reportDir);
+  catchFileSizeLimit();
+  checkReportDir(reportDir);
   const restIndex = plans.findIndex((plan) => plan.rest);
   if (restIndex >= 0) {
     const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
@@ -135,6 +127,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');
 
   const reporterFailures: string[] = [];
+  const lostReportFiles: ReportWriteError[] = [];
   const multiplexer = createReporterMultiplexer(
     [
       new TerminalReporter({
@@ -155,6 +148,11 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
       ...ciReporters(),
     ],
     (reporter, error) => {
+      // A report file that was not written fails the run (see report-dir.ts), unlike the others.
+      if (error instanceof ReportWriteError) {
+        lostReportFiles.push(error);
+        return;
+      }
       const message = error instanceof Error ? error.message : String(error);
       reporterFailures.push(`the ${reporter.name} reporter failed: ${message}`);
     },
@@ -180,7 +178,9 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     const report = await run.execute();
     await multiplexer.flush();
     for (const failure of reporterFailures) process.stderr.write(`run-chunks: warning: ${failure}\n`);
-    return report.exitCode;
+    if (lostReportFiles.length === 0) return report.exitCode;
+    process.stderr.write(`run-chunks: error: ${describeLostReport(lostReportFiles, report)}\n`);
+    return exitCodeWithLostReport(report.exitCode);
   } finally {
     stopWatching();
   }

@@ -2,10 +2,13 @@ import path from 'node:path';
 import { formatDurationMs } from '../config/parse-duration.js';
 import type { ChunkConfig } from '../config/types.js';
 import type { ChunkPlan } from '../plan/types.js';
-import { maskSecretEnv } from '../util/mask-secrets.js';
+import { maskSecretArgs, maskSecretEnv } from '../util/mask-secrets.js';
 import { quoteShellArg, quoteShellCommand } from '../util/shell-quote.js';
 
-/** `--dry-run`: each chunk's exact command, cwd, env additions, workers and timeout; runs nothing. */
+/**
+ * `--dry-run`: each chunk's exact command, cwd, env additions, workers and timeout; runs nothing.
+ * Secret-looking env values and arguments are masked, as in the reports.
+ */
 export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number, reportDir: string): string {
   const mode = parallelChunks > 1 && plans.length > 1 ? `up to ${parallelChunks} at once` : 'one at a time';
   const lines = [`Dry run: ${plans.length} chunk${plans.length === 1 ? '' : 's'} would run ${mode}; nothing was started.`, `Report dir: ${reportDir}`];
@@ -24,7 +27,7 @@ export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number
       `  cwd: ${plan.cwd}`,
       `  env: ${env.join(' ')}`,
       `  log: ${plan.logFile}`,
-      `  $ ${quoteShellCommand(plan.argv)}`,
+      `  $ ${quoteShellCommand(maskSecretArgs(plan.argv))}`,
     );
   }
   return `${lines.join('\n')}\n`;

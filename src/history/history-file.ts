@@ -1,6 +1,6 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { writeReportFile } from '../reporters/write-report-file.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TestRecord } from '../results/test-records.js';
 import { TestIdTable } from './history-tests.js';
@@ -44,12 +44,12 @@ export async function readHistory(file: string, warn: (message: string) => void)
 }
 
 /**
- * Writes the history atomically (a reader never sees half a file), creating its folder. The JSON
- * is compact on purpose: indenting 200,000 test tuples would triple the file.
+ * Writes the history atomically (a reader never sees half a file, a full disk leaves the earlier
+ * file as it was), creating its folder. The JSON is compact on purpose: indenting 200,000 test
+ * tuples would triple the file. Throws a ReportWriteError naming the file.
  */
 export async function writeHistory(file: string, history: History): Promise<void> {
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  await writeFileAtomic(file, `${JSON.stringify(history)}\n`);
+  await writeReportFile(path.resolve(file), `${JSON.stringify(history)}\n`);
 }
 
 /**

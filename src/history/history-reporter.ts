@@ -1,5 +1,6 @@
 import type { ChunkFinishedEvent, RunFinishedEvent } from '../events/types.js';
 import type { Reporter } from '../reporters/reporter.js';
+import { ReportWriteError } from '../reporters/write-report-file.js';
 import type { RunReport } from '../results/report-types.js';
 import type { TestRecord } from '../results/test-records.js';
 import { appendRun, historyRunFromReport, readHistory, writeHistory } from './history-file.js';
@@ -32,7 +33,8 @@ export async function recordRunInHistory(
   try {
     await writeHistory(file, updated);
   } catch (error) {
-    warn(`Could not write the run history ${file} (${error instanceof Error ? error.message : String(error)}); this run is not recorded in it.`);
+    const reason = error instanceof ReportWriteError ? error.reason : String(error);
+    warn(`Could not write the run history ${file} (${reason}); this run is not recorded in it.`);
   }
   return updated;
 }

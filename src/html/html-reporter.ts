@@ -1,8 +1,7 @@
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { ChunkFinishedEvent, RunFinishedEvent } from '../events/types.js';
 import type { Reporter } from '../reporters/reporter.js';
+import { writeReportFile } from '../reporters/write-report-file.js';
 import type { RunReport } from '../results/report-types.js';
 import type { TestRecord } from '../results/test-records.js';
 import { buildHtmlReport, type HtmlReportOptions } from './build-html-report.js';
@@ -23,8 +22,7 @@ export type WriteHtmlReportOptions = HtmlInputOptions & HtmlReportOptions;
 export async function writeHtmlReport(report: RunReport, records?: ReadonlyMap<string, readonly TestRecord[]>, options: WriteHtmlReportOptions = {}): Promise<string> {
   const chunks = await readHtmlInput(report, records, options);
   const file = path.join(report.reportDir, HTML_REPORT_FILE_NAME);
-  await mkdir(report.reportDir, { recursive: true });
-  await writeFileAtomic(file, buildHtmlReport(report, chunks, options));
+  await writeReportFile(file, buildHtmlReport(report, chunks, options));
   return file;
 }
 

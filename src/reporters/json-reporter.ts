@@ -1,7 +1,7 @@
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { RunFinishedEvent } from '../events/types.js';
 import type { Reporter } from './reporter.js';
+import { writeReportFile } from './write-report-file.js';
 
 /** File name of the machine-readable report inside the report dir. */
 export const REPORT_FILE_NAME = 'report.json';
@@ -11,6 +11,6 @@ export class JsonReporter implements Reporter {
   readonly name = 'json';
 
   async onRunFinished({ report }: RunFinishedEvent): Promise<void> {
-    await writeFileAtomic(path.join(report.reportDir, REPORT_FILE_NAME), `${JSON.stringify(report, null, 2)}\n`);
+    await writeReportFile(path.join(report.reportDir, REPORT_FILE_NAME), `${JSON.stringify(report, null, 2)}\n`);
   }
 }

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import type { ChunkFinishedEvent, RunFinishedEvent } from '../events/types.js';
 import { buildMergedJunitXml, type JunitSuite } from '../results/junit-writer.js';
 import { chunkToJunitSuite } from '../results/records-to-junit.js';
 import type { Reporter } from './reporter.js';
+import { writeReportFile } from './write-report-file.js';
 
 /** File name of the merged JUnit report inside the report dir. */
 export const MERGED_JUNIT_FILE_NAME = 'junit.xml';
@@ -23,6 +23,6 @@ export class JunitReporter implements Reporter {
   async onRunFinished({ report }: RunFinishedEvent): Promise<void> {
     // Chunks in config order, whatever order they finished in.
     const suites = report.chunks.flatMap((chunk) => this.suites.get(chunk.name) ?? []);
-    await writeFileAtomic(path.join(report.reportDir, MERGED_JUNIT_FILE_NAME), buildMergedJunitXml(suites));
+    await writeReportFile(path.join(report.reportDir, MERGED_JUNIT_FILE_NAME), buildMergedJunitXml(suites));
   }
 }

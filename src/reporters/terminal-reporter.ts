@@ -15,6 +15,7 @@ import type {
   RunStartedEvent,
 } from '../events/types.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
+import { maskSecretArgs } from '../util/mask-secrets.js';
 import { quoteShellCommand } from '../util/shell-quote.js';
 import { NOTABLE_TEST_GROWTH_BYTES } from './chunk-figures.js';
 import { LinePrefixer } from './line-prefixer.js';
@@ -128,7 +129,8 @@ export class TerminalReporter implements Reporter {
     const details = [`${plan.workers} worker${plan.workers === 1 ? '' : 's'}`];
     if (plan.timeoutMs !== undefined) details.push(`timeout ${formatDurationMs(plan.timeoutMs)}`);
     this.out(`\n${this.chalk.cyan.bold(`▶ ${plan.name}`)} ${this.chalk.dim(`(${details.join(', ')})`)}\n`);
-    this.out(this.chalk.dim(`  $ ${quoteShellCommand(plan.argv)}\n`));
+    // CI logs are shared like the reports: secret-looking arguments are masked here too.
+    this.out(this.chalk.dim(`  $ ${quoteShellCommand(maskSecretArgs(plan.argv))}\n`));
   }
 
   onChunkOutput(event: ChunkOutputEvent): void {

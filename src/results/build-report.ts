@@ -1,5 +1,5 @@
 import type { ChunkPlan } from '../plan/types.js';
-import { maskSecretEnv } from '../util/mask-secrets.js';
+import { maskSecretArgs, maskSecretEnv } from '../util/mask-secrets.js';
 import { quoteShellCommand } from '../util/shell-quote.js';
 import type { Outcome } from './classify-outcome.js';
 import { decideRunOutcome } from './outcome.js';
@@ -30,8 +30,9 @@ export interface ChunkFacts {
   attempts: AttemptReport[];
 }
 
-/** Builds one chunk's entry in report.json. */
+/** Builds one chunk's entry in report.json; secret-looking env values and arguments are masked. */
 export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkReport {
+  const command = maskSecretArgs(plan.argv);
   return {
     name: plan.name,
     description: plan.description ?? null,
@@ -42,8 +43,8 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     runner: plan.runner,
     exitCode: facts.exitCode,
     signal: facts.signal,
-    command: plan.argv,
-    commandLine: quoteShellCommand(plan.argv),
+    command,
+    commandLine: quoteShellCommand(command),
     cwd: plan.cwd,
     env: maskSecretEnv(plan.env),
     workers: plan.workers,

@@ -17,7 +17,7 @@ export const VENV_PYTHON = path.join(REPO_ROOT, '.venv', 'bin', 'python');
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'test', 'fixtures');
 
 /** Variable every CLI run started here carries; its processes inherit it, so leftovers can be found. */
-const TAG_VARIABLE = 'RUN_CHUNKS_TEST_TAG';
+export const TAG_VARIABLE = 'RUN_CHUNKS_TEST_TAG';
 
 export interface CliResult {
   exitCode: number | null;
