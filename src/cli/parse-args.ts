@@ -56,8 +56,9 @@ Other commands:
 Exit codes:
   0    every required chunk passed
   1    tests failed in a required chunk
-  2    usage or configuration error (nothing ran)
-  3    a required chunk was killed or broke: timeout, memory-limit, gpu-memory-limit, oom, crashed, or error
+  2    usage or configuration error, or a report dir that cannot be written (nothing ran)
+  3    a required chunk was killed or broke: timeout, memory-limit, gpu-memory-limit, oom, crashed,
+       or error; or report.json, junit.xml or report.html could not be written
   130  interrupted (Ctrl-C or SIGTERM); the report holds what finished
 `;
 

@@ -4,9 +4,9 @@
 // decided again by buildRunReport, as for a run.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { MERGED_JUNIT_FILE_NAME } from '../reporters/junit-reporter.js';
 import { REPORT_FILE_NAME } from '../reporters/json-reporter.js';
+import { writeReportFile } from '../reporters/write-report-file.js';
 import { buildRunReport } from '../results/build-report.js';
 import { parseJunitCounts } from '../results/parse-junit.js';
 import { REPORT_SCHEMA_VERSION, type ChunkReport, type RunReport } from '../results/report-types.js';
@@ -180,6 +180,6 @@ export async function mergeReportDirs(dirs: readonly string[], options: MergeOpt
 /** Writes report.json and junit.xml into report.reportDir (created if needed), each atomically. */
 export async function writeMergedRun({ report, junitXml }: Pick<MergedRun, 'report' | 'junitXml'>): Promise<void> {
   await mkdir(report.reportDir, { recursive: true });
-  await writeFileAtomic(path.join(report.reportDir, REPORT_FILE_NAME), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFileAtomic(path.join(report.reportDir, MERGED_JUNIT_FILE_NAME), junitXml);
+  await writeReportFile(path.join(report.reportDir, REPORT_FILE_NAME), `${JSON.stringify(report, null, 2)}\n`);
+  await writeReportFile(path.join(report.reportDir, MERGED_JUNIT_FILE_NAME), junitXml);
 }

@@ -55,7 +55,7 @@ export interface ChunkReport {
   runner: RunnerKind;
   exitCode: number | null;
   signal: string | null;
-  /** The exact argv that ran. */
+  /** The argv that ran, with the values of secret-looking options masked (`***`). */
   command: string[];
   /** The same argv, shell-quoted for copy and paste. */
   commandLine: string;

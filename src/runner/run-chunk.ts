@@ -15,6 +15,7 @@ import type { IsolationMode } from './cgroup-isolation.js';
 import { recoverFromOom } from './recover-from-oom.js';
 import { runAttempt, type AttemptContext, type AttemptResult } from './run-attempt.js';
 import { writeChunkJunit } from './write-chunk-junit.js';
+import { describeFsError } from '../reporters/write-report-file.js';
 
 /** What a chunk needs from the run around it. */
 export interface ChunkRunContext {
@@ -133,7 +134,11 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
   const first = await runAttempt(plan, 1, attemptContext);
   const recovery = await recoverFromOom(first, attemptContext, context.mayStartMore, (dir) => mkdir(dir, { recursive: true }).then(() => undefined));
   const records = recovery.records;
-  const junitFile = await writeChunkJunit(plan, first, recovery, records);
+  // A full disk costs the chunk's JUnit file, never its results: they are in report.json.
+  const junitFile = await writeChunkJunit(plan, first, recovery, records).catch((error: unknown) => {
+    warn(`could not write its JUnit file: ${describeFsError(error)}; its results are still in report.json`);
+    return null;
+  });
 
   const memory = first.totals
     ? {
