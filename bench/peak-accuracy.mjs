@@ -2,7 +2,7 @@
 // mark? A generated pytest suite allocates known amounts (in one process, or in every xdist
 // worker at once) and each process records its VmHWM; report.json's sampled peak is held against
 // their sum, and the single process is also run under GNU time for its maximum RSS.
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, fixed, hasGnuTime, median, MIB, QUICK, readReport, ROOT, ROUNDS, start, tempDir, timeCommand, VENV_PYTHON } from './lib.mjs';
 
@@ -89,21 +89,22 @@ async function runCli(testCase) {
     sampledRssBytes: result.memory.peakRssBytes,
     sampledPssBytes: result.memory.peakPssBytes,
     kernelBytes: marks.reduce((sum, mark) => sum + mark.hwmBytes, 0),
-    samples: result.memory.samples,
     measuredSharingBytes: readMeasuredSharing(path.join(reportDir, 'allocate', 'samples.jsonl'), result.memory.peakProcesses),
     command: result.command,
     env: result.env,
     suite,
+    work,
   };
 }
 
-/** The same pytest command, run directly under GNU time: its maximum RSS (%M), and its own VmHWM. */
+/** The same pytest command, run directly under GNU time: its maximum RSS (%M), in bytes. */
 function runUnderTime(testCase, cliRun) {
   const { work, hwmDir, barrierDir } = prepareRun(`${testCase.allocationMib}-time`);
   const env = { ...cliRun.env, ...suiteEnv(testCase, hwmDir, barrierDir), RUN_CHUNKS_EVENTS_FILE: path.join(work, 'events.jsonl') };
   const command = cliRun.command.map((part) => (part.startsWith('--junitxml=') ? `--junitxml=${path.join(work, 'junit.xml')}` : part));
   const timed = timeCommand(command, { cwd: cliRun.suite, env });
   if (timed.exitCode !== 0) throw new Error(`pytest under GNU time failed (exit ${timed.exitCode}):\n${timed.stdout}${timed.stderr}`);
+  rmSync(work, { recursive: true, force: true });
   return timed.maxRssKib * 1024;
 }
 
@@ -121,6 +122,8 @@ export async function peakAccuracy() {
       const run = await runCli(testCase);
       runs.push(run);
       if (workers === 1 && gnuTime) timedBytes.push(runUnderTime(testCase, run));
+      // Kept when something broke (the errors name it); a measured run leaves nothing behind.
+      rmSync(run.work, { recursive: true, force: true });
     }
     const ratios = runs.map((run) => run.sampledRssBytes / run.kernelBytes);
     const within = ratios.filter((ratio) => Math.abs(ratio - 1) <= TOLERANCE).length;

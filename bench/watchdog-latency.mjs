@@ -2,7 +2,7 @@
 // past the limit it gets. A Python allocator grows at a known rate under the built CLI; the
 // benchmark watches its pid from outside and compares the moment it crossed the limit (from its
 // own log) with the moment it was gone (no /proc entry, or a zombie: its memory is freed by then).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { estimatePss } from '../dist/src/monitor/chunk-monitor.js';
 import { pageSizeBytes } from '../dist/src/proc/read-proc-stat.js';
@@ -172,6 +172,8 @@ async function runOnce({ rate, intervalMs, ignoreSigterm }, delayMs) {
   const sampledAt = firing === undefined ? undefined : findTimeOfSample(steps, firing.rssBytes, rate);
   const stopped = result.status === 'memory-limit';
   const peakBytes = Math.max(watch.maxRssBytes, steps.at(-1)?.[2] ?? 0);
+  // Kept when something broke (the error above names it); a measured run leaves nothing behind.
+  rmSync(work, { recursive: true, force: true });
   return {
     stopped,
     status: result.status,
