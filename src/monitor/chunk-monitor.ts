@@ -52,6 +52,9 @@ const CLOCK_TICKS_PER_SECOND = 100;
 // estimated as the last PSS plus the growth of RSS since: memory a chunk adds is its own, so it
 // counts in full in both.
 const DETAIL_INTERVAL_MS = 2_000;
+// ...and sooner when the tree gained a process, but not more often than this (a test that keeps
+// starting processes must not turn every sample into a PSS read).
+const NEW_PROCESS_DETAIL_GAP_MS = 500;
 // A process caught mid-exec may not show its smaps_rollup yet: retry at the next samples.
 const DETAIL_RETRIES = 3;
 
@@ -85,6 +88,7 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
 
   let lastDetailMs = -Infinity;
   let detailMisses = 0;
+  let pidsAtLastDetail = new Set<number>();
   let lastPss: { pssBytes: number; rssBytes: number } | undefined;
 
   let stopped = false;
@@ -97,11 +101,16 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
       const usage = await measureTreeWithPidusage(members);
       return { usage, cpuPercent: Math.round(usage.cpuPercent * 10) / 10 };
     }
-    const withDetail = nowMs - lastDetailMs >= DETAIL_INTERVAL_MS;
+    // Between PSS reads, PSS is estimated from RSS growth, which counts a new process's shared
+    // pages (libraries, an xdist worker's copy of the interpreter) in full: read PSS soon after
+    // the tree gains a process, so the estimate never runs far above the truth.
+    const grew = nowMs - lastDetailMs >= NEW_PROCESS_DETAIL_GAP_MS && members.some((member) => !pidsAtLastDetail.has(member.pid));
+    const withDetail = grew || nowMs - lastDetailMs >= DETAIL_INTERVAL_MS;
     const usage = measureTree(members, withDetail, previousCpuTicks);
     if (withDetail && (usage.pssBytes !== null || ++detailMisses >= DETAIL_RETRIES)) {
       lastDetailMs = nowMs;
       detailMisses = 0;
+      pidsAtLastDetail = new Set(members.map((member) => member.pid));
     }
     const elapsedSeconds = (nowMs - previousAtMs) / 1000;
     previousCpuTicks = usage.cpuTicksByPid;

@@ -57,8 +57,8 @@ const SIGKILL_SETTLE_MS = 3_000;
  * SIGKILL. Returns whether the group is gone. Grandchildren that ignore SIGTERM die at SIGKILL.
  */
 export async function stopProcessGroup(pgid: number, gracePeriodMs: number): Promise<boolean> {
-  if (!isGroupAlive(pgid)) return true;
-  signalGroup(pgid, 'SIGTERM');
+  // Signal first, scan after: a runaway allocates on through the milliseconds a /proc scan takes.
+  if (!signalGroup(pgid, 'SIGTERM')) return true;
   if (await waitFor(() => !isGroupAlive(pgid), gracePeriodMs)) return true;
   signalGroup(pgid, 'SIGKILL');
   return waitFor(() => !isGroupAlive(pgid), SIGKILL_SETTLE_MS);
