@@ -54,8 +54,15 @@ function isEventName(value: unknown): value is TestEvent['event'] {
   return typeof value === 'string' && Object.hasOwn(EVENT_FIELDS, value);
 }
 
-function hasFields(record: Json, checks: Record<string, FieldCheck>): boolean {
-  return Object.entries(checks).every(([name, check]) => Object.hasOwn(record, name) && check(record[name]));
+// Every event's full list of checks, built once: a chunk of 10,000 tests reads 20,000 events,
+// and building them per line was most of the garbage run-chunks made while tailing.
+const CHECKS_BY_EVENT = Object.fromEntries(
+  Object.entries(EVENT_FIELDS).map(([name, fields]) => [name, Object.entries({ ...BASE_FIELDS, ...fields })]),
+) as Record<TestEvent['event'], [string, FieldCheck][]>;
+
+function hasFields(record: Json, checks: readonly [string, FieldCheck][]): boolean {
+  for (const [name, check] of checks) if (!Object.hasOwn(record, name) || !check(record[name])) return false;
+  return true;
 }
 
 /**
@@ -73,11 +80,11 @@ export function parseTestEvent(line: string): TestEvent | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const record = value as Json;
   if (!isEventName(record.event)) return undefined;
-  const checks = { ...BASE_FIELDS, ...EVENT_FIELDS[record.event] };
+  const checks = CHECKS_BY_EVENT[record.event];
   if (!hasFields(record, checks)) return undefined;
   // Only the declared fields, so nothing undeclared travels on into reports.
   const event: Json = { event: record.event };
-  for (const name of Object.keys(checks)) event[name] = record[name];
+  for (const [name] of checks) event[name] = record[name];
   return event as unknown as TestEvent;
 }
 
