@@ -116,8 +116,18 @@ faultCase('process', 'a runaway allocator stopped by memoryLimit while another c
 });
 
 faultCase('process', 'a hang: the test sleeps forever after starting a grandchild that ignores SIGTERM', async (r) => {
-  const run = await runFault({ chunks: [{ name: 'hang', markers: 'hang', timeout: '2s', gracePeriod: '1s' }] });
+  const run = await runFault({
+    chunks: [
+      { name: 'hang', markers: 'hang', timeout: '2s', gracePeriod: '1s' },
+      { name: 'last', markers: 'last' },
+    ],
+  });
   const chunk = expectOutcome(r, run, 'hang', 'timeout', 3);
+  assert.equal(chunk.timeoutMs, 2000);
+  assert.match(chunk.message, /timeout of 2\.0s/);
+  assert.ok(chunk.durationMs >= 2000 && chunk.durationMs < 15_000, `duration ${chunk.durationMs}`);
+  assert.equal(chunkOf(run.report, 'last').status, 'passed');
+  r.held('stopped after its 2 s timeout; the next chunk ran and passed');
   const grandchild = readAnnounced(run.signalDir, 'grandchild');
   assert.ok(grandchild !== undefined && !isAlive(grandchild));
   r.held('the SIGTERM-ignoring grandchild is dead (SIGKILL after the 1 s grace)');

@@ -25,6 +25,8 @@ faultCase('signals', 'SIGINT (Ctrl-C) once, mid-run', async (r) => {
   r.outcomeOf(result.exitCode, chunkOf(report, 'hang').status);
   assert.equal(result.exitCode, 130, result.stdout + result.stderr);
   assert.equal(report.status, 'interrupted');
+  assert.equal(report.interruptedBy, 'SIGINT');
+  assert.match(result.stderr, /Received SIGINT: stopping hang/);
   r.did('stopped the running chunk (SIGTERM, grace, SIGKILL), skipped the rest, wrote the report, exit 130');
   r.held('report.json written with status interrupted, exit 130');
   assert.deepEqual(
@@ -54,6 +56,8 @@ faultCase('signals', 'SIGINT twice: a chunk that ignores SIGTERM, 60 s grace per
   const report = readReport(dir);
   r.outcomeOf(result.exitCode, chunkOf(report, 'stubborn').status);
   assert.equal(result.exitCode, 130);
+  assert.match(result.stderr, /Received SIGINT again: killing stubborn now/);
+  assert.equal(chunkOf(report, 'stubborn').status, 'interrupted');
   assert.ok(elapsedMs < 20_000, `took ${elapsedMs} ms after the second SIGINT`);
   r.did(`second SIGINT escalated to SIGKILL; run-chunks exited ${(elapsedMs / 1000).toFixed(1)} s later`);
   r.held('no wait for the 60 s grace; report written, exit 130');

@@ -15,6 +15,20 @@ function startGroup(env: Record<string, string> = {}): number {
   return child.pid!;
 }
 
+/**
+ * Starts an owner: a Node process that runs `body` (JavaScript with `startWatchdog` in scope and
+ * `dog` to assign), prints the watchdog's pid, and stays alive unless `body` ends it.
+ */
+async function startOwner(body: string): Promise<{ owner: ReturnType<typeof spawn>; watchdogPid: number }> {
+  const owner = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `const { startWatchdog } = await import(${JSON.stringify(WATCHDOG_MODULE)}); let dog; ${body}; console.log(dog.pid);`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const watchdogPid = await new Promise<number>((resolve) => owner.stdout!.once('data', (data: Buffer) => resolve(Number(data.toString().trim()))));
+  return { owner, watchdogPid };
+}
+
 function killQuietly(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
@@ -29,20 +43,10 @@ test('a SIGKILLed owner: the watchdog kills the groups it watches, not the one u
   const unwatched = startGroup();
   const escapee = startGroup({ RUN_CHUNKS_RUN_ID: runId });
   try {
-    // The owner: a Node process that starts the watchdog, reports the groups, then waits to be killed.
-    const owner = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const { startWatchdog } = await import(${JSON.stringify(WATCHDOG_MODULE)});
-         const dog = startWatchdog(${JSON.stringify(runId)});
-         dog.watch(${watched}); dog.watch(${unwatched}); dog.unwatch(${unwatched});
-         console.log(dog.pid); setInterval(() => {}, 1000);`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+    // The owner starts the watchdog, reports the groups, then waits to be killed.
+    const { owner, watchdogPid } = await startOwner(
+      `dog = startWatchdog(${JSON.stringify(runId)}); dog.watch(${watched}); dog.watch(${unwatched}); dog.unwatch(${unwatched}); setInterval(() => {}, 1000)`,
     );
-    const watchdogPid = await new Promise<number>((resolve) => owner.stdout!.once('data', (data: Buffer) => resolve(Number(data.toString().trim()))));
     assert.ok(isAlive(watchdogPid));
     owner.kill('SIGKILL');
     await waitUntil(() => !isAlive(watched) && !isAlive(escapee), 5_000, 'the watched group and the marked process to die');
@@ -56,17 +60,7 @@ test('a SIGKILLed owner: the watchdog kills the groups it watches, not the one u
 test('a clean release: the watchdog exits without touching the groups', async () => {
   const watched = startGroup();
   try {
-    const owner = spawn(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `const { startWatchdog } = await import(${JSON.stringify(WATCHDOG_MODULE)});
-         const dog = startWatchdog('x'); dog.watch(${watched}); console.log(dog.pid); dog.release();`,
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const watchdogPid = await new Promise<number>((resolve) => owner.stdout!.once('data', (data: Buffer) => resolve(Number(data.toString().trim()))));
+    const { owner, watchdogPid } = await startOwner(`dog = startWatchdog('x'); dog.watch(${watched}); setTimeout(() => dog.release(), 100)`);
     await new Promise((resolve) => owner.once('exit', resolve));
     await waitUntil(() => !isAlive(watchdogPid), 5_000, 'the watchdog to exit');
     assert.ok(isAlive(watched), 'released: the watched group is untouched');
