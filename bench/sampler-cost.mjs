@@ -95,7 +95,7 @@ export async function samplerCost() {
     rows,
     notes: [
       `Medians of ${SAMPLES} samples of a live tree of Python processes (each holding 8 MiB). The usual sample reads /proc/PID/stat of the chunk's processes and their children lists; every 2 s a full /proc scan finds escaped and re-parented processes, and PSS (smaps_rollup) and fd counts are read. The last column combines them: 4 usual samples a second, plus a full scan and a PSS read every 2 s.`,
-      `Measured on whole runs: run-chunks' own CPU (getrusage of itself, from report.json) for a ${size}-process chunk living ${longSeconds} s minus one living ${shortSeconds} s, sampled every 250 ms: ${fixed(median(extra), 0)} ms of CPU over ${longSeconds - shortSeconds} s = **${fixed(measuredPercent, 2)}% of one core** (median of ${ROUNDS}). This includes everything run-chunks does while a chunk runs (sampling, the event tail, timers).`,
+      `Measured on whole runs: run-chunks' own CPU (getrusage of itself, from report.json) for a ${size}-process chunk living ${longSeconds} s minus one living ${shortSeconds} s, sampled every 250 ms: ${fixed(median(extra), 0)} ms of CPU over ${longSeconds - shortSeconds} s = **${fixed(measuredPercent, 2)}% of one core** (median of ${ROUNDS}). This includes everything run-chunks does while a chunk runs (sampling, the event tail, timers); a CPU profile of such a run puts about half of it in the PSS reads (smaps_rollup makes the kernel walk each process's page tables) and most of the rest in the usual samples' stat and children reads.`,
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcFile } from './read-proc-file.js';
 import { waitFor } from './process-group.js';
 import { hasProcFs, listProcStats } from './read-proc-stat.js';
 
@@ -16,7 +16,7 @@ export interface MarkedProcess {
 /** Whether `/proc/PID/environ` holds every NAME=value of `markers`. */
 function carriesMarkers(pid: number, needles: readonly string[]): boolean {
   try {
-    const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+    const entries = readProcFile(`/proc/${pid}/environ`, 'latin1').split('\0');
     return needles.every((needle) => entries.includes(needle));
   } catch {
     return false;
@@ -25,7 +25,7 @@ function carriesMarkers(pid: number, needles: readonly string[]): boolean {
 
 function readCommand(pid: number): string {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return readProcFile(`/proc/${pid}/cmdline`).split('\0').filter(Boolean).join(' ');
   } catch {
     return '?';
   }

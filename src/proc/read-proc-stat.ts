@@ -1,3 +1,4 @@
+import { readProcFile } from './read-proc-file.js';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** The fields of /proc/PID/stat that run-chunks uses. */
@@ -54,7 +55,7 @@ export function hasProcFs(): boolean {
 /** One process's stat, or undefined when it is gone. */
 export function readProcStat(pid: number): ProcStat | undefined {
   try {
-    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return parseProcStat(readProcFile(`/proc/${pid}/stat`));
   } catch {
     return undefined;
   }
@@ -63,7 +64,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
 /** PIDs of the children of a process's main thread (/proc/PID/task/PID/children); [] when unreadable. */
 export function readChildPids(pid: number): number[] {
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+    return readProcFile(`/proc/${pid}/task/${pid}/children`)
       .split(' ')
       .filter(Boolean)
       .map(Number);

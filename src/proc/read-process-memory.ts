@@ -1,3 +1,4 @@
+import { readProcFile } from './read-proc-file.js';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** The costly part of a process's usage, read every few seconds rather than every sample. */
@@ -18,7 +19,7 @@ const KIB = 1024;
 export function readProcessDetail(pid: number): ProcessDetail {
   let pssBytes: number | null = null;
   try {
-    const match = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    const match = /^Pss:\s+(\d+) kB$/m.exec(readProcFile(`/proc/${pid}/smaps_rollup`));
     pssBytes = match ? Number(match[1]) * KIB : null;
   } catch {
     // Kernels before 4.14 have no smaps_rollup; another user's process denies it; or it is gone.
@@ -36,7 +37,7 @@ export function readProcessDetail(pid: number): ProcessDetail {
 export function readEnvironEntry(pid: number, name: string): string | undefined {
   try {
     const prefix = `${name}=`;
-    const entry = readFileSync(`/proc/${pid}/environ`, 'latin1')
+    const entry = readProcFile(`/proc/${pid}/environ`, 'latin1')
       .split('\0')
       .find((item) => item.startsWith(prefix));
     return entry?.slice(prefix.length);
