@@ -44,13 +44,39 @@ export function fixed(value, digits = 2) {
 export const MIB = 2 ** 20;
 
 /**
- * Runs a command to its end under GNU time, which reports the wall time and the CPU time of the
- * command and every descendant it waited for. Returns { wallMs, cpuMs, maxRssKib, exitCode, stdout }.
+ * `argv` wrapped so that its CPU time (and, with GNU time, its peak RSS) lands in `timeFile`:
+ * GNU time where there is one, else sh's `times` builtin, whose second line is the user and
+ * system time of the children it waited for. Read the file back with readTimeFile.
+ */
+export function timedArgv(argv, timeFile) {
+  if (hasGnuTime()) return ['/usr/bin/time', '-o', timeFile, '-f', '%e %U %S %M', ...argv];
+  return ['sh', '-c', '"$@"; status=$?; times > "$0"; exit $status', timeFile, ...argv];
+}
+
+/** CPU time (ms) and peak RSS (KiB, null without GNU time) from a file timedArgv wrote. */
+export function readTimeFile(timeFile) {
+  const lines = readFileSync(timeFile, 'utf8').trim().split('\n');
+  if (hasGnuTime()) {
+    const fields = lines.at(-1).split(' ').map(Number);
+    return { cpuMs: (fields[1] + fields[2]) * 1000, maxRssKib: fields[3] };
+  }
+  // "0m1.234s 0m0.120s": the children's user and system time.
+  const seconds = lines[1].split(/\s+/).map((field) => {
+    const match = /^(\d+)m([\d.]+)s$/.exec(field);
+    return match ? Number(match[1]) * 60 + Number(match[2]) : NaN;
+  });
+  return { cpuMs: (seconds[0] + seconds[1]) * 1000, maxRssKib: null };
+}
+
+/**
+ * Runs a command to its end, timing it: wall time, and the CPU time of the command and every
+ * descendant it waited for. Returns { wallMs, cpuMs, maxRssKib, exitCode, stdout, stderr }.
  */
 export function timeCommand(argv, options = {}) {
   const timeFile = path.join(tempDir('time'), 'time.txt');
+  const wrapped = timedArgv(argv, timeFile);
   const start = performance.now();
-  const result = spawnSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', ...argv], {
+  const result = spawnSync(wrapped[0], wrapped.slice(1), {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
     encoding: 'utf8',
@@ -58,13 +84,13 @@ export function timeCommand(argv, options = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const wallMs = performance.now() - start;
-  const fields = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
-  return { wallMs, cpuMs: (fields[1] + fields[2]) * 1000, maxRssKib: fields[3], exitCode: result.status, stdout: result.stdout, stderr: result.stderr };
+  return { wallMs, ...readTimeFile(timeFile), exitCode: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Whether GNU time is there (Debian: apt-get install time); benchmarks that need it say so. */
 export function hasGnuTime() {
-  return existsSync('/usr/bin/time');
+  // BENCH_NO_GNU_TIME=1 takes the fallback on purpose (to check it where GNU time is installed).
+  return process.env.BENCH_NO_GNU_TIME !== '1' && existsSync('/usr/bin/time');
 }
 
 /** Starts a process and resolves with its exit; for benchmarks that watch a run from outside. */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI, fixed, median, MIB, QUICK, readReport, ROOT, ROUNDS, start, tempDir, timeCommand, VENV_PYTHON } from './lib.mjs';
+import { CLI, fixed, median, MIB, QUICK, readReport, readTimeFile, ROOT, ROUNDS, start, tempDir, timeCommand, timedArgv, VENV_PYTHON } from './lib.mjs';
 import { listProcStats, pageSizeBytes } from '../dist/src/proc/read-proc-stat.js';
 
 const DEMO = path.join(ROOT, 'demo');
@@ -40,12 +40,11 @@ function watchTreeMemory(rootPid) {
 async function runWatched(argv, cwd) {
   const timeFile = path.join(tempDir('makespan-time'), 'time.txt');
   const started = performance.now();
-  const run = start(['/usr/bin/time', '-o', timeFile, '-f', '%U %S', ...argv], { cwd });
+  const run = start(timedArgv(argv, timeFile), { cwd });
   const stop = watchTreeMemory(run.child.pid);
   await run.done;
   const wallMs = performance.now() - started;
-  const [user, system] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
-  return { wallMs, cpuMs: (user + system) * 1000, peakBytes: stop() };
+  return { wallMs, cpuMs: readTimeFile(timeFile).cpuMs, peakBytes: stop() };
 }
 
 /** Test cases with a result in a JUnit file (pytest's own, for the single pytest run). */

@@ -26,3 +26,15 @@ test('every benchmark section runs in quick mode and lands in the Markdown file'
     assert.match(section, /^\| .*\d.* \|$/m, section);
   }
 });
+
+test('without GNU time the benchmarks take CPU times from sh\'s `times`', () => {
+  const script = `const l = await import(${JSON.stringify(path.join(REPO_ROOT, 'bench', 'lib.mjs'))});
+    const r = l.timeCommand(['python3', '-c', 'import time\\nt = time.process_time()\\nwhile time.process_time() - t < 0.3: pass']);
+    console.log(JSON.stringify({ gnu: l.hasGnuTime(), cpuMs: r.cpuMs, maxRssKib: r.maxRssKib, exitCode: r.exitCode }));`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, BENCH_NO_GNU_TIME: '1' }, encoding: 'utf8' });
+  const measured = JSON.parse(output) as { gnu: boolean; cpuMs: number; maxRssKib: number | null; exitCode: number };
+  assert.equal(measured.gnu, false);
+  assert.equal(measured.exitCode, 0);
+  assert.equal(measured.maxRssKib, null);
+  assert.ok(measured.cpuMs >= 250, `cpu ${measured.cpuMs} ms for 0.3 s of busy work`);
+});
