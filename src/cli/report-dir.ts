@@ -1,8 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describeFsError, type ReportWriteError } from '../reporters/write-report-file.js';
+import type { ReportWriteError } from '../reporters/write-report-file.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import type { RunReport } from '../results/report-types.js';
+import { describeFsError } from '../util/describe-fs-error.js';
 import { UserError } from '../util/user-error.js';
 
 // The report dir is where a run's results go; losing it must not cost an hour of tests. It is

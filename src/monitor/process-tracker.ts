@@ -1,6 +1,6 @@
 import { listProcessesWithPs } from '../proc/ps-listing.js';
 import { listProcStats, readChildPids, readProcStat, type ProcStat } from '../proc/read-proc-stat.js';
-import { readEnvironEntry } from '../proc/read-process-memory.js';
+import { carriesMarkers, markerNeedles } from '../proc/marker-sweep.js';
 
 /** How a chunk's processes are recognised. */
 export interface TrackerIdentity {
@@ -33,6 +33,7 @@ export class ProcessTracker {
   private known = new Map<number, number>();
   private lastFullScanMs = -Infinity;
   private fullScans = 0;
+  private readonly needles: string[];
 
   /**
    * `useProcFs` false: list processes with `ps` (every scan is a full one, and environment
@@ -41,7 +42,9 @@ export class ProcessTracker {
   constructor(
     private readonly identity: TrackerIdentity,
     private readonly useProcFs = true,
-  ) {}
+  ) {
+    this.needles = markerNeedles({ RUN_CHUNKS_RUN_ID: identity.runId, RUN_CHUNKS_CHUNK: identity.chunkName });
+  }
 
   /** Returns the chunk's live processes now. `nowMs` decides whether a full scan is due. */
   scan(nowMs: number = performance.now()): ProcStat[] {
@@ -90,8 +93,7 @@ export class ProcessTracker {
   }
 
   private carriesMarkers(pid: number): boolean {
-    if (pid === process.pid) return false;
-    return readEnvironEntry(pid, 'RUN_CHUNKS_RUN_ID') === this.identity.runId && readEnvironEntry(pid, 'RUN_CHUNKS_CHUNK') === this.identity.chunkName;
+    return pid !== process.pid && carriesMarkers(pid, this.needles);
   }
 }
 

@@ -13,8 +13,13 @@ export interface MarkedProcess {
   command: string;
 }
 
-/** Whether `/proc/PID/environ` holds every NAME=value of `markers`. */
-function carriesMarkers(pid: number, needles: readonly string[]): boolean {
+/** The NAME=value strings an environment must hold to carry `markers`. */
+export function markerNeedles(markers: Readonly<Record<string, string>>): string[] {
+  return Object.entries(markers).map(([name, value]) => `${name}=${value}`);
+}
+
+/** Whether `/proc/PID/environ` holds every needle (see markerNeedles), in one read. */
+export function carriesMarkers(pid: number, needles: readonly string[]): boolean {
   try {
     const entries = readProcFile(`/proc/${pid}/environ`, 'latin1').split('\0');
     return needles.every((needle) => entries.includes(needle));
@@ -34,7 +39,7 @@ function readCommand(pid: number): string {
 /** Live processes (this one excepted) whose environment holds every marker; [] without /proc. */
 export function findMarkedProcesses(markers: Readonly<Record<string, string>>): MarkedProcess[] {
   if (!hasProcFs()) return [];
-  const needles = Object.entries(markers).map(([name, value]) => `${name}=${value}`);
+  const needles = markerNeedles(markers);
   return listProcStats()
     .filter((stat) => stat.pid !== process.pid && stat.state !== 'Z' && stat.state !== 'X' && carriesMarkers(stat.pid, needles))
     .map((stat) => ({ pid: stat.pid, command: readCommand(stat.pid) }));

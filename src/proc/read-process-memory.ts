@@ -32,16 +32,3 @@ export function readProcessDetail(pid: number): ProcessDetail {
   }
   return { pssBytes, fds };
 }
-
-/** Reads one `VAR=value` entry of a process's environment, or undefined. */
-export function readEnvironEntry(pid: number, name: string): string | undefined {
-  try {
-    const prefix = `${name}=`;
-    const entry = readProcFile(`/proc/${pid}/environ`, 'latin1')
-      .split('\0')
-      .find((item) => item.startsWith(prefix));
-    return entry?.slice(prefix.length);
-  } catch {
-    return undefined;
-  }
-}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { describeFsError } from '../util/describe-fs-error.js';
 
 // The report files (report.json, junit.xml, report.html, the history) are what CI publishes and
 // the next run reads, so they are written whole or not at all, and a failure names the file.
@@ -26,17 +27,6 @@ export class ReportWriteError extends Error {
     this.reason = reason;
     this.code = (cause as NodeJS.ErrnoException | undefined)?.code;
   }
-}
-
-/**
- * An fs error in words with its code, e.g. "read-only file system (EROFS)". Node's messages
- * read "EROFS: read-only file system, open '/x'"; the path is left out (the caller names it).
- */
-export function describeFsError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as NodeJS.ErrnoException).code;
-  const words = /^[A-Z0-9]+: ([^,]+)/.exec(error.message)?.[1] ?? error.message;
-  return code === undefined ? words : `${words} (${code})`;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { IsolationMode } from './cgroup-isolation.js';
 import { recoverFromOom } from './recover-from-oom.js';
 import { runAttempt, type AttemptContext, type AttemptResult } from './run-attempt.js';
 import { writeChunkJunit } from './write-chunk-junit.js';
-import { describeFsError } from '../reporters/write-report-file.js';
+import { describeFsError } from '../util/describe-fs-error.js';
 
 /** What a chunk needs from the run around it. */
 export interface ChunkRunContext {

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { describeFsError, ReportWriteError, writeReportFile } from '../../../src/reporters/write-report-file.js';
+import { ReportWriteError, writeReportFile } from '../../../src/reporters/write-report-file.js';
+import { describeFsError } from '../../../src/util/describe-fs-error.js';
 
 function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'run-chunks-write-report-'));
