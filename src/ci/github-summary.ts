@@ -4,6 +4,7 @@ import type { ChunkStatus, RunStatus } from '../results/outcome.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { escapeMarkdown, markdownCode } from './markdown-text.js';
 import { describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
+import { describeVerdict as describeRecoveryVerdict } from '../results/verdict-text.js';
 
 /** Statuses meaning run-chunks or the kernel stopped the chunk (or a worker died) mid-run. */
 export const KILLED_STATUSES: readonly ChunkStatus[] = ['timeout', 'oom', 'memory-limit', 'gpu-memory-limit', 'crashed'];
@@ -102,7 +103,7 @@ function describeKilledChunk(chunk: ChunkReport): string {
         blamed.worker === null ? '–' : escapeMarkdown(blamed.worker),
         blamed.rssGrowthBytes === null ? '–' : formatBytes(blamed.rssGrowthBytes),
         blamed.chunkRssBytes === null ? '–' : formatBytes(blamed.chunkRssBytes),
-        blamed.verdict ?? '–',
+        blamed.verdict === null ? '–' : escapeMarkdown(describeRecoveryVerdict(blamed.verdict)),
       ]),
     );
   }

@@ -24,6 +24,7 @@ import { TerminalWriter } from './terminal-writer.js';
 import type { Reporter } from './reporter.js';
 import { styleStatus } from './status-style.js';
 import { renderSummaryTable } from './summary-table.js';
+import { describeVerdict } from '../results/verdict-text.js';
 
 export interface TerminalReporterOptions {
   stdout: NodeJS.WritableStream;
@@ -193,7 +194,7 @@ export class TerminalReporter implements Reporter {
       if (blamed.worker) facts.push(`on ${blamed.worker}`);
       if (blamed.rssGrowthBytes !== null && blamed.rssGrowthBytes > 0) facts.push(`its process grew ${formatBytes(blamed.rssGrowthBytes)} during it`);
       if (blamed.chunkRssBytes !== null) facts.push(`chunk at ${formatBytes(blamed.chunkRssBytes)}`);
-      if (blamed.verdict) facts.push(blamed.verdict);
+      if (blamed.verdict) facts.push(describeVerdict(blamed.verdict));
       return `${this.chalk.red(`${chunk.name}: blamed`)} ${blamed.nodeid} (${facts.join(', ')})`;
     });
     const top = chunk.topMemoryTests.filter((test) => test.rssDeltaBytes >= NOTABLE_TEST_GROWTH_BYTES);
