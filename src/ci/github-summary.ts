@@ -113,7 +113,8 @@ function describeKilledChunk(chunk: ChunkReport): string {
 }
 
 function killedSection(report: RunReport): string | undefined {
-  const killed = report.chunks.filter((chunk) => KILLED_STATUSES.includes(chunk.status));
+  // A chunk recovered to passed or failed was still killed once: its blamed tests and their verdicts belong here.
+  const killed = report.chunks.filter((chunk) => KILLED_STATUSES.includes(chunk.status) || chunk.blamedTests.length > 0);
   if (killed.length === 0) return undefined;
   return ['### Killed chunks', ...killed.map(describeKilledChunk)].join('\n\n');
 }
