@@ -133,7 +133,7 @@ function failedTestsFromEvents(eventTexts: readonly string[], chunk: ChunkReport
   }
   for (const test of chunk.blamedTests) {
     const verdict = test.verdict === null ? '' : `; ${describeVerdict(test.verdict)}`;
-    failed.push({ nodeid: test.nodeid, outcome: test.reason === 'crashed' ? 'crashed' : 'killed', message: `running when the chunk ended: ${test.reason}${verdict}`, longrepr: null, attempt: 1 });
+    failed.push({ nodeid: test.nodeid, outcome: test.reason === 'crashed' || test.reason === 'exited' ? 'crashed' : 'killed', message: `running when the chunk ended: ${test.reason}${verdict}`, longrepr: null, attempt: 1 });
   }
   return failed;
 }
