@@ -206,6 +206,7 @@ faultCase('recovery', 'a test runs away on one xdist worker while a sleeper runs
   assert.match(chunk.blamedTests[0]!.evidence, /its process grew .* over the 32 MiB/);
   r.held('only the test whose process grew is blamed (with its growth as evidence), and cleared');
   assert.equal(chunk.attempts[0]?.status, 'memory-limit');
+  assert.deepEqual(chunk.attempts[0]?.tests, counts(2, 0, 0, 0, 2), 'both tests were running at the kill');
   assert.deepEqual(chunk.tests, counts(2, 2, 0, 0, 0));
   r.held('the sleeper was stopped with the chunk, run again and passed');
   const cases = mergedCases(run, 'pair');
