@@ -38,6 +38,9 @@ const MIB = 1024 * 1024;
  */
 export const BLAME_MIN_GROWTH_BYTES = 32 * MIB;
 const MEMORY_REASONS: readonly BlameReason[] = ['oom', 'memory-limit'];
+/** The messages pytest's --junitxml gives a module that failed to collect, and one that skipped itself. */
+export const COLLECTION_FAILURE_MESSAGE = 'collection failure';
+export const COLLECTION_SKIPPED_MESSAGE = 'collection skipped';
 
 /** A process's growth in words, with its sign. */
 function describeGrowth(growthBytes: number | null): string {
@@ -221,7 +224,7 @@ export class ChunkTestState {
     this.collectorIds.add(event.nodeid);
     // pytest's --junitxml writes these messages, with str(longrepr) as the text.
     const failed = event.outcome === 'failed';
-    const record = bareRecord(event.nodeid, failed ? 'error' : 'skipped', failed ? 'collection failure' : 'collection skipped', this.attempt);
+    const record = bareRecord(event.nodeid, failed ? 'error' : 'skipped', failed ? COLLECTION_FAILURE_MESSAGE : COLLECTION_SKIPPED_MESSAGE, this.attempt);
     this.records.push({ ...record, longrepr: event.longrepr, file: event.nodeid.split('::')[0] ?? null, pid: event.pid, worker: event.worker });
     return true;
   }

@@ -8,7 +8,7 @@ import { CHUNK_ENV_MARKER } from '../plan/create-plans.js';
 import type { ChunkPlan } from '../plan/types.js';
 import type { MarkedProcess } from '../proc/marker-sweep.js';
 import { readOomKillCount } from '../proc/oom-kill-counter.js';
-import { ChunkTestState } from '../results/chunk-test-state.js';
+import { ChunkTestState, COLLECTION_FAILURE_MESSAGE } from '../results/chunk-test-state.js';
 import { classifyOutcome, type Outcome } from '../results/classify-outcome.js';
 import { parseJunitCounts, type TestCounts } from '../results/parse-junit.js';
 import { parseTestEvent } from '../results/parse-test-event.js';
@@ -223,7 +223,7 @@ export function explainOutcome(outcome: Outcome, records: readonly TestRecord[],
     const named = exited.map((test) => `${test.nodeid}: ${test.evidence}`).join('; ');
     result = { status, message: `${outcome.message}; a test did not end on its own: ${named}` };
   }
-  const broken = records.filter((record) => record.message === 'collection failure' && record.outcome === 'error');
+  const broken = records.filter((record) => record.message === COLLECTION_FAILURE_MESSAGE && record.outcome === 'error');
   if (broken.length > 0) {
     const shown = broken.slice(0, 3).map((record) => `${record.nodeid} (${lastLine(record.longrepr ?? '')})`);
     const more = broken.length > shown.length ? ` and ${broken.length - shown.length} more` : '';
