@@ -24,9 +24,10 @@ export interface Recovery {
   notRun: number | null;
 }
 
-// Blame needs evidence, so an attempt rarely blames more than one test; a flood of them (a kill
-// while many tests ran, each with its own evidence) is run alone up to this many per round.
-const MAX_ALONE_PER_ROUND = 4;
+// One test alone per round keeps a round at two processes, as jobTimeoutMinutes (src/ci) counts
+// them. Another suspect of the same kill runs in that round's retry; if it kills the retry, it is
+// blamed there and runs alone in the next round.
+const MAX_ALONE_PER_ROUND = 1;
 
 /** Writes a list of node ids (one JSON string per line) for the plugin's RUN_CHUNKS_SELECT_FILE / DESELECT_FILE. */
 async function writeNodeIdList(plan: ChunkPlan, attempt: number, name: string, nodeids: Iterable<string>): Promise<string> {
@@ -78,7 +79,7 @@ function countNotRun(first: AttemptResult, records: Map<string, TestRecord>): nu
 
 /**
  * After an OOM or memory-limit kill, or a test whose own process died under it, runs again only
- * what has no result yet. Each round runs every newly blamed test alone in its own process (its
+ * what has no result yet. Each round runs the most suspect blamed test alone in its own process (its
  * verdict: killed again 'oom-deterministic', passed 'oom-flaky', or how else it ended), then every
  * test without a result, with half the workers. A test run alone keeps its verdict and is never
  * run again; a test is blamed once. Repeats up to the chunk's retryOnOom rounds while attempts
