@@ -167,9 +167,14 @@ export async function recoverFromOom(
 
 /** The chunk's status and message after recovery attempts. */
 function describeRecovered(first: AttemptResult, retries: number, settled: Outcome | undefined, blamed: readonly BlamedTest[]): Outcome {
-  const retried = `${retries} recovery attempt(s) after the ${first.outcome.status}`;
+  const retried = `${retries} recovery attempt(s) after the first run (${first.outcome.status})`;
   const cleared = blamed.filter((test) => test.verdict === 'oom-flaky').map((test) => test.nodeid);
   const clearedNote = cleared.length > 0 ? `; ${cleared.join(', ')} passed when run alone (oom-flaky: cleared)` : '';
   if (settled === undefined) return { status: 'passed', message: `recovered: every test passed or was skipped in ${retried}${clearedNote}` };
-  return { status: settled.status, message: `${settled.message}; ${retried}${clearedNote}` };
+  // The worst verdict leads the message; the others are named too, so none hides behind it.
+  const others = blamed.filter((test) => test.verdict !== null && test.verdict !== 'oom-flaky' && !settled.message.startsWith(test.nodeid));
+  const shown = others.slice(0, 3).map((test) => `${test.nodeid} (${test.verdict})`);
+  const more = others.length > shown.length ? ` and ${others.length - shown.length} more` : '';
+  const othersNote = shown.length > 0 ? `; also ${shown.join(', ')}${more}` : '';
+  return { status: settled.status, message: `${settled.message}${othersNote}; ${retried}${clearedNote}` };
 }

@@ -178,6 +178,8 @@ faultCase('recovery', 'two tests that always run away among 18 quick ones, --ret
     ],
   );
   r.held('each hog blamed once, both oom-deterministic');
+  assert.match(chunk.message, /test_06_hog was killed again when run alone .*; also tests\/test_two_hogs\.py::test_15_hog \(oom-deterministic\); 4 recovery attempt\(s\) after the first run \(memory-limit\)$/);
+  r.held('the message names both hogs');
   assert.deepEqual(chunk.tests, counts(20, 18, 0, 0, 2));
   assert.equal(chunk.notRun, 0);
   r.held('all 18 quick tests passed; 2 errors; none left unrun');

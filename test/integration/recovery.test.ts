@@ -73,7 +73,7 @@ test('a test that passes when run alone after an OOM is oom-flaky, and the chunk
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
   const chunk = chunkOf(readReport(dir), 'flaky');
   assert.equal(chunk.status, 'passed');
-  assert.match(chunk.message, /^recovered: every test passed or was skipped in 2 recovery attempt\(s\) after the memory-limit; tests\/test_flaky_oom\.py::test_b_runs_away_once passed when run alone \(oom-flaky: cleared\)$/);
+  assert.match(chunk.message, /^recovered: every test passed or was skipped in 2 recovery attempt\(s\) after the first run \(memory-limit\); tests\/test_flaky_oom\.py::test_b_runs_away_once passed when run alone \(oom-flaky: cleared\)$/);
   assert.equal(chunk.blamedTests[0]?.verdict, 'oom-flaky');
   assert.deepEqual(chunk.tests, { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 });
 });
