@@ -146,10 +146,10 @@ export class ChunkTestState {
    * Final records once the chunk is over: completed tests, crashed xdist tests, and the tests
    * still running at the end, marked killed (the chunk was killed) or crashed (their process
    * exited under them). Returns the tests to blame too, each with its evidence: a test whose
-   * xdist worker died or whose process exited under it; at a kill for memory, the test alone
-   * running, or those whose own process grew past BLAME_MIN_GROWTH_BYTES (the others ran on
-   * another worker: they are recorded as stopped with the chunk, not blamed); at any other kill,
-   * every test running.
+   * xdist worker died or whose process exited under it; at a kill for memory, those whose own
+   * process grew past BLAME_MIN_GROWTH_BYTES, or the only test running when its process was
+   * SIGKILLed or when its growth is unknown (the others are recorded as stopped with the chunk and
+   * run again, not blamed); at any other kill, every test running.
    */
   finish(kill: KillContext | undefined, crashReason: BlameReason, exit: ProcessExit = { exitCode: null }): { records: TestRecord[]; blamed: BlamedTest[]; diedUnder: string[] } {
     const records = [...this.records];
@@ -186,21 +186,25 @@ export class ChunkTestState {
       return { started, growth };
     });
     running.sort((a, b) => (b.growth ?? -Infinity) - (a.growth ?? -Infinity));
-    const byMemory = MEMORY_REASONS.includes(kill.reason) && running.length > 1;
+    const forMemory = MEMORY_REASONS.includes(kill.reason);
+    const only = running.length === 1;
     for (const { started, growth } of running) {
       const grewEnough = growth !== null && growth >= BLAME_MIN_GROWTH_BYTES;
       const where = started.worker === null ? '' : ` on ${started.worker}`;
       const record = { ...this.syntheticRecord(started.nodeid, 'killed', started.worker, started.pid, `running when the chunk was stopped (${kill.reason})`), rssStartBytes: started.rss, gpuStartBytes: started.gpu };
-      if (byMemory && !grewEnough) {
-        // It ran on another worker while someone else used the memory: stopped with the chunk, run again, not blamed.
+      let evidence: string | undefined;
+      if (!forMemory) evidence = only ? `the only test running when the chunk was stopped (${kill.reason})` : `running${where} when the chunk was stopped (${kill.reason}), one of ${running.length} tests running`;
+      else if (grewEnough && only) evidence = `the only test running when the chunk was stopped (${kill.reason}); its process grew ${describeGrowth(growth)} during it`;
+      else if (grewEnough) evidence = `its process grew ${describeGrowth(growth)} during it, over the ${formatBytes(BLAME_MIN_GROWTH_BYTES)} that count as evidence, while ${running.length} tests ran`;
+      // A SIGKILL of the one process running tests hit this test's process; with no growth figure, nothing clears it.
+      else if (only && kill.reason === 'oom') evidence = `the only test running when its process was SIGKILLed; its process grew ${describeGrowth(growth)} during it`;
+      else if (only && growth === null) evidence = `the only test running when the chunk was stopped (${kill.reason}); its process's growth is unknown`;
+      if (evidence === undefined) {
+        // Someone else used the memory (another worker, or a test that ended before): stopped with the chunk, run again, not blamed.
         records.push({ ...record, message: `stopped with the chunk (${kill.reason}) while it ran${where}; not blamed: its process grew ${describeGrowth(growth)}` });
         continue;
       }
       records.push(record);
-      let evidence: string;
-      if (running.length === 1) evidence = `the only test running when the chunk was stopped (${kill.reason}); its process grew ${describeGrowth(growth)} during it`;
-      else if (byMemory) evidence = `its process grew ${describeGrowth(growth)} during it, over the ${formatBytes(BLAME_MIN_GROWTH_BYTES)} that count as evidence, while ${running.length} tests ran`;
-      else evidence = `running${where} when the chunk was stopped (${kill.reason}), one of ${running.length} tests running`;
       blamed.push({ nodeid: started.nodeid, reason: kill.reason, evidence, worker: started.worker, chunkRssBytes: kill.chunkRssBytes, rssGrowthBytes: growth, verdict: null });
     }
   }

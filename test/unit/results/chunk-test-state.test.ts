@@ -28,14 +28,20 @@ test('at a kill for memory, only the test whose process grew past the threshold 
   assert.deepEqual(diedUnder, [], 'a kill of the whole chunk is not a death under one test');
 });
 
-test('at a kill for memory with several tests and none over the threshold, nobody is blamed; a test running alone always is', () => {
+test('at a kill for memory, nobody under the threshold is blamed, unless it ran alone and was SIGKILLed or its growth is unknown', () => {
   const small = BLAME_MIN_GROWTH_BYTES - 1;
   const both = stateWith([start('t::a', 11, 'gw0', 0), start('t::b', 12, 'gw1', 0)]).finish({ reason: 'oom', chunkRssBytes: null, rssByPid: new Map([[11, small], [12, 0]]) }, 'crashed');
   assert.deepEqual(both.blamed, []);
   assert.deepEqual(both.records.map((record) => record.outcome), ['killed', 'killed']);
-  const single = stateWith([start('t::a', 11, null, 0)]).finish({ reason: 'oom', chunkRssBytes: null, rssByPid: new Map() }, 'crashed');
-  assert.deepEqual(single.blamed.map((test) => test.nodeid), ['t::a']);
-  assert.match(single.blamed[0]!.evidence, /^the only test running when the chunk was stopped \(oom\)/);
+  const sigkilled = stateWith([start('t::a', 11, null, 0)]).finish({ reason: 'oom', chunkRssBytes: null, rssByPid: new Map([[11, 0]]) }, 'crashed');
+  assert.deepEqual(sigkilled.blamed.map((test) => test.nodeid), ['t::a']);
+  assert.match(sigkilled.blamed[0]!.evidence, /^the only test running when its process was SIGKILLed/);
+  const unknown = stateWith([start('t::a', 11, null, 0)]).finish({ reason: 'memory-limit', chunkRssBytes: null, rssByPid: new Map() }, 'crashed');
+  assert.match(unknown.blamed[0]?.evidence ?? '', /its process's growth is unknown/);
+  // Alone at a memory-limit kill but barely grown: the memory was kept by a test that ended before it.
+  const innocent = stateWith([start('t::a', 11, null, 300 * MIB)]).finish({ reason: 'memory-limit', chunkRssBytes: null, rssByPid: new Map([[11, 301 * MIB]]) }, 'crashed');
+  assert.deepEqual(innocent.blamed, []);
+  assert.match(innocent.records[0]?.message ?? '', /^stopped with the chunk \(memory-limit\) while it ran; not blamed: its process grew 1 MiB$/);
 });
 
 test('a worker killed by a signal or ending with an exit code blames its test with that evidence', () => {
