@@ -5,16 +5,18 @@ independent things, each switched on by an environment variable:
 
 ``RUN_CHUNKS_EVENTS_FILE``
     Append one JSON object per line to that file, as declared in src/results/test-events.ts:
-    session-start, collected, test-start, test-end, worker-crashed, session-finish. A chunk can be
+    session-start, collected, collect-report, test-start, test-end, worker-crashed, session-finish. A chunk can be
     OOM-killed at any moment, and the point of these events is that whatever happened before the
     kill is still on disk; so each line goes out with one ``os.write`` on an ``O_APPEND`` fd, with
     no buffering in between. The same file is shared by the xdist controller and its workers;
     ``O_APPEND`` plus one write per line keeps their lines whole and unmixed.
 
 ``RUN_CHUNKS_SELECT_FILE`` / ``RUN_CHUNKS_DESELECT_FILE``
-    Keep only the collected tests whose node id is listed in the select file (one per line), or
-    drop those listed in the deselect file, so that after an OOM kill run-chunks can run the
-    blamed test alone, then the tests that never got to run.
+    Keep only the collected tests whose node id is listed in the select file, or drop those
+    listed in the deselect file, so that after an OOM kill run-chunks can run the blamed test
+    alone, then the tests that never got to run. These files, and ``<events file>.collected``,
+    hold one node id per line written as a JSON string: a node id may hold newlines, tabs or any
+    character (a parametrize id), and JSON says exactly where each one ends.
 
 With none set the plugin registers nothing and changes nothing. It uses the standard library
 only and must run on Python 3.8 with pytest >= 8 and pytest-xdist >= 3.5 (or no xdist at all).
@@ -69,16 +71,35 @@ def pytest_configure(config):
 
 
 def read_node_ids(variable, path):
-    """The node ids listed in a select or deselect file (one per line, blank lines ignored)."""
+    """The node ids listed in a select or deselect file (one JSON string per line, blank lines ignored)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return {line.strip() for line in handle if line.strip()}
-    except OSError as error:
+        with open(path, encoding="utf-8", newline="\n") as handle:
+            lines = handle.read().split("\n")
+    except (OSError, UnicodeDecodeError) as error:
         # Running the whole chunk instead would likely repeat the OOM kill the selection is meant
         # to step around, so refuse plainly (pytest exits 4, a usage error).
         raise pytest.UsageError(
             "run-chunks: cannot read {}={}: {}".format(variable, path, describe_error(error))
         )
+    ids = set()
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            nodeid = json.loads(line)
+        except ValueError:
+            nodeid = None
+        if not isinstance(nodeid, str):
+            raise pytest.UsageError(
+                "run-chunks: {}={} line {} is not a node id written as a JSON string".format(variable, path, number)
+            )
+        ids.add(nodeid)
+    return ids
+
+
+def format_node_ids(nodeids):
+    """One JSON string per line (ASCII only: \\n, \\t and non-ASCII characters are escaped)."""
+    return "".join(json.dumps(nodeid) + "\n" for nodeid in nodeids)
 
 
 def worker_id(config):
@@ -166,7 +187,7 @@ class EventWriter:
 
 
 def write_collection_once(events_path, items):
-    """Writes the selected node ids, one per line, to ``<events file>.collected``.
+    """Writes the selected node ids, one JSON string per line, to ``<events file>.collected``.
 
     The ids would make each ``collected`` event as big as the suite (and every xdist worker
     collects the same list), so they go to a file of their own, written by whichever process
@@ -177,7 +198,7 @@ def write_collection_once(events_path, items):
     except OSError:
         return  # Another process wrote it, or the folder is not writable (already warned).
     try:
-        data = "".join(item.nodeid + "\n" for item in items).encode("utf-8", "replace")
+        data = format_node_ids(item.nodeid for item in items).encode("ascii")
         while data:
             written = os.write(fd, data)
             if written <= 0:
@@ -244,6 +265,22 @@ class EventsPlugin:
                 self.reports.append(report)
         except Exception:  # noqa: BLE001 - only bookkeeping; test-end then says less
             pass
+
+    # A module that fails to import, or skips itself at module level, has no test to end: its
+    # collect report is the only trace of it. Every process that sees one writes it (each xdist
+    # worker collects, and the controller relays them); run-chunks keeps one per node id.
+    def pytest_collectreport(self, report):
+        try:
+            if report.failed or report.skipped:
+                self.writer.write(
+                    "collect-report",
+                    nodeid=report.nodeid,
+                    outcome="failed" if report.failed else "skipped",
+                    # str(), exactly what pytest's --junitxml writes as the element's text.
+                    longrepr=str(report.longrepr),
+                )
+        except Exception as error:  # noqa: BLE001
+            self.writer.give_up(error)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session, exitstatus):
@@ -428,14 +465,15 @@ class XdistControllerPlugin:
 
     def __init__(self, writer):
         self.writer = writer
-        # worker id -> error text of a worker that went down and whose event is still to write.
+        # worker id -> (error text, exit code, signal name) of a worker that went down and whose
+        # event is still to write.
         self.pending = {}
 
     def pytest_testnodedown(self, node, error):
         try:
             self.flush_pending()
             if error is not None:
-                self.pending[node_id(node)] = describe_error(error)
+                self.pending[node_id(node)] = (describe_error(error),) + worker_exit_status(node)
         except Exception as error_:  # noqa: BLE001
             self.writer.give_up(error_)
 
@@ -448,7 +486,7 @@ class XdistControllerPlugin:
             if worker == "?" and len(self.pending) == 1:
                 # testnodedown for this very worker came just before.
                 worker = next(iter(self.pending))
-            error = self.pending.pop(worker, None)
+            error, exit_code, signal_name = self.pending.pop(worker, (None, None, None))
             self.flush_pending()
             # xdist's own longrepr, a plain string (longreprtext would add a "[gw0] linux --
             # Python ..." line in front): "worker 'gw0' crashed while running 'tests/x.py::test'".
@@ -459,7 +497,9 @@ class XdistControllerPlugin:
                 message = "worker {!r} crashed while running {!r}".format(worker, crashitem)
             if error:
                 message = "{} ({})".format(message, error)
-            self.writer.write("worker-crashed", crashedWorker=worker, nodeid=crashitem, message=message)
+            self.writer.write(
+                "worker-crashed", crashedWorker=worker, nodeid=crashitem, message=message, exitCode=exit_code, signal=signal_name
+            )
         except Exception as error_:  # noqa: BLE001
             self.writer.give_up(error_)
 
@@ -481,9 +521,11 @@ class XdistControllerPlugin:
 
     def flush_pending(self):
         while self.pending:
-            worker, error = self.pending.popitem()
+            worker, (error, exit_code, signal_name) = self.pending.popitem()
             message = "worker {!r} crashed while running no test ({})".format(worker, error)
-            self.writer.write("worker-crashed", crashedWorker=worker, nodeid=None, message=message)
+            self.writer.write(
+                "worker-crashed", crashedWorker=worker, nodeid=None, message=message, exitCode=exit_code, signal=signal_name
+            )
 
 
 def node_id(node):
@@ -493,6 +535,37 @@ def node_id(node):
     if worker is None:
         worker = (getattr(node, "workerinput", None) or {}).get("workerid")
     return str(worker) if worker is not None else "?"
+
+
+# How long the controller waits to reap a worker that went down: its channel is closed already,
+# so it is gone or about to be; a worker stuck in the kernel must not hold the run up.
+WORKER_REAP_TIMEOUT_S = 2.0
+
+
+def worker_exit_status(node):
+    """(exit code, signal name) of a dead xdist worker, each None where it cannot be read.
+
+    execnet keeps the worker's subprocess.Popen at gateway._io.popen (a private attribute, hence
+    every guard): a negative returncode is the signal that killed it (-9: SIGKILL, a kernel OOM
+    kill among others), 0 or more its exit code (os._exit in a test, say).
+    """
+    try:
+        popen = getattr(getattr(node.gateway, "_io", None), "popen", None)
+        if popen is None:
+            return None, None
+        code = popen.wait(timeout=WORKER_REAP_TIMEOUT_S)
+        if code is None:
+            return None, None
+        if code < 0:
+            import signal
+
+            try:
+                return None, signal.Signals(-code).name
+            except ValueError:
+                return None, "signal {}".format(-code)
+        return int(code), None
+    except Exception:  # noqa: BLE001 - unknown, never an error
+        return None, None
 
 
 def describe_error(error):

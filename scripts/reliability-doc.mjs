@@ -21,6 +21,7 @@ const AREAS = [
   ['names', 'Chunk names and arguments that could reach a path or a shell'],
   ['parsers', 'Random input thrown at the parsers (property-based)'],
   ['secrets', 'Secrets'],
+  ['recovery', 'OOM recovery, blame and counts'],
 ];
 
 /** Escapes a cell for a Markdown table. */

@@ -4,6 +4,7 @@
 import { isFailingStatus } from '../results/outcome.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { BlamedTest, TestRecord } from '../results/test-records.js';
+import { describeVerdict } from '../results/verdict-text.js';
 
 // GitHub shows 10 error annotations per step and 50 per job; more only lengthen the log.
 export const MAX_ANNOTATIONS = 50;
@@ -67,15 +68,22 @@ function levelOf(chunk: ChunkReport): Annotation['level'] {
   return chunk.required ? 'error' : 'warning';
 }
 
-function chunkAnnotation(chunk: ChunkReport): Annotation {
-  const blamed = chunk.blamedTests.length === 0 ? '' : `\nBlamed: ${chunk.blamedTests.map((test) => test.nodeid).join(', ')}`;
+/** Whether a test's final result (after recovery) passed or was skipped: then no annotation points at it. */
+function endedWell(nodeid: string, latest: ReadonlyMap<string, TestRecord>): boolean {
+  const outcome = latest.get(nodeid)?.outcome;
+  return outcome === 'passed' || outcome === 'skipped';
+}
+
+function chunkAnnotation(chunk: ChunkReport, latest: ReadonlyMap<string, TestRecord>): Annotation {
+  const still = chunk.blamedTests.filter((test) => !endedWell(test.nodeid, latest));
+  const blamed = still.length === 0 ? '' : `\nBlamed: ${still.map((test) => test.nodeid).join(', ')}`;
   return { level: levelOf(chunk), file: null, line: null, title: `Chunk ${chunk.name}: ${chunk.status}`, message: clip(`${chunk.message}${blamed}`) };
 }
 
 function blamedAnnotation(chunk: ChunkReport, blamed: BlamedTest, records: readonly TestRecord[]): Annotation {
-  const facts: string[] = [`running when chunk ${chunk.name} ended (${blamed.reason})`];
+  const facts: string[] = [`blamed when chunk ${chunk.name} ended (${blamed.reason}): ${blamed.evidence}`];
   if (blamed.worker) facts.push(`on ${blamed.worker}`);
-  if (blamed.verdict) facts.push(blamed.verdict === 'oom-deterministic' ? 'killed again when run alone' : 'passed when run alone (flaky)');
+  if (blamed.verdict) facts.push(describeVerdict(blamed.verdict));
   return { level: levelOf(chunk), ...locate(blamed.nodeid, records), title: `${chunk.name}: blamed for ${blamed.reason}: ${blamed.nodeid}`, message: `${blamed.nodeid}: ${facts.join(', ')}` };
 }
 
@@ -98,9 +106,11 @@ export function buildGithubAnnotations(report: RunReport, records: ReadonlyMap<s
   const testLevel: Annotation[] = [];
   for (const chunk of report.chunks) {
     const chunkRecords = records.get(chunk.name) ?? [];
-    if (isFailingStatus(chunk.status, chunk.allowEmpty) && chunk.status !== 'failed') chunkLevel.push(chunkAnnotation(chunk));
-    for (const blamed of chunk.blamedTests) blamedLevel.push(blamedAnnotation(chunk, blamed, chunkRecords));
-    for (const record of latestRecords(chunkRecords).values())
+    const latest = latestRecords(chunkRecords);
+    if (isFailingStatus(chunk.status, chunk.allowEmpty) && chunk.status !== 'failed') chunkLevel.push(chunkAnnotation(chunk, latest));
+    // A blamed test cleared by recovery (it passed alone, or in the retry) gets no annotation: only final failures do.
+    for (const blamed of chunk.blamedTests) if (!endedWell(blamed.nodeid, latest)) blamedLevel.push(blamedAnnotation(chunk, blamed, chunkRecords));
+    for (const record of latest.values())
       if (record.outcome === 'failed' || record.outcome === 'error') testLevel.push(testAnnotation(chunk, record, chunkRecords));
   }
   const all = [...chunkLevel, ...blamedLevel, ...testLevel];

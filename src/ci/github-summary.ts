@@ -4,6 +4,7 @@ import type { ChunkStatus, RunStatus } from '../results/outcome.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { escapeMarkdown, markdownCode } from './markdown-text.js';
 import { describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
+import { describeVerdict as describeRecoveryVerdict } from '../results/verdict-text.js';
 
 /** Statuses meaning run-chunks or the kernel stopped the chunk (or a worker died) mid-run. */
 export const KILLED_STATUSES: readonly ChunkStatus[] = ['timeout', 'oom', 'memory-limit', 'gpu-memory-limit', 'crashed'];
@@ -104,7 +105,7 @@ function describeKilledChunk(chunk: ChunkReport): string {
         blamed.worker === null ? '–' : escapeMarkdown(blamed.worker),
         blamed.rssGrowthBytes === null ? '–' : formatBytes(blamed.rssGrowthBytes),
         blamed.chunkRssBytes === null ? '–' : formatBytes(blamed.chunkRssBytes),
-        blamed.verdict ?? '–',
+        blamed.verdict === null ? '–' : escapeMarkdown(describeRecoveryVerdict(blamed.verdict)),
       ]),
     );
   }
@@ -114,7 +115,8 @@ function describeKilledChunk(chunk: ChunkReport): string {
 }
 
 function killedSection(report: RunReport): string | undefined {
-  const killed = report.chunks.filter((chunk) => KILLED_STATUSES.includes(chunk.status));
+  // A chunk recovered to passed or failed was still killed once: its blamed tests and their verdicts belong here.
+  const killed = report.chunks.filter((chunk) => KILLED_STATUSES.includes(chunk.status) || chunk.blamedTests.length > 0);
   if (killed.length === 0) return undefined;
   return ['### Killed chunks', ...killed.map(describeKilledChunk)].join('\n\n');
 }

@@ -8,6 +8,7 @@ import { restSelection } from '../plan/coverage.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { collectChunkTests, collectTests } from '../runner/apply-shard.js';
 import { UserError } from '../util/user-error.js';
+import { formatNodeIdFile } from '../results/node-id-file.js';
 
 /** Every chunk's selection and the whole suite, as pytest collects them. */
 export interface Collections {
@@ -61,6 +62,6 @@ export async function collectKnownMarkers(plan: ChunkPlan): Promise<Set<string>>
 export async function applyRest(loaded: LoadedConfig, allPlans: readonly ChunkPlan[], rest: ChunkPlan, reportDir: string): Promise<ChunkPlan> {
   const { selections } = await collectAll(loaded, allPlans);
   const selectFile = path.join(reportDir, `${rest.name}.rest.txt`);
-  await writeFile(selectFile, (selections.get(rest.name) ?? []).map((nodeid) => `${nodeid}\n`).join(''));
+  await writeFile(selectFile, formatNodeIdFile(selections.get(rest.name) ?? []));
   return { ...rest, env: { ...rest.env, RUN_CHUNKS_SELECT_FILE: selectFile }, allowEmpty: true };
 }

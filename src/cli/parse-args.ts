@@ -141,7 +141,7 @@ export function createProgram(version: string): Command {
     .option('--sample-interval <duration>', 'how often each chunk\'s memory is sampled, e.g. 500ms (overrides the config)', parseSampleInterval)
     .addOption(new Option('--gpu <mode>', 'sample GPU memory with nvidia-smi').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--isolation <mode>', 'enforce memoryLimit with run-chunks\' watchdog, or a kernel cgroup limit').choices(['watchdog', 'cgroup']).default('watchdog'))
-    .option('--retry-on-oom <n>', 'recovery rounds after an oom or memory-limit kill (overrides the config; 0 turns it off)', parseRetryCount)
+    .option('--retry-on-oom <n>', 'recovery rounds after an oom or memory-limit kill, or a test whose process died under it (overrides the config; 0 turns it off)', parseRetryCount)
     .option('--progress-interval <duration>', 'without a terminal (CI), print each running chunk\'s progress this often', parseProgressInterval, DEFAULT_PROGRESS_INTERVAL_MS)
     .option('--history <path>', 'run history: durations and peaks of the last runs, for forecasts and shards', parsePath, DEFAULT_HISTORY_FILE)
     .option('--fail-on-leak', 'fail the run (exit 1) when a required chunk\'s memory verdict is "leak"')

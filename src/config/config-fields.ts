@@ -78,7 +78,7 @@ export const CHUNK_FIELDS = {
   },
   retryOnOom: {
     kind: 'integer',
-    description: 'Recovery rounds after an oom or memory-limit kill (default 1): the blamed test alone, then the tests that never ran with half the workers. 0 turns it off.',
+    description: 'Recovery rounds after an oom or memory-limit kill, or a test whose process died under it (default 1): each blamed test alone, then the tests without a result with half the workers. 0 turns it off.',
     min: 0,
     max: 5,
   },

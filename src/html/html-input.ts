@@ -8,6 +8,7 @@ import { parseTestEventLines } from '../results/parse-test-event.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TestStartEvent } from '../results/test-events.js';
 import type { TestRecord, TestRecordOutcome } from '../results/test-records.js';
+import { describeVerdict } from '../results/verdict-text.js';
 
 /** A test's start on a chunk's memory chart. */
 export interface TestMark {
@@ -131,8 +132,8 @@ function failedTestsFromEvents(eventTexts: readonly string[], chunk: ChunkReport
     }
   }
   for (const test of chunk.blamedTests) {
-    const verdict = test.verdict === null ? '' : ` (${test.verdict})`;
-    failed.push({ nodeid: test.nodeid, outcome: test.reason === 'crashed' ? 'crashed' : 'killed', message: `running when the chunk ended: ${test.reason}${verdict}`, longrepr: null, attempt: 1 });
+    const verdict = test.verdict === null ? '' : `; ${describeVerdict(test.verdict)}`;
+    failed.push({ nodeid: test.nodeid, outcome: test.reason === 'crashed' || test.reason === 'exited' ? 'crashed' : 'killed', message: `running when the chunk ended: ${test.reason}${verdict}`, longrepr: null, attempt: 1 });
   }
   return failed;
 }

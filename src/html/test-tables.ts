@@ -5,6 +5,7 @@ import { formatBytes } from '../config/parse-size.js';
 import type { ChunkReport } from '../results/report-types.js';
 import type { FailedTest } from './html-input.js';
 import { html, type HtmlValue, type SafeHtml } from './html-text.js';
+import { describeVerdict } from '../results/verdict-text.js';
 
 /** Rows shown per page of a list. */
 export const PAGE_SIZE = 100;
@@ -41,7 +42,7 @@ export function renderBlamedTests(chunk: ChunkReport): SafeHtml {
   if (chunk.blamedTests.length === 0) return html``;
   const rows = chunk.blamedTests.map(
     (test) =>
-      html`<tr class="blamed"><td class="nodeid">${test.nodeid}</td><td>${test.reason}</td><td>${test.worker ?? '–'}</td><td class="num">${bytesOrDash(test.rssGrowthBytes)}</td><td class="num">${bytesOrDash(test.chunkRssBytes)}</td><td>${test.verdict ?? '–'}</td></tr>`,
+      html`<tr class="blamed"><td class="nodeid">${test.nodeid}</td><td>${test.reason}</td><td>${test.worker ?? '–'}</td><td class="num">${bytesOrDash(test.rssGrowthBytes)}</td><td class="num">${bytesOrDash(test.chunkRssBytes)}</td><td>${test.verdict === null ? '–' : describeVerdict(test.verdict)}</td></tr>`,
   );
   return html`<h3>Blamed tests</h3>${renderPagedTable('Blamed tests', ['Test', 'Reason', 'Worker', 'Its process grew', 'Chunk memory', 'Verdict'], rows)}`;
 }

@@ -24,6 +24,7 @@ import { TerminalWriter } from './terminal-writer.js';
 import type { Reporter } from './reporter.js';
 import { styleStatus } from './status-style.js';
 import { renderSummaryTable } from './summary-table.js';
+import { describeVerdict } from '../results/verdict-text.js';
 
 export interface TerminalReporterOptions {
   stdout: NodeJS.WritableStream;
@@ -189,11 +190,11 @@ export class TerminalReporter implements Reporter {
   /** The tests blamed for a chunk's death, and the tests whose memory grew most. */
   private describeBlame(chunk: ChunkReport): string[] {
     const lines = chunk.blamedTests.map((blamed) => {
-      const facts: string[] = [blamed.reason];
+      // The evidence says why this test and not another: its process's growth, or the process that died under it.
+      const facts: string[] = [blamed.reason, blamed.evidence];
       if (blamed.worker) facts.push(`on ${blamed.worker}`);
-      if (blamed.rssGrowthBytes !== null && blamed.rssGrowthBytes > 0) facts.push(`its process grew ${formatBytes(blamed.rssGrowthBytes)} during it`);
       if (blamed.chunkRssBytes !== null) facts.push(`chunk at ${formatBytes(blamed.chunkRssBytes)}`);
-      if (blamed.verdict) facts.push(blamed.verdict);
+      if (blamed.verdict) facts.push(describeVerdict(blamed.verdict));
       return `${this.chalk.red(`${chunk.name}: blamed`)} ${blamed.nodeid} (${facts.join(', ')})`;
     });
     const top = chunk.topMemoryTests.filter((test) => test.rssDeltaBytes >= NOTABLE_TEST_GROWTH_BYTES);

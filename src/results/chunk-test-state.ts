@@ -1,6 +1,7 @@
+import { formatBytes } from '../config/parse-size.js';
 import type { TestCounts } from './parse-junit.js';
-import type { TestEvent, TestStartEvent, WorkerCrashedEvent } from './test-events.js';
-import { bareRecord, type BlamedTest, type TestRecord } from './test-records.js';
+import type { CollectReportEvent, TestEvent, TestStartEvent, WorkerCrashedEvent } from './test-events.js';
+import { bareRecord, type BlameReason, type BlamedTest, type TestRecord } from './test-records.js';
 
 /** What a person watching a chunk wants to know at a glance. */
 export interface TestProgress {
@@ -16,14 +17,44 @@ export interface TestProgress {
 
 /** How a chunk died, for blaming the tests that were running. */
 export interface KillContext {
-  reason: BlamedTest['reason'];
+  reason: BlameReason;
   /** The chunk's RSS at its last sample. */
   chunkRssBytes: number | null;
   /** RSS of each of the chunk's processes at the last sample. */
   rssByPid: ReadonlyMap<number, number>;
 }
 
+/** How the chunk's process ended when nobody killed it: tests still running then ran under an exit. */
+export interface ProcessExit {
+  exitCode: number | null;
+}
+
 const MS_PER_SECOND = 1000;
+const MIB = 1024 * 1024;
+/**
+ * Growth of a test's own process that counts as evidence against it when several tests ran at a
+ * kill for memory. A test's imports and caches are a few MiB (a neighbour was seen at -200 KiB);
+ * a chunk is stopped over hundreds of MiB.
+ */
+export const BLAME_MIN_GROWTH_BYTES = 32 * MIB;
+const MEMORY_REASONS: readonly BlameReason[] = ['oom', 'memory-limit'];
+/** The messages pytest's --junitxml gives a module that failed to collect, and one that skipped itself. */
+export const COLLECTION_FAILURE_MESSAGE = 'collection failure';
+export const COLLECTION_SKIPPED_MESSAGE = 'collection skipped';
+
+/** A process's growth in words, with its sign. */
+function describeGrowth(growthBytes: number | null): string {
+  if (growthBytes === null) return 'an unknown amount';
+  return growthBytes < 0 ? `-${formatBytes(-growthBytes)}` : formatBytes(growthBytes);
+}
+
+/** The death of an xdist worker in words: by which signal, or with which exit code. */
+function describeWorkerDeath(crash: WorkerCrashedEvent): { reason: 'signal' | 'exit' | 'unknown'; text: string } {
+  if (crash.signal !== null) return { reason: 'signal', text: `its xdist worker ${crash.crashedWorker} was killed by ${crash.signal} while this test ran` };
+  if (crash.exitCode !== null)
+    return { reason: 'exit', text: `the process exited with code ${crash.exitCode} while this test ran: os._exit or the like (xdist worker ${crash.crashedWorker})` };
+  return { reason: 'unknown', text: `its xdist worker ${crash.crashedWorker} died while this test ran` };
+}
 
 /**
  * Builds a chunk's per-test results from the plugin's events as they arrive: what ran, how it
@@ -35,6 +66,10 @@ export class ChunkTestState {
   private readonly running = new Map<number, TestStartEvent>();
   private readonly records: TestRecord[] = [];
   private readonly crashes: WorkerCrashedEvent[] = [];
+  /** Collectors already recorded: every xdist worker (and the controller) reports the same one. */
+  private readonly collectorIds = new Set<string>();
+  /** pytest processes whose session ended (session-finish), with their exit status. */
+  private readonly sessionExits = new Map<number, number>();
 
   constructor(private readonly attempt = 1) {}
 
@@ -73,6 +108,11 @@ export class ChunkTestState {
         this.crashes.push(event);
         for (const [pid, started] of this.running) if (started.worker === event.crashedWorker) this.running.delete(pid);
         return true;
+      case 'collect-report':
+        return this.addCollectorRecord(event);
+      case 'session-finish':
+        this.sessionExits.set(event.pid, event.exitstatus);
+        return false;
       default:
         return false;
     }
@@ -83,7 +123,8 @@ export class ChunkTestState {
     const counts = countRecords(this.records);
     return {
       collected: this.collectedCount,
-      done: this.records.length + this.crashes.length,
+      // Modules that failed to collect or skipped themselves are not among the collected tests.
+      done: this.records.length - this.collectorIds.size + this.crashes.length,
       passed: counts.passed,
       failed: counts.failed + counts.errors,
       skipped: counts.skipped,
@@ -98,51 +139,99 @@ export class ChunkTestState {
 
   /** Whether the plugin said anything at all (it may not have loaded). */
   hasEvents(): boolean {
-    return this.collectedCount !== null || this.records.length > 0 || this.running.size > 0;
+    return this.collectedCount !== null || this.records.length > 0 || this.running.size > 0 || this.collectorIds.size > 0;
   }
 
   /**
-   * Final records once the chunk is over: completed tests, crashed xdist tests, and (when the
-   * chunk was killed) the tests still running, marked killed. Returns the tests to blame too:
-   * those running at the kill, the one whose process grew most first, and crashed xdist tests.
+   * Final records once the chunk is over: completed tests, crashed xdist tests, and the tests
+   * still running at the end, marked killed (the chunk was killed) or crashed (their process
+   * exited under them). Returns the tests to blame too, each with its evidence: a test whose
+   * xdist worker died or whose process exited under it; at a kill for memory, those whose own
+   * process grew past BLAME_MIN_GROWTH_BYTES, or the only test running when its process was
+   * SIGKILLed or when its growth is unknown (the others are recorded as stopped with the chunk and
+   * run again, not blamed); at any other kill, every test running.
    */
-  finish(kill: KillContext | undefined, crashReason: BlamedTest['reason']): { records: TestRecord[]; blamed: BlamedTest[] } {
+  finish(kill: KillContext | undefined, crashReason: BlameReason, exit: ProcessExit = { exitCode: null }): { records: TestRecord[]; blamed: BlamedTest[]; diedUnder: string[] } {
     const records = [...this.records];
     const blamed: BlamedTest[] = [];
     for (const crash of this.crashes) {
-      const nodeid = crash.nodeid ?? `(unknown test on ${crash.crashedWorker})`;
-      records.push(this.syntheticRecord(nodeid, 'crashed', crash.crashedWorker, null, crash.message));
+      const death = describeWorkerDeath(crash);
+      if (crash.nodeid === null) {
+        // A worker that died between tests: no test to blame, but the chunk lost a worker.
+        records.push(this.syntheticRecord(`(unknown test on ${crash.crashedWorker})`, 'crashed', crash.crashedWorker, null, crash.message));
+        continue;
+      }
+      records.push(this.syntheticRecord(crash.nodeid, 'crashed', crash.crashedWorker, null, `${death.text}; ${crash.message}`));
       blamed.push({
-        nodeid,
-        reason: crashReason,
+        nodeid: crash.nodeid,
+        reason: death.reason === 'exit' ? 'exited' : crashReason,
+        evidence: death.text,
         worker: crash.crashedWorker,
         chunkRssBytes: kill?.chunkRssBytes ?? null,
         rssGrowthBytes: null,
         verdict: null,
       });
     }
-    if (kill) {
-      const running = [...this.running.values()].map((started) => {
-        const processRss = kill.rssByPid.get(started.pid);
-        const growth = processRss !== undefined && started.rss !== null ? processRss - started.rss : null;
-        return { started, growth };
-      });
-      running.sort((a, b) => (b.growth ?? -Infinity) - (a.growth ?? -Infinity));
-      for (const { started, growth } of running) {
-        const message = `running when the chunk was stopped (${kill.reason})`;
-        const record = this.syntheticRecord(started.nodeid, 'killed', started.worker, started.pid, message);
-        records.push({ ...record, rssStartBytes: started.rss, gpuStartBytes: started.gpu });
-        blamed.push({
-          nodeid: started.nodeid,
-          reason: kill.reason,
-          worker: started.worker,
-          chunkRssBytes: kill.chunkRssBytes,
-          rssGrowthBytes: growth,
-          verdict: null,
-        });
+    if (kill) this.blameRunningAtKill(kill, records, blamed);
+    else this.blameRunningAtExit(exit, records, blamed);
+    // The tests whose own process died or exited under them (not those stopped with the whole chunk).
+    const diedUnder = [...this.crashes.flatMap((crash) => (crash.nodeid === null ? [] : [crash.nodeid])), ...blamed.filter((test) => test.reason === 'exited').map((test) => test.nodeid)];
+    return { records, blamed, diedUnder: [...new Set(diedUnder)] };
+  }
+
+  private blameRunningAtKill(kill: KillContext, records: TestRecord[], blamed: BlamedTest[]): void {
+    const running = [...this.running.values()].map((started) => {
+      const processRss = kill.rssByPid.get(started.pid);
+      const growth = processRss !== undefined && started.rss !== null ? processRss - started.rss : null;
+      return { started, growth };
+    });
+    running.sort((a, b) => (b.growth ?? -Infinity) - (a.growth ?? -Infinity));
+    const forMemory = MEMORY_REASONS.includes(kill.reason);
+    const only = running.length === 1;
+    for (const { started, growth } of running) {
+      const grewEnough = growth !== null && growth >= BLAME_MIN_GROWTH_BYTES;
+      const where = started.worker === null ? '' : ` on ${started.worker}`;
+      const record = { ...this.syntheticRecord(started.nodeid, 'killed', started.worker, started.pid, `running when the chunk was stopped (${kill.reason})`), rssStartBytes: started.rss, gpuStartBytes: started.gpu };
+      let evidence: string | undefined;
+      if (!forMemory) evidence = only ? `the only test running when the chunk was stopped (${kill.reason})` : `running${where} when the chunk was stopped (${kill.reason}), one of ${running.length} tests running`;
+      else if (grewEnough && only) evidence = `the only test running when the chunk was stopped (${kill.reason}); its process grew ${describeGrowth(growth)} during it`;
+      else if (grewEnough) evidence = `its process grew ${describeGrowth(growth)} during it, over the ${formatBytes(BLAME_MIN_GROWTH_BYTES)} that count as evidence, while ${running.length} tests ran`;
+      // A SIGKILL of the one process running tests hit this test's process; with no growth figure, nothing clears it.
+      else if (only && kill.reason === 'oom') evidence = `the only test running when its process was SIGKILLed; its process grew ${describeGrowth(growth)} during it`;
+      else if (only && growth === null) evidence = `the only test running when the chunk was stopped (${kill.reason}); its process's growth is unknown`;
+      if (evidence === undefined) {
+        // Someone else used the memory (another worker, or a test that ended before): stopped with the chunk, run again, not blamed.
+        records.push({ ...record, message: `stopped with the chunk (${kill.reason}) while it ran${where}; not blamed: its process grew ${describeGrowth(growth)}` });
+        continue;
       }
+      records.push(record);
+      blamed.push({ nodeid: started.nodeid, reason: kill.reason, evidence, worker: started.worker, chunkRssBytes: kill.chunkRssBytes, rssGrowthBytes: growth, verdict: null });
     }
-    return { records, blamed };
+  }
+
+  /** Tests still running when a process ended on its own: os._exit (or pytest.exit, KeyboardInterrupt) under them. */
+  private blameRunningAtExit(exit: ProcessExit, records: TestRecord[], blamed: BlamedTest[]): void {
+    for (const started of this.running.values()) {
+      const status = this.sessionExits.get(started.pid);
+      const code = started.worker === null && exit.exitCode !== null ? String(exit.exitCode) : 'unknown';
+      const interrupted = status !== undefined;
+      const text = interrupted
+        ? `pytest's session ended (exit status ${status}) while this test ran: KeyboardInterrupt, pytest.exit or the like`
+        : `the process exited with code ${code} while this test ran: os._exit or the like`;
+      records.push({ ...this.syntheticRecord(started.nodeid, 'crashed', started.worker, started.pid, text), rssStartBytes: started.rss, gpuStartBytes: started.gpu });
+      blamed.push({ nodeid: started.nodeid, reason: interrupted ? 'interrupted' : 'exited', evidence: text, worker: started.worker, chunkRssBytes: null, rssGrowthBytes: null, verdict: null });
+    }
+  }
+
+  /** A module that failed to collect (an error, as pytest's JUnit counts it) or skipped itself. */
+  private addCollectorRecord(event: CollectReportEvent): boolean {
+    if (this.collectorIds.has(event.nodeid)) return false;
+    this.collectorIds.add(event.nodeid);
+    // pytest's --junitxml writes these messages, with str(longrepr) as the text.
+    const failed = event.outcome === 'failed';
+    const record = bareRecord(event.nodeid, failed ? 'error' : 'skipped', failed ? COLLECTION_FAILURE_MESSAGE : COLLECTION_SKIPPED_MESSAGE, this.attempt);
+    this.records.push({ ...record, longrepr: event.longrepr, file: event.nodeid.split('::')[0] ?? null, pid: event.pid, worker: event.worker });
+    return true;
   }
 
   private syntheticRecord(nodeid: string, outcome: TestRecord['outcome'], worker: string | null, pid: number | null, message: string): TestRecord {

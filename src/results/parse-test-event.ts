@@ -46,7 +46,8 @@ const EVENT_FIELDS: Record<TestEvent['event'], Record<string, FieldCheck>> = {
     file: isStringOrNull,
     line: isLineOrNull,
   },
-  'worker-crashed': { crashedWorker: isString, nodeid: isStringOrNull, message: isString },
+  'worker-crashed': { crashedWorker: isString, nodeid: isStringOrNull, message: isString, exitCode: (value) => value === null || isWhole(value), signal: isStringOrNull },
+  'collect-report': { nodeid: isString, outcome: (value) => value === 'failed' || value === 'skipped', longrepr: isString },
   'session-finish': { exitstatus: isWhole },
 };
 

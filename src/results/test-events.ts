@@ -58,6 +58,20 @@ export interface WorkerCrashedEvent extends EventBase {
   crashedWorker: string;
   nodeid: string | null;
   message: string;
+  /** How the worker process ended, when the controller could read it: its exit code, or the signal's name. */
+  exitCode: number | null;
+  signal: string | null;
+}
+
+/** A collector (a test module, a class) that failed or was skipped while collecting (pytest_collectreport). */
+export interface CollectReportEvent extends EventBase {
+  event: 'collect-report';
+  /** The collector's node id, e.g. "tests/test_broken.py". */
+  nodeid: string;
+  /** 'failed': it could not be collected (an import error); 'skipped': pytest.skip(allow_module_level=True). */
+  outcome: 'failed' | 'skipped';
+  /** str(report.longrepr), as pytest's own JUnit file writes it. */
+  longrepr: string;
 }
 
 export interface SessionFinishEvent extends EventBase {
@@ -66,4 +80,4 @@ export interface SessionFinishEvent extends EventBase {
 }
 
 /** Every event the plugin writes. */
-export type TestEvent = SessionStartEvent | CollectedEvent | TestStartEvent | TestEndEvent | WorkerCrashedEvent | SessionFinishEvent;
+export type TestEvent = SessionStartEvent | CollectedEvent | TestStartEvent | TestEndEvent | WorkerCrashedEvent | CollectReportEvent | SessionFinishEvent;

@@ -5,7 +5,7 @@ export type TestRecordOutcome =
   | TestOutcome
   /** Running when run-chunks or the kernel killed the chunk. */
   | 'killed'
-  /** Running in an xdist worker that died. */
+  /** Running in an xdist worker that died, or in a pytest process that exited under it (os._exit). */
   | 'crashed'
   /** Collected, never started: the chunk died first. */
   | 'not-run';
@@ -50,18 +50,41 @@ export function bareRecord(nodeid: string, outcome: TestRecordOutcome, message: 
   };
 }
 
-/** A test to blame for a chunk's death. */
+/**
+ * What a blamed test did when recovery ran it alone, in its own process: killed again
+ * ('oom-deterministic'), passed ('oom-flaky': cleared of the blame), or one of the ways it did not
+ * pass: failed or errored, crashed (another signal, say SIGSEGV), exited under itself (os._exit),
+ * hung into the chunk's timeout, was interrupted (Ctrl-C of run-chunks, or KeyboardInterrupt), was
+ * skipped, or could not be selected again (a new collection did not produce its node id).
+ */
+export type RecoveryVerdict =
+  | 'oom-deterministic'
+  | 'oom-flaky'
+  | 'failed-alone'
+  | 'crashed-alone'
+  | 'exited-alone'
+  | 'timeout-alone'
+  | 'interrupted-alone'
+  | 'skipped-alone'
+  | 'not-selected';
+
+/** Why a chunk (or the process running a test) died while this test ran. */
+export type BlameReason = 'oom' | 'memory-limit' | 'gpu-memory-limit' | 'timeout' | 'crashed' | 'interrupted' | 'exited';
+
+/** A test to blame for a chunk's death: only with evidence (see `evidence`). */
 export interface BlamedTest {
   nodeid: string;
-  /** Why the chunk died while (or because) this test ran. */
-  reason: 'oom' | 'memory-limit' | 'gpu-memory-limit' | 'timeout' | 'crashed' | 'interrupted';
+  /** Why the chunk, or the process running this test, died while it ran. */
+  reason: BlameReason;
+  /** What points at this test, in words: its process's growth, or the process that died under it. */
+  evidence: string;
   worker: string | null;
   /** The chunk's whole RSS at its last sample before the end. */
   chunkRssBytes: number | null;
   /** How much the test's own process grew since the test started, when known. */
   rssGrowthBytes: number | null;
-  /** After a recovery attempt ran it alone: killed again (deterministic) or passed (flaky). */
-  verdict: 'oom-deterministic' | 'oom-flaky' | null;
+  /** What it did when a recovery attempt ran it alone; null when it was not run alone. */
+  verdict: RecoveryVerdict | null;
 }
 
 /** A test among those whose memory grew most. */

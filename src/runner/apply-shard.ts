@@ -6,6 +6,7 @@ import { buildPytestArgv, type PytestInvocation } from '../plan/pytest-invocatio
 import { partitionTests, type ShardSpec } from '../plan/shard.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { UserError } from '../util/user-error.js';
+import { formatNodeIdFile, parseNodeIdFile } from '../results/node-id-file.js';
 
 // Collecting a big suite imports every test module; minutes would mean it is stuck.
 const COLLECT_TIMEOUT_MS = 10 * 60_000;
@@ -37,7 +38,7 @@ export async function collectTests(invocation: PytestInvocation, cwd: string, en
       throw new UserError(`Collecting the tests of ${label} failed (pytest exit ${result.exitCode ?? result.code}): ${tail}`);
     }
     const text = await readFile(`${eventsFile}.collected`, 'utf8').catch(() => '');
-    return text.split('\n').filter(Boolean);
+    return parseNodeIdFile(text);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -52,7 +53,7 @@ export async function applyShard(plan: ChunkPlan, spec: ShardSpec, durationsMs: 
   const tests = await collectChunkTests(plan);
   const group = partitionTests(tests, durationsMs, spec.count)[spec.index - 1] ?? [];
   const selectFile = path.join(reportDir, `${plan.name}.shard-${spec.index}-of-${spec.count}.txt`);
-  await writeFile(selectFile, group.map((nodeid) => `${nodeid}\n`).join(''));
+  await writeFile(selectFile, formatNodeIdFile(group));
   return {
     ...plan,
     env: { ...plan.env, RUN_CHUNKS_SELECT_FILE: selectFile },

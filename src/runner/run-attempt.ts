@@ -8,7 +8,7 @@ import { CHUNK_ENV_MARKER } from '../plan/create-plans.js';
 import type { ChunkPlan } from '../plan/types.js';
 import type { MarkedProcess } from '../proc/marker-sweep.js';
 import { readOomKillCount } from '../proc/oom-kill-counter.js';
-import { ChunkTestState } from '../results/chunk-test-state.js';
+import { ChunkTestState, COLLECTION_FAILURE_MESSAGE } from '../results/chunk-test-state.js';
 import { classifyOutcome, type Outcome } from '../results/classify-outcome.js';
 import { parseJunitCounts, type TestCounts } from '../results/parse-junit.js';
 import { parseTestEvent } from '../results/parse-test-event.js';
@@ -16,6 +16,7 @@ import { LineTail } from '../results/tail-lines.js';
 import type { BlamedTest, TestRecord } from '../results/test-records.js';
 import { startChunkProcess, type ChunkProcessEnd, type ChunkProcessHandle } from './chunk-process.js';
 import { wrapInMemoryScope, type IsolationMode } from './cgroup-isolation.js';
+import { parseNodeIdFile } from '../results/node-id-file.js';
 
 /** What one run of a chunk's process needs from around it. */
 export interface AttemptContext {
@@ -47,6 +48,8 @@ export interface AttemptResult {
   /** Per-test results from the plugin's events (empty when the plugin did not run). */
   records: TestRecord[];
   blamed: BlamedTest[];
+  /** Tests whose own process (an xdist worker, or pytest itself) died or exited under them. */
+  diedUnder: string[];
   hasEvents: boolean;
   collected: number | null;
   /** Node ids of the selected tests, when the plugin wrote them (`<events file>.collected`). */
@@ -80,10 +83,7 @@ async function readFreshJunit(junitPath: string | undefined, startedAt: Date): P
 /** The node ids the plugin listed as selected; a line cut short by a kill is left out. */
 async function readCollectedIds(eventsFile: string): Promise<string[] | null> {
   try {
-    const text = await readFile(`${eventsFile}.collected`, 'utf8');
-    const lines = text.split('\n');
-    lines.pop(); // Empty after the last newline, or a line cut short.
-    return lines.filter(Boolean);
+    return parseNodeIdFile(await readFile(`${eventsFile}.collected`, 'utf8'));
   } catch {
     return null;
   }
@@ -188,12 +188,13 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   const finished = tests.finish(
     reason === undefined ? undefined : { reason, chunkRssBytes: totals?.lastRssBytes ?? null, rssByPid: totals?.lastRssByPid ?? new Map() },
     oomKillDelta !== null && oomKillDelta > 0 ? 'oom' : 'crashed',
+    { exitCode: end.exitCode },
   );
   return {
     attempt,
     plan,
     end,
-    outcome,
+    outcome: explainOutcome(outcome, finished.records, finished.blamed),
     startedAt,
     durationMs,
     oomKillDelta,
@@ -202,10 +203,38 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     junitCounts: end.spawnError === undefined ? await readFreshJunit(plan.junitPath, startedAt) : undefined,
     records: finished.records,
     blamed: finished.blamed,
+    diedUnder: finished.diedUnder,
     hasEvents: tests.hasEvents(),
     collected: tests.progress().collected,
     collectedIds: plan.eventsFile === undefined ? null : await readCollectedIds(plan.eventsFile),
   };
+}
+
+/**
+ * What the exit code alone cannot say: a test ended by its process's own exit (os._exit exits 0
+ * or 1, which would read as passed or failed) makes the chunk crashed; modules that failed to
+ * collect are named. A chunk that is failed or error says why in its counts or here.
+ */
+export function explainOutcome(outcome: Outcome, records: readonly TestRecord[], blamed: readonly BlamedTest[]): Outcome {
+  let result = outcome;
+  const exited = blamed.filter((test) => test.reason === 'exited' || (test.reason === 'interrupted' && outcome.status !== 'interrupted'));
+  if (exited.length > 0) {
+    const status = ['passed', 'failed', 'no-tests', 'skipped'].includes(outcome.status) ? 'crashed' : outcome.status;
+    const named = exited.map((test) => `${test.nodeid}: ${test.evidence}`).join('; ');
+    result = { status, message: `${outcome.message}; a test did not end on its own: ${named}` };
+  }
+  const broken = records.filter((record) => record.message === COLLECTION_FAILURE_MESSAGE && record.outcome === 'error');
+  if (broken.length > 0) {
+    const shown = broken.slice(0, 3).map((record) => `${record.nodeid} (${lastLine(record.longrepr ?? '')})`);
+    const more = broken.length > shown.length ? ` and ${broken.length - shown.length} more` : '';
+    result = { status: result.status, message: `${result.message}; ${broken.length} test module${broken.length === 1 ? '' : 's'} could not be collected: ${shown.join(', ')}${more}` };
+  }
+  return result;
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((line) => line.trim()).filter(Boolean);
+  return truncate(lines.at(-1) ?? 'no details', 160);
 }
 
 /** The warning for processes that left the chunk's process group and outlived it. */

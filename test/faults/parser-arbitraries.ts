@@ -307,7 +307,16 @@ export const testEvent: fc.Arbitrary<TestEvent> = fc.oneof(
     file: textOrNull,
     line: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }),
   }),
-  fc.record({ event: fc.constant('worker-crashed' as const), ...base, crashedWorker: fc.constantFrom('gw0', 'gw3'), nodeid: textOrNull, message: text }),
+  fc.record({
+    event: fc.constant('worker-crashed' as const),
+    ...base,
+    crashedWorker: fc.constantFrom('gw0', 'gw3'),
+    nodeid: textOrNull,
+    message: text,
+    exitCode: fc.option(fc.integer({ min: 0, max: 255 }), { nil: null }),
+    signal: fc.option(fc.constantFrom('SIGKILL', 'SIGSEGV'), { nil: null }),
+  }),
+  fc.record({ event: fc.constant('collect-report' as const), ...base, nodeid: text, outcome: fc.constantFrom('failed' as const, 'skipped' as const), longrepr: text }),
   fc.record({ event: fc.constant('session-finish' as const), ...base, exitstatus: fc.integer({ min: -15, max: 5 }) }),
   // fast-check's records have no prototype; JSON.parse's objects do.
 ).map((event) => ({ ...event }));

@@ -226,7 +226,8 @@ const EVENT_KEYS: Record<TestEvent['event'], string[]> = {
   collected: ['count'],
   'test-start': ['nodeid', 'rss', 'gpu'],
   'test-end': ['nodeid', 'outcome', 'duration', 'rss', 'gpu', 'message', 'longrepr', 'file', 'line'],
-  'worker-crashed': ['crashedWorker', 'nodeid', 'message'],
+  'worker-crashed': ['crashedWorker', 'nodeid', 'message', 'exitCode', 'signal'],
+  'collect-report': ['nodeid', 'outcome', 'longrepr'],
   'session-finish': ['exitstatus'],
 };
 

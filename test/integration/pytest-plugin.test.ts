@@ -272,7 +272,8 @@ test('with -n 2, a worker that dies between tests: worker-crashed with no test',
 
 test('RUN_CHUNKS_SELECT_FILE runs exactly the listed tests (unknown ids ignored), with and without xdist', async () => {
   const listed = [`${OUTCOMES}::test_parametrized[2]`, `${CRASH}::test_after_crash`];
-  const selectDir = makeProject({ 'select.txt': `${listed[0]}\n\n${listed[1]}\ntests/test_gone.py::test_missing\n` });
+  // One JSON string per line (the plugin's format); blank lines are ignored.
+  const selectDir = makeProject({ 'select.txt': `${JSON.stringify(listed[0])}\n\n${JSON.stringify(listed[1])}\n${JSON.stringify('tests/test_gone.py::test_missing')}\n` });
   const selectFile = path.join(selectDir, 'select.txt');
   for (const xdistArgs of [[], ['-n', '2']]) {
     const run = await runPytest(xdistArgs, { env: { RUN_CHUNKS_SELECT_FILE: selectFile } });
@@ -287,7 +288,7 @@ test('RUN_CHUNKS_SELECT_FILE runs exactly the listed tests (unknown ids ignored)
 test('RUN_CHUNKS_DESELECT_FILE drops exactly the listed tests, with and without xdist', async () => {
   const kept = [`${OUTCOMES}::test_passes`, 'tests/test_slow.py::test_other'];
   const dropped = Object.keys(EXPECTED_OUTCOMES).filter((nodeid) => !kept.includes(nodeid));
-  const deselectDir = makeProject({ 'deselect.txt': [...dropped, 'tests/test_gone.py::test_missing', ''].join('\n') });
+  const deselectDir = makeProject({ 'deselect.txt': [...dropped, 'tests/test_gone.py::test_missing'].map((nodeid) => `${JSON.stringify(nodeid)}\n`).join('') });
   for (const xdistArgs of [[], ['-n', '2']]) {
     const run = await runPytest(['-m', BASIC, ...xdistArgs], { env: { RUN_CHUNKS_DESELECT_FILE: path.join(deselectDir, 'deselect.txt') } });
     assert.equal(run.exitCode, 0, run.output);
@@ -297,7 +298,7 @@ test('RUN_CHUNKS_DESELECT_FILE drops exactly the listed tests, with and without 
 });
 
 test('RUN_CHUNKS_SELECT_FILE works without the events file, and an unreadable one is a usage error', async () => {
-  const selectDir = makeProject({ 'select.txt': 'tests/test_slow.py::test_other\n' });
+  const selectDir = makeProject({ 'select.txt': '"tests/test_slow.py::test_other"\n' });
   const selected = await runPytest([], { eventsFile: null, env: { RUN_CHUNKS_SELECT_FILE: path.join(selectDir, 'select.txt') } });
   assert.equal(selected.exitCode, 0, selected.output);
   assert.deepEqual(Object.keys(selected.junit), ['tests/test_slow.py::test_other']);

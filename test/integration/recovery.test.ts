@@ -73,7 +73,7 @@ test('a test that passes when run alone after an OOM is oom-flaky, and the chunk
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
   const chunk = chunkOf(readReport(dir), 'flaky');
   assert.equal(chunk.status, 'passed');
-  assert.match(chunk.message, /^recovered: everything passed in 2 recovery attempt\(s\) after the memory-limit; tests\/test_flaky_oom\.py::test_b_runs_away_once passed when run alone \(oom-flaky\)$/);
+  assert.match(chunk.message, /^recovered: every test passed or was skipped in 2 recovery attempt\(s\) after the first run \(memory-limit\); tests\/test_flaky_oom\.py::test_b_runs_away_once passed when run alone \(oom-flaky: cleared\)$/);
   assert.equal(chunk.blamedTests[0]?.verdict, 'oom-flaky');
   assert.deepEqual(chunk.tests, { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 });
 });
@@ -106,18 +106,23 @@ test('topMemoryTests names the test that keeps 100 MB, not the one that allocate
   assert.ok(freer === undefined || freer.rssDeltaBytes < 10 * MIB, JSON.stringify(freer));
 });
 
-test('an xdist worker that dies under a test: the test is reported crashed and blamed; the others keep their results', async () => {
+// After the merge with the "killed" status, a pytest process that SIGKILLs itself is 'killed'.
+const SELF_KILL_STATUS = 'oom';
+
+test('an xdist worker that dies under a test: the test is blamed and run alone (killed again); the others keep their results', async () => {
   const { dir } = makeSuiteProject({ chunks: [{ name: 'selfkill', markers: 'selfkill', workers: 2 }] });
   const result = await runCli([], { cwd: dir });
-  assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+  assert.equal(result.exitCode, 3, result.stdout + result.stderr);
   const chunk = chunkOf(readReport(dir), 'selfkill');
-  // xdist replaces the dead worker and pytest finishes: the chunk failed, it was not killed.
-  assert.equal(chunk.status, 'failed');
+  // xdist replaces the dead worker and pytest finishes; the dead worker's test then runs alone and kills itself again.
+  assert.equal(chunk.status, SELF_KILL_STATUS);
   assert.deepEqual(chunk.tests, { total: 5, passed: 4, failed: 0, skipped: 0, errors: 1 });
   assert.equal(chunk.blamedTests.length, 1);
   const blamed = chunk.blamedTests[0]!;
   assert.equal(blamed.nodeid, 'tests/test_selfkill.py::test_b_kills_its_own_process');
   assert.equal(blamed.reason, chunk.oomKillDelta !== null && chunk.oomKillDelta > 0 ? 'oom' : 'crashed');
+  assert.equal(blamed.verdict, 'oom-deterministic');
+  assert.match(blamed.evidence, /was killed by SIGKILL/);
   assert.match(blamed.worker ?? '', /^gw\d+$/);
   const crashed = mergedJunitCases(dir, 'selfkill').filter((testCase) => testCase.error !== undefined);
   assert.deepEqual(crashed.map((testCase) => testCase['@_name']), ['test_b_kills_its_own_process']);

@@ -65,8 +65,8 @@ export function failedRun(): RunReport {
         signal: 'SIGKILL',
         tests: { total: 5, passed: 3, failed: 0, skipped: 0, errors: 0 },
         blamedTests: [
-          { nodeid: 'tests/test_s.py::test_big', reason: 'oom', worker: 'gw1', chunkRssBytes: 7.8 * 1024 ** 3, rssGrowthBytes: 6 * 1024 ** 3, verdict: 'oom-deterministic' },
-          { nodeid: HOSTILE_NODEID, reason: 'oom', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: null },
+          { nodeid: 'tests/test_s.py::test_big', reason: 'oom', evidence: 'the only test running when the chunk was stopped', worker: 'gw1', chunkRssBytes: 7.8 * 1024 ** 3, rssGrowthBytes: 6 * 1024 ** 3, verdict: 'oom-deterministic' },
+          { nodeid: HOSTILE_NODEID, reason: 'oom', evidence: 'the only test running when the chunk was stopped', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: null },
         ],
       }),
     ],

@@ -48,7 +48,7 @@ test('the killed chunk comes first, then its blamed tests, then failed and error
     ],
   );
   assert.equal(commands[0]!.message, `killed by the kernel OOM killer (SIGKILL) at 7.8 GiB\nBlamed: tests/test_s.py::test_big, ${HOSTILE_NODEID}`);
-  assert.equal(commands[1]!.message, 'tests/test_s.py::test_big: running when chunk stress ended (oom), on gw1, killed again when run alone');
+  assert.equal(commands[1]!.message, 'tests/test_s.py::test_big: blamed when chunk stress ended (oom): the only test running when the chunk was stopped, on gw1, killed again when run alone (oom-deterministic)');
   assert.equal(commands[3]!.message, 'AssertionError: 50% off\nexpected 1\n\ndef test():\n>   assert 1 == 2');
 });
 

@@ -37,7 +37,7 @@ function hostileChunk(): HtmlChunkData {
       env: { [`X${EVIL}`]: EVIL },
       commandLine: `pytest -k '${EVIL}'`,
       cwd: EVIL,
-      blamedTests: [{ nodeid, reason: 'oom', worker: EVIL, chunkRssBytes: 10, rssGrowthBytes: 5, verdict: null }],
+      blamedTests: [{ nodeid, reason: 'oom', evidence: 'the only test running when the chunk was stopped', worker: EVIL, chunkRssBytes: 10, rssGrowthBytes: 5, verdict: null }],
       topMemoryTests: [{ nodeid, rssDeltaBytes: 5 * MIB, rssEndBytes: null, gpuDeltaBytes: null, worker: EVIL }],
       attempts: [
         { attempt: 1, kind: 'initial', startedAt: '2026-05-01T10:00:00.000Z', status: 'oom', message: EVIL, exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 10, tests: null, peakRssBytes: null, peakPssBytes: null, logFile: EVIL },
@@ -79,7 +79,7 @@ test('a chunk shows its figures, the memory chart with RSS, PSS, GPU and both li
     {
       memory: memory(300 * MIB, { limitBytes: 400 * MIB, verdict: 'leak', verdictReason: 'grew 40% without levelling off', slopeBytesPerSec: 2 * MIB, growthPercent: 40 }),
       gpu: { peakBytes: 50 * MIB, attribution: 'process', limitBytes: 100 * MIB, devices: [] },
-      blamedTests: [{ nodeid: 'tests/test_g.py::test_big', reason: 'memory-limit', worker: null, chunkRssBytes: 300 * MIB, rssGrowthBytes: 200 * MIB, verdict: 'oom-deterministic' }],
+      blamedTests: [{ nodeid: 'tests/test_g.py::test_big', reason: 'memory-limit', evidence: 'the only test running when the chunk was stopped', worker: null, chunkRssBytes: 300 * MIB, rssGrowthBytes: 200 * MIB, verdict: 'oom-deterministic' }],
     },
     {
       samples: Array.from({ length: 40 }, (_, index) => ({ t: index * 500, rssBytes: (100 + index * 5) * MIB, pssBytes: index % 4 === 0 ? (90 + index * 5) * MIB : null, processes: 1, threads: 1, fds: null, cpuPercent: 0, gpuBytes: index * MIB })),

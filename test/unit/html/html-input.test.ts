@@ -24,7 +24,7 @@ function lines(events: TestEvent[]): string {
 }
 
 test('test marks: starts on the chunk clock, RSS growth from the end in the same process, blamed tests killed', () => {
-  const chunk = chunkReport('c', { startedAt: STARTED_AT, blamedTests: [{ nodeid: 't::killed', reason: 'oom', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: null }] });
+  const chunk = chunkReport('c', { startedAt: STARTED_AT, blamedTests: [{ nodeid: 't::killed', reason: 'oom', evidence: 'the only test running when the chunk was stopped', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: null }] });
   const text = [
     lines([start(10, 't::a', 1.5, 1000), start(11, 't::a', 1.6, 5000), end(11, 't::a', 1.7, 5500), end(10, 't::a', 2, 3000, 'failed')]),
     '{"event":"test-start", torn',
@@ -60,7 +60,7 @@ test('readHtmlInput reads each chunk beside its log, failed tests from the event
     status: 'oom',
     startedAt: STARTED_AT,
     logFile: path.join(chunkDir, 'output.log'),
-    blamedTests: [{ nodeid: 't::big', reason: 'oom', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: 'oom-flaky' }],
+    blamedTests: [{ nodeid: 't::big', reason: 'oom', evidence: 'the only test running when the chunk was stopped', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: 'oom-flaky' }],
     attempts: [
       { attempt: 1, kind: 'initial', startedAt: STARTED_AT, status: 'oom', message: '', exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 1, tests: null, peakRssBytes: 200, peakPssBytes: null, logFile: '' },
       // A recovery attempt 4 s into the chunk: its samples and test starts continue the chart from there.
@@ -75,7 +75,7 @@ test('readHtmlInput reads each chunk beside its log, failed tests from the event
   assert.deepEqual(oomData!.failedTests.map((entry) => [entry.nodeid, entry.outcome, entry.attempt, entry.message]), [
     ['t::f', 'failed', 1, 'assert 1 == 2'],
     ['t::g', 'failed', 2, 'boom'],
-    ['t::big', 'killed', 1, 'running when the chunk ended: oom (oom-flaky)'],
+    ['t::big', 'killed', 1, 'running when the chunk ended: oom; cleared: passed when run alone (oom-flaky)'],
   ]);
   assert.deepEqual(goneData, { report: gone, samples: [], testMarks: [], failedTests: [] });
 

@@ -31,8 +31,11 @@ const EVENTS: TestEvent[] = [
     crashedWorker: 'gw0',
     nodeid: 'tests/test_crash.py::test_kills_itself',
     message: "worker 'gw0' crashed while running 'tests/test_crash.py::test_kills_itself' (Not properly terminated)",
+    exitCode: null,
+    signal: 'SIGKILL',
   },
   { event: 'session-finish', pid: 16623, worker: null, t: 1795242864.340261, exitstatus: 1 },
+  { event: 'collect-report', pid: 16623, worker: 'gw0', t: 1795242864.13, nodeid: 'tests/test_broken.py', outcome: 'failed', longrepr: "ImportError while importing test module 'tests/test_broken.py'." },
 ];
 
 const line = (value: unknown): string => JSON.stringify(value);
