@@ -4,6 +4,7 @@ import type { MemorySummary } from '../monitor/summarize-memory.js';
 import type { ChunkStatus, RunStatus } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
 import type { BlamedTest, TopMemoryTest } from './test-records.js';
+import type { ProcessIdentity } from '../lifecycle/process-identity.js';
 
 // The shape of report.json. schema/report.schema.json documents it and a test checks real
 // reports against that schema, so the two cannot drift apart silently.
@@ -129,3 +130,35 @@ export interface OrchestratorUsage {
   cpuUserMs: number;
   cpuSystemMs: number;
 }
+
+/**
+ * report.json from the start of a run (or a merge) until its end, when the finished RunReport
+ * replaces it: a report dir always says whether its run finished. See src/lifecycle/.
+ */
+export interface RunInProgressReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'run-chunks'; version: string };
+  runId: string;
+  status: 'running';
+  /** 'run': chunks are running; 'merge': `run-chunks merge` is writing a merged report. */
+  kind: 'run' | 'merge';
+  startedAt: string;
+  configFile: string | null;
+  reportDir: string;
+  /** The run-chunks process that wrote this, to tell whether it is still alive. */
+  process: ProcessIdentity;
+  /** The chunks this run set out to run (a merge: none), enough to stand in for them in a merge. */
+  plannedChunks: PlannedChunk[];
+}
+
+/** A chunk an unfinished run set out to run. */
+export interface PlannedChunk {
+  name: string;
+  description: string | null;
+  required: boolean;
+  runner: RunnerKind;
+  workers: number;
+}
+
+/** What report.json may hold: a finished run, or one still in progress (or that never finished). */
+export type ReportFile = RunReport | RunInProgressReport;
