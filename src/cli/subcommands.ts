@@ -193,9 +193,10 @@ async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, argv: 
   const reportDir = path.resolve(cwd, command.reportDir);
   const historyFile = path.resolve(cwd, command.historyFile);
   const dirs = command.dirs.map((dir) => path.resolve(cwd, dir));
-  const expectedChunks = command.config === undefined ? undefined : planMergeChunks(await loadConfig(command.config, cwd), reportDir);
+  const loaded = command.config === undefined ? undefined : await loadConfig(command.config, cwd);
+  const expected = loaded === undefined ? undefined : { configFile: loaded.configPath, chunks: planMergeChunks(loaded, reportDir) };
   const runId = randomUUID();
-  const merged = await mergeReportDirs(dirs, { reportDir, runId, version, failOnLeak: command.failOnLeak, expectedChunks });
+  const merged = await mergeReportDirs(dirs, { reportDir, runId, version, failOnLeak: command.failOnLeak, expected });
   for (const warning of merged.warnings) warnStderr(warning);
   for (const note of merged.notes) process.stderr.write(`run-chunks: note: ${note}\n`);
   await mkdir(reportDir, { recursive: true });

@@ -41,7 +41,7 @@ export interface MergeOptions {
    * The chunks of --config: a required one that no dir holds is an error in the merged report, a
    * non-required one a warning. Undefined (no --config): a missing chunk cannot be detected.
    */
-  expectedChunks?: readonly ChunkPlan[];
+  expected?: { configFile: string; chunks: readonly ChunkPlan[] };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -102,6 +102,7 @@ export async function readReportDir(dir: string): Promise<ReportDirContents> {
 }
 
 function mergeGpuSampling(reports: readonly RunReport[]): RunReport['gpuSampling'] {
+  if (reports.length === 0) return { requested: 'auto', active: false, reason: 'no merged run finished' };
   const requested = reports.every((report) => report.gpuSampling.requested === reports[0]!.gpuSampling.requested) ? reports[0]!.gpuSampling.requested : 'auto';
   const off = reports.filter((report) => !report.gpuSampling.active);
   if (off.length === 0) return { requested, active: true, reason: null };
@@ -146,6 +147,8 @@ function collectChunks(reports: readonly RunReport[]): ChunkReport[] {
 export interface MissingChunks {
   chunks: ChunkReport[];
   startedAtMs: number[];
+  /** Config files of the unfinished runs and of --config, for a merge with no finished input. */
+  configFiles: string[];
 }
 
 /**
@@ -156,12 +159,13 @@ export interface MissingChunks {
  * separate machines); configFile the first report's; status and exitCode decided again from every
  * chunk. Chunks keep their paths (logFile, junitFile) as the machine that ran them wrote them. Pure.
  */
-export function mergeRunReports(reports: readonly RunReport[], options: MergeOptions, missing: MissingChunks = { chunks: [], startedAtMs: [] }): RunReport {
+export function mergeRunReports(reports: readonly RunReport[], options: MergeOptions, missing: MissingChunks = { chunks: [], startedAtMs: [], configFiles: [] }): RunReport {
   if (reports.length === 0 && missing.chunks.length === 0) throw new UserError('Cannot merge: no report dirs were given. Pass the report dir of every run to merge.');
   const chunks = [...collectChunks(reports), ...missing.chunks];
   const startedAtMs = Math.min(...reports.map((report) => timeOf(report, 'startedAt')), ...missing.startedAtMs);
   // With no finished input, the merged run "ends" when the last unfinished one started: nothing finished.
   const finishedAtMs = reports.length > 0 ? Math.max(...reports.map((report) => timeOf(report, 'finishedAt'))) : Math.max(...missing.startedAtMs);
+  if (!Number.isFinite(startedAtMs) || !Number.isFinite(finishedAtMs)) throw new UserError('Cannot merge: none of the report dirs says when its run started. Pass report dirs written by run-chunks.');
   const interruptedBy = reports.find((report) => report.interruptedBy !== null)?.interruptedBy ?? undefined;
   // The same builder as a run's, so that status and exit code are decided in one place.
   return buildRunReport(
@@ -171,7 +175,7 @@ export function mergeRunReports(reports: readonly RunReport[], options: MergeOpt
       startedAt: new Date(startedAtMs),
       finishedAt: new Date(finishedAtMs),
       interruptedBy: interruptedBy as NodeJS.Signals | undefined,
-      configFile: reports[0]!.configFile,
+      configFile: reports[0]?.configFile ?? missing.configFiles[0] ?? '',
       reportDir: options.reportDir,
       parallelChunks: reports.reduce((sum, report) => sum + report.parallelChunks, 0),
       failOnLeak: options.failOnLeak,
@@ -197,7 +201,7 @@ export interface MergedRun {
 /** Standing in for the chunks of unfinished runs, and for required chunks of --config that no dir holds. */
 function findMissingChunks(entries: readonly ReportDirEntry[], options: MergeOptions, warnings: string[], notes: string[]): MissingChunks {
   const present = new Set(entries.flatMap((entry) => (entry.finished ? entry.contents.report.chunks.map((chunk) => chunk.name) : [])));
-  const missing: MissingChunks = { chunks: [], startedAtMs: [] };
+  const missing: MissingChunks = { chunks: [], startedAtMs: [], configFiles: options.expected === undefined ? [] : [options.expected.configFile] };
   const add = (chunk: ChunkReport): void => {
     present.add(chunk.name);
     missing.chunks.push(chunk);
@@ -209,15 +213,16 @@ function findMissingChunks(entries: readonly ReportDirEntry[], options: MergeOpt
       throw new UserError(`Cannot merge ${entry.dir}: it holds no run's report but a merge that did not finish (${why}). Merge the report dirs of the runs themselves.`, EXIT_CODES.chunkBroken);
     const started = Date.parse(entry.marker.startedAt);
     if (Number.isFinite(started)) missing.startedAtMs.push(started);
+    if (entry.marker.configFile !== null) missing.configFiles.push(entry.marker.configFile);
     const stood = entry.marker.plannedChunks.filter((planned) => !present.has(planned.name));
     for (const planned of stood) add(missingChunkReport(planned, `no result: the run in ${entry.dir} did not finish (${why.replace(/\.$/, '')})`, options.reportDir));
     warnings.push(`${entry.dir} holds a run that did not finish: ${why} Its chunks (${stood.map((chunk) => chunk.name).join(', ') || 'none left'}) are errors in the merged report.`);
   }
-  if (options.expectedChunks === undefined) {
+  if (options.expected === undefined) {
     notes.push('without --config, merge cannot tell whether a chunk is missing (a CI job that uploaded no report): pass --config chunks.config.json to check that every required chunk is there.');
     return missing;
   }
-  const absent = options.expectedChunks.filter((plan) => !present.has(plan.name));
+  const absent = options.expected.chunks.filter((plan) => !present.has(plan.name));
   const required = absent.filter((plan) => plan.required);
   for (const plan of required) add({ ...buildUnstartedChunkReport(plan, { status: 'error', message: 'no report: its CI job did not upload one (none of the merged dirs holds this chunk)' }) });
   if (required.length > 0)

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildConfigSchema } from '../../src/config/config-schema.js';
 import { validateConfig } from '../../src/config/validate-config.js';
-import type { ChunkReport, RunReport } from '../../src/results/report-types.js';
+import type { ChunkReport, RunInProgressReport, RunReport } from '../../src/results/report-types.js';
 import { FIXTURES_DIR, makeSuiteProject, readReport, REPO_ROOT, runCli } from '../helpers/cli.js';
 
 function readJson(relative: string): Record<string, unknown> {
@@ -19,6 +19,10 @@ const RUN_REPORT_KEYS = {
   durationMs: true, interruptedBy: true, configFile: true, reportDir: true, parallelChunks: true, chunks: true,
   failOnLeak: true, gpuSampling: true, orchestrator: true,
 } satisfies Record<keyof RunReport, true>;
+const IN_PROGRESS_KEYS = {
+  schemaVersion: true, tool: true, runId: true, status: true, kind: true, startedAt: true, configFile: true, reportDir: true,
+  process: true, plannedChunks: true,
+} satisfies Record<keyof RunInProgressReport, true>;
 const CHUNK_REPORT_KEYS = {
   name: true, description: true, status: true, message: true, required: true, allowEmpty: true, runner: true,
   exitCode: true, signal: true, command: true, commandLine: true, cwd: true, env: true, workers: true, timeoutMs: true,
@@ -29,12 +33,16 @@ const CHUNK_REPORT_KEYS = {
 
 test('the report schema names exactly the fields of the report types', () => {
   const schema = readJson('schema/report.schema.json') as {
-    properties: Record<string, unknown>;
-    required: string[];
-    $defs: { chunk: { properties: Record<string, unknown>; required: string[] } };
+    $defs: {
+      finishedRun: { properties: Record<string, unknown>; required: string[] };
+      runInProgress: { properties: Record<string, unknown>; required: string[] };
+      chunk: { properties: Record<string, unknown>; required: string[] };
+    };
   };
-  assert.deepEqual(Object.keys(schema.properties).sort(), Object.keys(RUN_REPORT_KEYS).sort());
-  assert.deepEqual([...schema.required].sort(), Object.keys(RUN_REPORT_KEYS).sort());
+  assert.deepEqual(Object.keys(schema.$defs.finishedRun.properties).sort(), Object.keys(RUN_REPORT_KEYS).sort());
+  assert.deepEqual([...schema.$defs.finishedRun.required].sort(), Object.keys(RUN_REPORT_KEYS).sort());
+  assert.deepEqual(Object.keys(schema.$defs.runInProgress.properties).sort(), Object.keys(IN_PROGRESS_KEYS).sort());
+  assert.deepEqual([...schema.$defs.runInProgress.required].sort(), Object.keys(IN_PROGRESS_KEYS).sort());
   assert.deepEqual(Object.keys(schema.$defs.chunk.properties).sort(), Object.keys(CHUNK_REPORT_KEYS).sort());
   assert.deepEqual([...schema.$defs.chunk.required].sort(), Object.keys(CHUNK_REPORT_KEYS).sort());
 });

@@ -1,0 +1,234 @@
+// The fault suite, the report dir across runs: a run killed with SIGKILL, two runs in one report
+// dir, locks left by dead runs, and merges of incomplete or unfinished report dirs. Each case goes
+// through the built CLI with real pytest and real processes, and checks what a reader of the
+// report dir is told afterwards. Records feed docs/reliability.md.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { RunInProgressReport, RunReport } from '../../src/results/report-types.js';
+import { chunkOf, FIXTURES_DIR, findTaggedProcesses, makeProject, readAnnounced, REPO_ROOT, runCli, startCli, VENV_PYTHON, waitUntil, writeConfig, type CliResult } from '../helpers/cli.js';
+import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
+
+const STARTUP_TIMEOUT_MS = 60_000;
+const REPORT_DIR = path.join('.run-chunks', 'report');
+
+interface LifecycleProject {
+  dir: string;
+  signalDir: string;
+  gate: string;
+  reportDir: string;
+}
+
+/** A copy of the lifecycle fixture suite; `chunks` default to one chunk of all six tests (the gated one last). */
+function makeLifecycleProject(chunks: Record<string, unknown>[] = [{ name: 'all', paths: ['tests/test_quick.py', 'tests/test_gate.py'] }]): LifecycleProject {
+  const dir = makeProject({});
+  cpSync(path.join(FIXTURES_DIR, 'lifecycle-suite'), dir, { recursive: true });
+  const signalDir = path.join(dir, 'signals');
+  mkdirSync(signalDir);
+  const gate = path.join(dir, 'gate-open');
+  writeConfig(dir, { python: VENV_PYTHON, defaults: { env: { LIFECYCLE_GATE: gate, LIFECYCLE_SIGNAL_DIR: signalDir } }, chunks });
+  return { dir, signalDir, gate, reportDir: path.join(dir, REPORT_DIR) };
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+const validateReport = new Ajv2020({ allErrors: true, strict: true, validateFormats: false }).compile(readJson<object>(path.join(REPO_ROOT, 'schema', 'report.schema.json')));
+
+/** Checks the run printed no stack trace of its own. */
+function expectNoStackTrace(r: FaultRecorder, result: CliResult): void {
+  assert.doesNotMatch(result.stderr, /\n\s+at .+\(.+:\d+:\d+\)/, result.stderr);
+  r.held('no stack trace');
+}
+
+/** Starts a run whose gated test waits; resolves once that test is running. */
+async function startGatedRun(project: LifecycleProject, args: string[] = []): Promise<ReturnType<typeof startCli>> {
+  const run = startCli(args, { cwd: project.dir });
+  await waitUntil(() => readAnnounced(project.signalDir, 'gate-waiting') !== undefined || run.child.exitCode !== null, STARTUP_TIMEOUT_MS, 'the gated test to start');
+  assert.equal(run.child.exitCode, null, run.output());
+  return run;
+}
+
+faultCase('lifecycle', 'run-chunks is SIGKILLed mid-run after a green run in the same report dir', async (r) => {
+  const project = makeLifecycleProject();
+  writeFileSync(project.gate, '');
+  const green = await runCli([], { cwd: project.dir });
+  assert.equal(green.exitCode, 0, green.stdout + green.stderr);
+  const greenJson = readFileSync(path.join(project.reportDir, 'report.json'), 'utf8');
+  const greenJunit = readFileSync(path.join(project.reportDir, 'junit.xml'), 'utf8');
+
+  rmSync(project.gate);
+  rmSync(path.join(project.signalDir, 'gate-waiting'));
+  const run = await startGatedRun(project, ['--chunk', 'all']);
+  const marker = readJson<RunInProgressReport>(path.join(project.reportDir, 'report.json'));
+  assert.equal(marker.status, 'running');
+  assert.equal(marker.process.pid, run.child.pid);
+  assert.equal(marker.process.host, os.hostname());
+  assert.deepEqual(marker.process.command, ['run-chunks', '--chunk', 'all']);
+  assert.deepEqual(marker.plannedChunks.map((chunk) => chunk.name), ['all']);
+  assert.ok(validateReport(marker), JSON.stringify(validateReport.errors));
+  r.held('while it runs, report.json says "running" with its pid, host, start time, command and planned chunks (valid against the schema)');
+  assert.equal(existsSync(path.join(project.reportDir, 'junit.xml')), false);
+  assert.match(readFileSync(path.join(project.reportDir, 'report.html'), 'utf8'), /this run has not finished/);
+  assert.equal(readFileSync(path.join(project.reportDir, '.previous', 'report.json'), 'utf8'), greenJson);
+  assert.equal(readFileSync(path.join(project.reportDir, '.previous', 'junit.xml'), 'utf8'), greenJunit);
+  r.held('the green run\'s report.json and junit.xml are in .previous/, byte for byte; no junit.xml at the top; report.html is the "has not finished" page');
+  const live = await runCli(['report'], { cwd: project.dir });
+  assert.equal(live.exitCode, 3, live.stdout + live.stderr);
+  assert.match(live.stdout, new RegExp(`this run did not finish: run-chunks \\(pid ${run.child.pid} on .+\\) was started at ${marker.startedAt.replaceAll('.', '\\.')} .* and is still running\\.`));
+  r.held('`run-chunks report` while it runs: exit 3, "this run did not finish: … is still running"');
+
+  run.child.kill('SIGKILL');
+  const result = await run.result;
+  r.outcomeOf(result.exitCode, 'running');
+  assert.equal(result.signal, 'SIGKILL');
+  await waitUntil(() => findTaggedProcesses(result.tag).length === 0, 10_000, 'the chunk processes to die');
+  const after = await runCli(['report'], { cwd: project.dir });
+  r.did(`report.json stays "running"; \`run-chunks report\`: "${after.stdout.trim().replace(/^.*?: /, '').slice(0, 120)}…", exit ${after.exitCode}`);
+  assert.equal(after.exitCode, 3, after.stdout + after.stderr);
+  assert.match(after.stdout, new RegExp(`this run did not finish: run-chunks \\(pid ${run.child.pid} on .+\\) was started at .* and is gone without finishing \\(no process has pid ${run.child.pid}\\)`));
+  assert.doesNotMatch(after.stdout, /Run passed/);
+  expectNoStackTrace(r, after);
+  r.held('after the kill, `run-chunks report`: exit 3, "is gone without finishing", never "Run passed"');
+
+  const merged = await runCli(['merge', REPORT_DIR, '--report-dir', 'merged', '--history', 'merged-history.json'], { cwd: project.dir });
+  assert.equal(merged.exitCode, 3, merged.stdout + merged.stderr);
+  const mergedReport = readJson<RunReport>(path.join(project.dir, 'merged', 'report.json'));
+  const chunk = chunkOf(mergedReport, 'all');
+  assert.equal(chunk.status, 'error');
+  assert.match(chunk.message, new RegExp(`no result: the run in ${project.reportDir.replaceAll('.', '\\.')} did not finish`));
+  assert.match(merged.stderr, /holds a run that did not finish/);
+  r.held('`run-chunks merge` of that dir: exit 3, its chunk an error "no result: the run in <dir> did not finish (…)"');
+  checkNoLeftovers(r, result.tag);
+});
+
+faultCase('lifecycle', 'a second run starts in the report dir of a run that is still going', async (r) => {
+  const project = makeLifecycleProject();
+  const first = await startGatedRun(project);
+  const firstMarker = readJson<RunInProgressReport>(path.join(project.reportDir, 'report.json'));
+  const chunkLog = path.join(project.reportDir, 'all', 'output.log');
+  const logBefore = readFileSync(chunkLog, 'utf8');
+  const second = await runCli([], { cwd: project.dir });
+  r.outcomeOf(second.exitCode);
+  r.did(`second run refused, exit 2: "${second.stderr.replace(/^run-chunks: error: /, '').slice(0, 110)}…"`);
+  assert.equal(second.exitCode, 2, second.stdout + second.stderr);
+  assert.equal(second.stdout, '');
+  const paragraph = second.stderr.trim();
+  assert.equal(paragraph.split('\n').length, 1, paragraph);
+  for (const part of [`pid ${first.child.pid}`, firstMarker.process.startedAt, 'command: run-chunks', '--report-dir', '--history', 'still running'])
+    assert.ok(paragraph.includes(part), `the error lacks ${JSON.stringify(part)}: ${paragraph}`);
+  expectNoStackTrace(r, second);
+  r.held('exit 2, one paragraph naming the other run (pid, start time, command) and --report-dir / --history');
+  assert.deepEqual(readJson<RunInProgressReport>(path.join(project.reportDir, 'report.json')), firstMarker);
+  assert.ok(readFileSync(chunkLog, 'utf8').startsWith(logBefore), 'the first run\'s chunk folder was emptied');
+  r.held('the first run\'s report.json and chunk folder are untouched');
+  checkNoLeftovers(r, second.tag);
+
+  writeFileSync(project.gate, '');
+  const result = await first.result;
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  const report = readJson<RunReport>(path.join(project.reportDir, 'report.json'));
+  assert.equal(report.status, 'passed');
+  assert.deepEqual(chunkOf(report, 'all').tests, { total: 6, passed: 6, failed: 0, skipped: 0, errors: 0 });
+  r.held('the first run then reports all 6 of 6 tests passed, exit 0');
+  assert.equal(existsSync(path.join(project.reportDir, '.run-chunks.lock')), false);
+  assert.equal(existsSync(path.join(project.dir, '.run-chunks', 'history.json.lock')), false);
+  r.held('its locks on the report dir and the history are gone after it');
+  checkNoLeftovers(r, result.tag);
+});
+
+/** A lock file as a run writes it, for a process that is not (or no longer) that run. */
+function writeLock(file: string, owner: { pid: number; startTime: number | null }): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  writeFileSync(file, `${JSON.stringify({ ...owner, host: os.hostname(), bootId, command: ['run-chunks', '--chunk', 'all'], startedAt: '2026-01-01T00:00:00.000Z' })}\n`);
+}
+
+/** The start time (clock ticks since boot) of a live process, from /proc/PID/stat. */
+function startTimeOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+faultCase('lifecycle', 'locks left by dead runs: a pid that is gone, and a pid reused by another program', async (r) => {
+  const project = makeLifecycleProject();
+  writeFileSync(project.gate, '');
+  const exited = spawnSync('true');
+  const deadPid = exited.pid!;
+  // This test's own process stands for a program that got the dead run's pid: alive, but started at another time.
+  writeLock(path.join(project.reportDir, '.run-chunks.lock'), { pid: process.pid, startTime: startTimeOf(process.pid) + 1 });
+  writeLock(path.join(project.dir, '.run-chunks', 'history.json.lock'), { pid: deadPid, startTime: 12345 });
+  const result = await runCli([], { cwd: project.dir });
+  r.outcomeOf(result.exitCode, 'passed');
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  assert.match(result.stderr, new RegExp(`notice: took over the lock on The report dir .* from run-chunks \\(pid ${process.pid} on .+\\), started at 2026-01-01T00:00:00\\.000Z, command: run-chunks --chunk all, which did not finish: pid ${process.pid} now belongs to another process`));
+  r.held('the report dir\'s lock, whose pid now belongs to a process with another start time, is taken over with a notice');
+  assert.match(result.stderr, new RegExp(`notice: took over the lock on The run history .* from run-chunks \\(pid ${deadPid} on .+\\).*which did not finish: no process has pid ${deadPid}`));
+  r.held('the history\'s lock, whose pid is gone, is taken over with a notice');
+  r.did('took both locks over with a notice each, ran, exit 0');
+  assert.equal(readJson<RunReport>(path.join(project.reportDir, 'report.json')).status, 'passed');
+  assert.equal(existsSync(path.join(project.reportDir, '.run-chunks.lock')), false);
+  assert.equal(existsSync(path.join(project.dir, '.run-chunks', 'history.json.lock')), false);
+  r.held('the run passed and released both locks');
+  checkNoLeftovers(r, result.tag);
+});
+
+faultCase('lifecycle', 'a live lock on the report dir: --dry-run, --list and plan still work, a run is refused', async (r) => {
+  const project = makeLifecycleProject();
+  // This test's own process, with its real start time: a live run as far as run-chunks can tell.
+  writeLock(path.join(project.reportDir, '.run-chunks.lock'), { pid: process.pid, startTime: startTimeOf(process.pid) });
+  const tags: string[] = [];
+  for (const args of [['--dry-run'], ['--list'], ['plan']]) {
+    const result = await runCli(args, { cwd: project.dir });
+    tags.push(result.tag);
+    assert.equal(result.exitCode, 0, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+  }
+  r.held('--dry-run, --list and plan take no lock: exit 0');
+  const refused = await runCli([], { cwd: project.dir });
+  r.outcomeOf(refused.exitCode);
+  r.did('a run: exit 2 naming the live lock\'s owner');
+  assert.equal(refused.exitCode, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, new RegExp(`is in use by another run: run-chunks \\(pid ${process.pid} on .+\\), started at 2026-01-01T00:00:00\\.000Z, command: run-chunks --chunk all\\. It is still running`));
+  assert.equal(readAnnounced(project.signalDir, 'gate-waiting'), undefined);
+  assert.equal(existsSync(path.join(project.reportDir, 'report.json')), false);
+  r.held('the run is refused with exit 2 before any chunk starts or any report file is written');
+  for (const tag of [...tags, refused.tag]) checkNoLeftovers(r, tag);
+});
+
+faultCase('lifecycle', 'merge --config: a required chunk has no report in any dir, a non-required one neither', async (r) => {
+  const project = makeLifecycleProject([
+    { name: 'quick', markers: 'quick' },
+    { name: 'gated', markers: 'gate' },
+    { name: 'optional', markers: 'quick', required: false },
+  ]);
+  const ran = await runCli(['--chunk', 'quick', '--report-dir', 'job-quick'], { cwd: project.dir });
+  assert.equal(ran.exitCode, 0, ran.stdout + ran.stderr);
+  const withConfig = await runCli(['merge', '--config', 'chunks.config.json', 'job-quick', '--report-dir', 'merged'], { cwd: project.dir });
+  r.outcomeOf(withConfig.exitCode, 'error');
+  assert.equal(withConfig.exitCode, 3, withConfig.stdout + withConfig.stderr);
+  const report = readJson<RunReport>(path.join(project.dir, 'merged', 'report.json'));
+  assert.equal(report.status, 'error');
+  assert.equal(chunkOf(report, 'quick').status, 'passed');
+  const gated = chunkOf(report, 'gated');
+  assert.equal(gated.status, 'error');
+  assert.match(gated.message, /^no report: its CI job did not upload one/);
+  r.did(`exit 3; chunk "gated": error "${gated.message}"`);
+  r.held('exit 3: the missing required chunk is an error entry "no report: its CI job did not upload one"');
+  assert.match(withConfig.stderr, /warning: required chunk gated of the config has no report in any merged dir/);
+  assert.match(withConfig.stderr, /warning: chunk optional \(not required\) has no report in any merged dir/);
+  assert.equal(report.chunks.some((chunk) => chunk.name === 'optional'), false);
+  assert.match(withConfig.stdout, /gated/);
+  r.held('the output names the missing required chunk, and warns about the non-required one (left out of the report)');
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+  r.held('the merged report.json is valid against the schema');
+
+  const withoutConfig = await runCli(['merge', 'job-quick', '--report-dir', 'merged-2'], { cwd: project.dir });
+  assert.equal(withoutConfig.exitCode, 0, withoutConfig.stdout + withoutConfig.stderr);
+  assert.match(withoutConfig.stderr, /note: without --config, merge cannot tell whether a chunk is missing/);
+  r.held('without --config: exit 0 and a note that missing chunks cannot be detected');
+  for (const result of [ran, withConfig, withoutConfig]) checkNoLeftovers(r, result.tag);
+});
