@@ -15,7 +15,6 @@ import { readHistory } from '../history/history-file.js';
 import type { History } from '../history/history-types.js';
 import { beginRun } from '../lifecycle/run-lifecycle.js';
 import type { ChunkPlan } from '../plan/types.js';
-import type { MemorySchedule } from '../runner/dispatch-by-memory.js';
 import { HistoryReporter } from '../history/history-reporter.js';
 import { chunkStats, testDurations } from '../history/history-stats.js';
 import { HtmlReporter } from '../html/html-reporter.js';
@@ -30,7 +29,7 @@ import { EXIT_CODES } from '../results/outcome.js';
 import { ChunkRun } from '../runner/run-chunks.js';
 import { UserError } from '../util/user-error.js';
 import { applyShard } from '../runner/apply-shard.js';
-import { buildSchedule, formatSchedule } from './build-schedule.js';
+import { buildSchedule, formatSchedule, type BuiltSchedule } from './build-schedule.js';
 import { applyRest } from './collect-coverage.js';
 import { exitProcess } from './exit.js';
 import { planChunks } from './plan-chunks.js';
@@ -155,7 +154,7 @@ interface HeldRunInput {
   historyFile: string;
   reportDir: string;
   plans: ChunkPlan[];
-  schedule: MemorySchedule | undefined;
+  schedule: BuiltSchedule | undefined;
   nvidiaSmi: string | undefined;
   runId: string;
   markInProgress: () => Promise<void>;
@@ -216,6 +215,7 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
     // RUN_CHUNKS_SAMPLER=pidusage exercises the macOS path on Linux (tests, debugging).
     sampler: hasProcFs() && process.env.RUN_CHUNKS_SAMPLER !== 'pidusage' ? 'procfs' : 'pidusage',
     schedule,
+    scheduleSources: schedule?.sources,
   });
   const stopWatching = watchSignals((signal) => run.interrupt(signal));
   try {

@@ -180,6 +180,7 @@ export function mergeRunReports(reports: readonly RunReport[], options: MergeOpt
       parallelChunks: reports.reduce((sum, report) => sum + report.parallelChunks, 0),
       failOnLeak: options.failOnLeak,
       gpuSampling: mergeGpuSampling(reports),
+      sharedMachine: false,
     },
     chunks,
   );

@@ -113,7 +113,12 @@ export interface RunReport {
   interruptedBy: string | null;
   configFile: string;
   reportDir: string;
+  /** --parallel-chunks (1 with --memory-budget, which schedules by memory instead: see schedule); a merge: the sum over its runs. */
   parallelChunks: number;
+  /** The most chunks that really ran at the same time (from their start times and durations); null in a merged report (separate machines). */
+  maxConcurrentChunks: number | null;
+  /** The --memory-budget schedule this run used; null without --memory-budget. */
+  schedule: RunScheduleReport | null;
   /** --fail-on-leak: a required chunk with a 'leak' verdict fails the run. */
   failOnLeak: boolean;
   /** Whether GPU memory was sampled, and why not when it was not. */
@@ -121,6 +126,22 @@ export interface RunReport {
   /** run-chunks' own cost (its process alone, not the chunks); null in a merged report. */
   orchestrator: OrchestratorUsage | null;
   chunks: ChunkReport[];
+}
+
+/** A --memory-budget run's schedule in report.json. */
+export interface RunScheduleReport {
+  budgetBytes: number;
+  cores: number;
+  /** Every chunk in report order, with its forecast and the chunks whose runs overlapped its own. */
+  chunks: {
+    name: string;
+    forecastPeakBytes: number | null;
+    forecastDurationMs: number | null;
+    forecastSource: 'history' | 'memoryEstimate' | 'memoryLimit' | 'none';
+    /** Why the scheduler ran it alone (no forecast, over the budget, too many workers); null otherwise. */
+    runsAloneBecause: string | null;
+    ranAlongside: string[];
+  }[];
 }
 
 /** What the run-chunks process itself used while the run went on (getrusage of itself). */

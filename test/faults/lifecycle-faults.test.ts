@@ -232,3 +232,32 @@ faultCase('lifecycle', 'merge --config: a required chunk has no report in any di
   r.held('without --config: exit 0 and a note that missing chunks cannot be detected');
   for (const result of [ran, withConfig, withoutConfig]) checkNoLeftovers(r, result.tag);
 });
+
+faultCase('lifecycle', 'a --memory-budget run: report.json records the schedule it used and how many chunks really ran at once', async (r) => {
+  const project = makeLifecycleProject([
+    { name: 'one', markers: 'quick', memoryEstimate: '100MB' },
+    { name: 'two', markers: 'quick', memoryEstimate: '100MB' },
+  ]);
+  const result = await runCli(['--memory-budget', '2GB'], { cwd: project.dir });
+  r.outcomeOf(result.exitCode, 'passed');
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  const report = readJson<RunReport>(path.join(project.reportDir, 'report.json'));
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+  assert.notEqual(report.schedule, null);
+  const schedule = report.schedule!;
+  assert.ok(schedule.budgetBytes >= 2_000_000_000 && schedule.budgetBytes <= 2 * 1024 ** 3, String(schedule.budgetBytes));
+  assert.deepEqual(
+    schedule.chunks.map((chunk) => [chunk.name, chunk.forecastSource, chunk.forecastPeakBytes !== null, chunk.runsAloneBecause]),
+    [['one', 'memoryEstimate', true, null], ['two', 'memoryEstimate', true, null]],
+  );
+  r.held('report.json has the schedule: the budget, each chunk\'s forecast peak and its source (memoryEstimate)');
+  const one = chunkOf(report, 'one');
+  const two = chunkOf(report, 'two');
+  const overlapped = Date.parse(one.startedAt!) < Date.parse(two.startedAt!) + two.durationMs && Date.parse(two.startedAt!) < Date.parse(one.startedAt!) + one.durationMs;
+  assert.equal(report.maxConcurrentChunks, overlapped ? 2 : 1);
+  assert.deepEqual(schedule.chunks.map((chunk) => chunk.ranAlongside), overlapped ? [['two'], ['one']] : [[], []]);
+  r.did(`schedule recorded; maxConcurrentChunks ${report.maxConcurrentChunks} (parallelChunks ${report.parallelChunks}, the --parallel-chunks setting)`);
+  assert.ok(overlapped, 'the two chunks fit the budget and the cores together, so they ran at the same time');
+  r.held('maxConcurrentChunks 2 and ranAlongside match the chunks\' own start times and durations');
+  checkNoLeftovers(r, result.tag);
+});

@@ -17,7 +17,7 @@ function readJson(relative: string): Record<string, unknown> {
 const RUN_REPORT_KEYS = {
   schemaVersion: true, tool: true, runId: true, status: true, exitCode: true, startedAt: true, finishedAt: true,
   durationMs: true, interruptedBy: true, configFile: true, reportDir: true, parallelChunks: true, chunks: true,
-  failOnLeak: true, gpuSampling: true, orchestrator: true,
+  failOnLeak: true, gpuSampling: true, orchestrator: true, maxConcurrentChunks: true, schedule: true,
 } satisfies Record<keyof RunReport, true>;
 const IN_PROGRESS_KEYS = {
   schemaVersion: true, tool: true, runId: true, status: true, kind: true, startedAt: true, configFile: true, reportDir: true,
