@@ -133,7 +133,8 @@ function collectChunks(reports: readonly RunReport[]): ChunkReport[] {
   }
   return [...entries.values()].map((seen) => {
     const chunks = seen.map((entry) => entry.chunk);
-    if (chunks.length === 1) return chunks[0]!;
+    // One shard of a split alone is not the chunk: combineShards names the shards that are missing.
+    if (chunks.length === 1) return chunks[0]!.shard !== null && chunks[0]!.shard.count > 1 ? combineShards(chunks) : chunks[0]!;
     if (areShardsOfOneChunk(chunks)) return combineShards(chunks);
     const first = seen[0]!;
     const second = seen[1]!;

@@ -41,5 +41,6 @@ export function missingChunkReport(planned: PlannedChunk, message: string, repor
     memory: null,
     gpu: null,
     warnings: [],
+    mergedShards: null,
   };
 }

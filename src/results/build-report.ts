@@ -68,6 +68,7 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     memory: facts.memory,
     gpu: facts.gpu,
     warnings: facts.warnings,
+    mergedShards: null,
   };
 }
 

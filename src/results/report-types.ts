@@ -97,6 +97,25 @@ export interface ChunkReport {
   gpu: ChunkGpuReport | null;
   /** Things the user should know about this chunk (low memory at start, an unavailable isolation). */
   warnings: string[];
+  /**
+   * Set when `merge` combined this entry from the shards of one --shard split: each shard's own
+   * figures, as its machine recorded them. The entry's startedAt (earliest), durationMs (longest)
+   * and memory (highest) are combined from these; null for a chunk that ran as one piece.
+   */
+  mergedShards: MergedShardReport[] | null;
+}
+
+/** One shard of a combined chunk entry, with its own figures. */
+export interface MergedShardReport {
+  index: number;
+  count: number;
+  status: ChunkStatus;
+  message: string;
+  startedAt: string | null;
+  durationMs: number;
+  peakRssBytes: number | null;
+  /** Its output.log as its machine wrote the path; its samples.jsonl is beside it. */
+  logFile: string;
 }
 
 /** The whole run in report.json. */

@@ -261,3 +261,39 @@ faultCase('lifecycle', 'a --memory-budget run: report.json records the schedule 
   r.held('maxConcurrentChunks 2 and ranAlongside match the chunks\' own start times and durations');
   checkNoLeftovers(r, result.tag);
 });
+
+faultCase('lifecycle', 'merge of --shard runs: each shard\'s figures stay its own; a shard without a report makes the chunk an error', async (r) => {
+  const project = makeLifecycleProject([{ name: 'all', paths: ['tests/test_quick.py'] }]);
+  const shards: CliResult[] = [];
+  for (const index of [1, 2]) {
+    const shard = await runCli(['--chunk', 'all', '--shard', `${index}/2`, '--report-dir', `shard-${index}`], { cwd: project.dir });
+    assert.equal(shard.exitCode, 0, shard.stdout + shard.stderr);
+    shards.push(shard);
+  }
+  const own = [1, 2].map((index) => chunkOf(readJson<RunReport>(path.join(project.dir, `shard-${index}`, 'report.json')), 'all'));
+  const merged = await runCli(['merge', 'shard-1', 'shard-2', '--report-dir', 'merged'], { cwd: project.dir });
+  assert.equal(merged.exitCode, 0, merged.stdout + merged.stderr);
+  const report = readJson<RunReport>(path.join(project.dir, 'merged', 'report.json'));
+  const chunk = chunkOf(report, 'all');
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+  assert.deepEqual(
+    chunk.mergedShards?.map((shard) => [shard.index, shard.startedAt, shard.durationMs, shard.logFile]),
+    own.map((shard) => [shard.shard!.index, shard.startedAt, shard.durationMs, shard.logFile]),
+  );
+  assert.equal(chunk.tests?.total, 5);
+  r.held('the merged entry lists each shard\'s own start, duration and log as that shard recorded them; 5 tests in all');
+  const page = readFileSync(path.join(project.dir, 'merged', 'report.html'), 'utf8');
+  assert.match(page, /No memory timeline: its shards ran on separate machines/);
+  assert.match(page, /Merged from 2 of 2 shards, which ran on separate machines/);
+  r.held('report.html draws no single shard\'s timeline for the whole chunk, and says why (a table of the shards instead)');
+
+  const half = await runCli(['merge', 'shard-1', '--report-dir', 'merged-half'], { cwd: project.dir });
+  r.outcomeOf(half.exitCode, 'error');
+  assert.equal(half.exitCode, 3, half.stdout + half.stderr);
+  const halfChunk = chunkOf(readJson<RunReport>(path.join(project.dir, 'merged-half', 'report.json')), 'all');
+  assert.equal(halfChunk.status, 'error');
+  assert.match(halfChunk.message, /^only 1 of 2 shards were merged: shard 2 has no report/);
+  r.did(`shard 1 of 2 merged alone: exit 3, "${halfChunk.message.slice(0, 90)}…"`);
+  r.held('a merge missing a shard is an error (exit 3), never a green chunk');
+  for (const result of [...shards, merged, half]) checkNoLeftovers(r, result.tag);
+});
