@@ -4,8 +4,11 @@
 // never the previous run's report.
 import type { RunInProgressReport } from '../results/report-types.js';
 import { CONTENT_SECURITY_POLICY } from './build-html-report.js';
-import { REPORT_CSS } from './html-styles.js';
 import { html, SafeHtml } from './html-text.js';
+
+// Small on purpose: it is written before any chunk starts, where a nearly full disk or a low
+// file-size limit should not refuse the run (the report at the end reports those).
+const PAGE_CSS = 'body{font:15px/1.5 system-ui,sans-serif;margin:2rem;max-width:60rem}.unfinished{border-left:4px solid #b45309;background:#fef3c7;padding:.75rem 1rem}code{font-size:90%}';
 
 /** The unfinished-run page: a banner naming the run-chunks process, its start time and command. */
 export function buildInProgressHtml(marker: RunInProgressReport): string {
@@ -20,7 +23,7 @@ export function buildInProgressHtml(marker: RunInProgressReport): string {
 <meta name="referrer" content="no-referrer">
 <meta name="run-chunks-status" content="running">
 <title>run-chunks: ${what} not finished</title>
-<style>${new SafeHtml(REPORT_CSS)}</style>
+<style>${new SafeHtml(PAGE_CSS)}</style>
 </head>
 <body>
 <header><h1>run-chunks: this ${what} has not finished</h1>

@@ -4,7 +4,7 @@
 // report dir is told afterwards. Records feed docs/reliability.md.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -296,4 +296,69 @@ faultCase('lifecycle', 'merge of --shard runs: each shard\'s figures stay its ow
   r.did(`shard 1 of 2 merged alone: exit 3, "${halfChunk.message.slice(0, 90)}…"`);
   r.held('a merge missing a shard is an error (exit 3), never a green chunk');
   for (const result of [...shards, merged, half]) checkNoLeftovers(r, result.tag);
+});
+
+/** What a merged report dir holds, as a reader that goes by report.json sees it. */
+type MergedDirState = { kind: 'finished'; runId: string; chunks: string[] } | { kind: 'unfinished'; pid: number };
+
+function readMergedDir(dir: string): MergedDirState {
+  const value = readJson<RunReport | RunInProgressReport>(path.join(dir, 'report.json'));
+  if (value.status === 'running') return { kind: 'unfinished', pid: value.process.pid };
+  return { kind: 'finished', runId: value.runId, chunks: value.chunks.map((chunk) => chunk.name) };
+}
+
+faultCase('lifecycle', 'merge SIGKILLed at 24 moments while it replaces an earlier merged report', async (r) => {
+  const project = makeLifecycleProject([
+    { name: 'quick', markers: 'quick' },
+    { name: 'gated', markers: 'gate' },
+  ]);
+  writeFileSync(project.gate, '');
+  for (const [chunk, dir] of [['quick', 'job-a'], ['gated', 'job-b']]) {
+    const ran = await runCli(['--chunk', chunk!, '--report-dir', dir!], { cwd: project.dir });
+    assert.equal(ran.exitCode, 0, ran.stdout + ran.stderr);
+  }
+  const merge = (dir: string): string[] => ['merge', dir, '--report-dir', 'merged', '--history', 'merged-history.json'];
+  // The two sets a reader may meet: job-a's merged (the old one) and job-b's (the new one).
+  const junitOf = new Map<string, string>();
+  for (const dir of ['job-b', 'job-a']) {
+    const done = await runCli(merge(dir), { cwd: project.dir });
+    assert.equal(done.exitCode, 0, done.stdout + done.stderr);
+    junitOf.set(dir, readFileSync(path.join(project.dir, 'merged', 'junit.xml'), 'utf8'));
+  }
+  const merged = path.join(project.dir, 'merged');
+  const seen = { old: 0, new: 0, unfinished: 0 };
+  const tags: string[] = [];
+  for (let index = 0; index < 24; index += 1) {
+    const before = readMergedDir(merged);
+    const run = startCli(merge(index % 2 === 0 ? 'job-b' : 'job-a'), { cwd: project.dir });
+    tags.push(run.tag);
+    await new Promise((resolve) => setTimeout(resolve, 100 + index * 20));
+    run.child.kill('SIGKILL');
+    await run.result;
+    const state = readMergedDir(merged);
+    if (state.kind === 'unfinished') {
+      seen.unfinished += 1;
+      assert.equal(state.pid, run.child.pid);
+      const told = await runCli(['report', 'merged'], { cwd: project.dir });
+      assert.equal(told.exitCode, 3, told.stdout + told.stderr);
+      assert.match(told.stdout, /this merge did not finish: .* is gone without finishing/);
+      continue;
+    }
+    const set = state.chunks.join(',') === 'quick' ? 'job-a' : 'job-b';
+    assert.deepEqual(state.chunks, set === 'job-a' ? ['quick'] : ['gated']);
+    if (before.kind === 'finished' && state.runId === before.runId) seen.old += 1;
+    else seen.new += 1;
+    assert.equal(readFileSync(path.join(merged, 'junit.xml'), 'utf8'), junitOf.get(set), `junit.xml is not that of the report.json beside it (${set})`);
+    assert.ok(readFileSync(path.join(merged, 'report.html'), 'utf8').includes(`run ${state.runId}`), 'report.html is not that of the report.json beside it');
+  }
+  r.did(`after each kill: old set ${seen.old}×, new set ${seen.new}×, report.json "running" (merge unfinished) ${seen.unfinished}×`);
+  r.held('every time, report.json is a finished report whose junit.xml and report.html are its own, or says the merge did not finish (and `report` exits 3)');
+  const final = await runCli(merge('job-b'), { cwd: project.dir });
+  r.outcomeOf(final.exitCode, 'passed');
+  assert.equal(final.exitCode, 0, final.stdout + final.stderr);
+  assert.deepEqual(readMergedDir(merged).kind, 'finished');
+  assert.deepEqual(readdirSync(merged).filter((name) => name.startsWith('.incoming-') || name.endsWith('.tmp')), []);
+  assert.equal(existsSync(path.join(merged, '.run-chunks.lock')), false);
+  r.held('the next merge takes over the killed ones\' lock, leaves no temp folder or lock behind, exit 0');
+  for (const tag of [...tags, final.tag]) checkNoLeftovers(r, tag);
 });
