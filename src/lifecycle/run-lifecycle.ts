@@ -6,11 +6,11 @@ import { acquireLock, type HeldLock } from './file-lock.js';
 import { describeThisProcess, type ProcessIdentity } from './process-identity.js';
 import { moveAsidePreviousReport, writeInProgressReport } from './report-set.js';
 
-// The start and end of a run's (or a merge's) hold on its report dir, in the order they happen:
-// lock the report dir, lock the history file, move the previous report set aside, write the
-// in-progress report.json; at the end the finished report.json is written last (by the caller,
-// through commit), and the locks are released on every way out: return, error, signal. A SIGKILL
-// runs nothing: its locks stay, and the next run finds their owner gone and takes them over.
+// A run's (or a merge's) hold on its report dir, in the order it happens: lock the report dir,
+// lock the history file, move the previous report set aside, write the in-progress report.json;
+// at the end the caller writes the finished report.json last (see report-set.ts), and releases
+// the locks on every way out: return, error, Ctrl-C/SIGTERM (which end the run normally). A
+// SIGKILL runs nothing: its locks stay, and the next run finds their owner gone and takes them over.
 
 /** File (inside the report dir) that holds the report dir's lock. */
 export const REPORT_DIR_LOCK_FILE = '.run-chunks.lock';
