@@ -362,3 +362,31 @@ faultCase('lifecycle', 'merge SIGKILLed at 24 moments while it replaces an earli
   r.held('the next merge takes over the killed ones\' lock, leaves no temp folder or lock behind, exit 0');
   for (const tag of [...tags, final.tag]) checkNoLeftovers(r, tag);
 });
+
+faultCase('lifecycle', 'the locks are released on SIGTERM and on an error after they were taken', async (r) => {
+  const project = makeLifecycleProject([
+    { name: 'all', paths: ['tests/test_quick.py', 'tests/test_gate.py'] },
+    { name: 'broken', paths: ['tests/no_such_file.py'] },
+  ]);
+  const lockFiles = [path.join(project.reportDir, '.run-chunks.lock'), path.join(project.dir, '.run-chunks', 'history.json.lock')];
+  const run = await startGatedRun(project, ['--chunk', 'all']);
+  assert.deepEqual(lockFiles.map((file) => existsSync(file)), [true, true]);
+  run.child.kill('SIGTERM');
+  const stopped = await run.result;
+  assert.equal(stopped.exitCode, 130, stopped.stdout + stopped.stderr);
+  assert.deepEqual(lockFiles.map((file) => existsSync(file)), [false, false]);
+  const interrupted = readJson<RunReport>(path.join(project.reportDir, 'report.json'));
+  assert.equal(interrupted.status, 'interrupted');
+  r.held('SIGTERM: exit 130, report.json finished as "interrupted", both locks released');
+
+  // --shard collects the chunk's tests after the locks are taken; a collection that fails is a usage error.
+  const refused = await runCli(['--chunk', 'broken', '--shard', '1/2'], { cwd: project.dir });
+  r.outcomeOf(refused.exitCode);
+  r.did(`SIGTERM: exit 130, locks released; a failed --shard collection: exit ${refused.exitCode}, locks released, earlier report kept`);
+  assert.equal(refused.exitCode, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /Collecting the tests of/);
+  assert.deepEqual(lockFiles.map((file) => existsSync(file)), [false, false]);
+  assert.deepEqual(readJson<RunReport>(path.join(project.reportDir, 'report.json')), interrupted);
+  r.held('an error after the locks were taken (collection for --shard failed, exit 2): both locks released, the earlier report.json untouched');
+  for (const result of [stopped, refused]) checkNoLeftovers(r, result.tag);
+});
