@@ -1,7 +1,8 @@
 // `run-chunks merge DIR...`: the report dirs of separate runs (chunks run on different machines,
 // one CI job each) become one report, as if one run had run every chunk. Reading checks each dir
-// really holds a run-chunks report; merging is pure, and the run's status and exit code are
-// decided again by buildRunReport, as for a run.
+// really holds a run-chunks report, and one whose run never finished stands in as errors, never as
+// results; with --config, a required chunk that no dir holds is an error too. Merging is pure,
+// and the run's status and exit code are decided again by buildRunReport, as for a run.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MERGED_JUNIT_FILE_NAME } from '../reporters/junit-reporter.js';
@@ -226,7 +227,7 @@ function findMissingChunks(entries: readonly ReportDirEntry[], options: MergeOpt
   }
   const absent = options.expected.chunks.filter((plan) => !present.has(plan.name));
   const required = absent.filter((plan) => plan.required);
-  for (const plan of required) add({ ...buildUnstartedChunkReport(plan, { status: 'error', message: 'no report: its CI job did not upload one (none of the merged dirs holds this chunk)' }) });
+  for (const plan of required) add(buildUnstartedChunkReport(plan, { status: 'error', message: 'no report: its CI job did not upload one (none of the merged dirs holds this chunk)' }));
   if (required.length > 0)
     warnings.push(`required ${required.length === 1 ? 'chunk' : 'chunks'} ${required.map((plan) => plan.name).join(', ')} of the config ${required.length === 1 ? 'has' : 'have'} no report in any merged dir: ${required.length === 1 ? 'its CI job' : 'their CI jobs'} did not upload one. The merged run is an error (exit 3).`);
   const optional = absent.filter((plan) => !plan.required);
