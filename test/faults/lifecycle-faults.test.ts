@@ -353,13 +353,38 @@ faultCase('lifecycle', 'merge SIGKILLed at 24 moments while it replaces an earli
   }
   r.did(`after each kill: old set ${seen.old}×, new set ${seen.new}×, report.json "running" (merge unfinished) ${seen.unfinished}×`);
   r.held('every time, report.json is a finished report whose junit.xml and report.html are its own, or says the merge did not finish (and `report` exits 3)');
+
+  // The swap itself is a few renames long, too short to hit with a kill: its state is made by hand,
+  // as a merge killed there leaves it (a merge marker of a dead pid, the new junit.xml, the old page,
+  // the incoming folder with the new report.json).
+  const dead = spawnSync('true').pid!;
+  const current = readJson<RunReport>(path.join(merged, 'report.json'));
+  const incoming = path.join(merged, '.incoming-deadbeef');
+  mkdirSync(incoming);
+  writeFileSync(path.join(incoming, 'report.json'), JSON.stringify(current));
+  writeFileSync(path.join(merged, 'junit.xml'), junitOf.get('job-a')!);
+  const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  const identity = { pid: dead, host: os.hostname(), startTime: 1, bootId, command: ['run-chunks', 'merge', 'job-a'], startedAt: '2026-01-01T00:00:00.000Z' };
+  writeFileSync(path.join(merged, '.run-chunks.lock'), JSON.stringify(identity));
+  const marker: RunInProgressReport = { schemaVersion: 1, tool: current.tool, runId: 'killed-merge', status: 'running', kind: 'merge', startedAt: identity.startedAt, configFile: null, reportDir: merged, process: identity, plannedChunks: [] };
+  assert.ok(validateReport(marker), JSON.stringify(validateReport.errors));
+  writeFileSync(path.join(merged, 'report.json'), JSON.stringify(marker));
+  const told = await runCli(['report', 'merged'], { cwd: project.dir });
+  assert.equal(told.exitCode, 3, told.stdout + told.stderr);
+  assert.match(told.stdout, new RegExp(`this merge did not finish: run-chunks \\(pid ${dead} on .+\\) was started at 2026-01-01T00:00:00\\.000Z .* and is gone without finishing`));
+  const remerge = await runCli(['merge', 'merged', '--report-dir', 'again'], { cwd: project.dir });
+  assert.equal(remerge.exitCode, 3, remerge.stdout + remerge.stderr);
+  assert.match(remerge.stderr, /it holds no run's report but a merge that did not finish/);
+  r.held('a merge killed during the swap (state made by hand): `report` exits 3 "this merge did not finish … is gone without finishing"; merging that dir is refused (exit 3)');
+  tags.push(told.tag, remerge.tag);
   const final = await runCli(merge('job-b'), { cwd: project.dir });
   r.outcomeOf(final.exitCode, 'passed');
   assert.equal(final.exitCode, 0, final.stdout + final.stderr);
   assert.deepEqual(readMergedDir(merged).kind, 'finished');
   assert.deepEqual(readdirSync(merged).filter((name) => name.startsWith('.incoming-') || name.endsWith('.tmp')), []);
   assert.equal(existsSync(path.join(merged, '.run-chunks.lock')), false);
-  r.held('the next merge takes over the killed ones\' lock, leaves no temp folder or lock behind, exit 0');
+  assert.match(final.stderr, new RegExp(`notice: took over the lock on The report dir .* from run-chunks \\(pid ${dead} on`));
+  r.held('the next merge takes over the killed one\'s lock (with a notice), removes its incoming folder, leaves no temp folder or lock behind, exit 0');
   for (const tag of [...tags, final.tag]) checkNoLeftovers(r, tag);
 });
 
