@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeFsError } from '../util/describe-fs-error.js';
 import { UserError } from '../util/user-error.js';
@@ -38,6 +38,10 @@ function isYoung(file: string): boolean {
 
 function sleepMs(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 function createExclusive(file: string, owner: ProcessIdentity): boolean {
@@ -88,7 +92,7 @@ export function acquireLock(file: string, owner: ProcessIdentity, subject: LockS
         continue;
       }
       if (holder === 'damaged') {
-        notice(`${file} was not a readable run-chunks lock; it was replaced. If another run-chunks is using ${subject.what}, stop one of them.`);
+        notice(`${file} was not a readable run-chunks lock; it was replaced. If another run-chunks is using ${lowerFirst(subject.what)}, stop one of them.`);
       } else {
         const liveness = checkLiveness(holder);
         if (liveness.state === 'alive')
@@ -98,22 +102,40 @@ export function acquireLock(file: string, owner: ProcessIdentity, subject: LockS
             `${subject.what} is locked by ${describeProcess(holder)}, and run-chunks cannot tell whether that run is still going: ${liveness.reason}. ` +
               `If it is gone, delete ${file} and run again; otherwise ${subject.remedy}`,
           );
-        notice(`took over the lock on ${subject.what} from ${describeProcess(holder)}, which did not finish: ${liveness.reason}.`);
+        notice(`took over the lock on ${lowerFirst(subject.what)} from ${describeProcess(holder)}, which did not finish: ${liveness.reason}.`);
       }
-      // Rename first: of two runs taking over the same stale file, only one rename succeeds.
-      const aside = `${file}.stale-${process.pid}`;
-      try {
-        renameSync(file, aside);
-        rmSync(aside, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
+      takeAside(file, holder);
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
     throw new UserError(`Cannot lock ${subject.what} (${file}): ${describeFsError(error)}. Make that folder writable, or ${subject.remedy}`);
   }
   throw new UserError(`Cannot lock ${subject.what}: other runs keep taking ${file}. Wait for them, or ${subject.remedy}`);
+}
+
+/**
+ * Removes the stale lock file `file`, judged to hold `judged`. Rename first: of two runs taking
+ * over the same stale file, only one rename succeeds. If what was moved is not what was judged (the
+ * other run took the lock over in between and made its own), it is linked back, never deleted.
+ */
+export function takeAside(file: string, judged: ProcessIdentity | 'damaged'): void {
+  const aside = `${file}.stale-${process.pid}`;
+  try {
+    renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const moved = readOwner(aside);
+  const same = judged === 'damaged' ? moved === 'damaged' : typeof moved === 'object' && isSameProcess(moved, judged);
+  if (!same) {
+    try {
+      linkSync(aside, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  rmSync(aside, { force: true });
 }
 
 function heldLock(file: string, owner: ProcessIdentity): HeldLock {

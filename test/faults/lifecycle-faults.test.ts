@@ -165,9 +165,9 @@ faultCase('lifecycle', 'locks left by dead runs: a pid that is gone, and a pid r
   const result = await runCli([], { cwd: project.dir });
   r.outcomeOf(result.exitCode, 'passed');
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
-  assert.match(result.stderr, new RegExp(`notice: took over the lock on The report dir .* from run-chunks \\(pid ${process.pid} on .+\\), started at 2026-01-01T00:00:00\\.000Z, command: run-chunks --chunk all, which did not finish: pid ${process.pid} now belongs to another process`));
+  assert.match(result.stderr, new RegExp(`notice: took over the lock on the report dir .* from run-chunks \\(pid ${process.pid} on .+\\), started at 2026-01-01T00:00:00\\.000Z, command: run-chunks --chunk all, which did not finish: pid ${process.pid} now belongs to another process`));
   r.held('the report dir\'s lock, whose pid now belongs to a process with another start time, is taken over with a notice');
-  assert.match(result.stderr, new RegExp(`notice: took over the lock on The run history .* from run-chunks \\(pid ${deadPid} on .+\\).*which did not finish: no process has pid ${deadPid}`));
+  assert.match(result.stderr, new RegExp(`notice: took over the lock on the run history .* from run-chunks \\(pid ${deadPid} on .+\\).*which did not finish: no process has pid ${deadPid}`));
   r.held('the history\'s lock, whose pid is gone, is taken over with a notice');
   r.did('took both locks over with a notice each, ran, exit 0');
   assert.equal(readJson<RunReport>(path.join(project.reportDir, 'report.json')).status, 'passed');
@@ -383,7 +383,7 @@ faultCase('lifecycle', 'merge SIGKILLed at 24 moments while it replaces an earli
   assert.deepEqual(readMergedDir(merged).kind, 'finished');
   assert.deepEqual(readdirSync(merged).filter((name) => name.startsWith('.incoming-') || name.endsWith('.tmp')), []);
   assert.equal(existsSync(path.join(merged, '.run-chunks.lock')), false);
-  assert.match(final.stderr, new RegExp(`notice: took over the lock on The report dir .* from run-chunks \\(pid ${dead} on`));
+  assert.match(final.stderr, new RegExp(`notice: took over the lock on the report dir .* from run-chunks \\(pid ${dead} on`));
   r.held('the next merge takes over the killed one\'s lock (with a notice), removes its incoming folder, leaves no temp folder or lock behind, exit 0');
   for (const tag of [...tags, final.tag]) checkNoLeftovers(r, tag);
 });

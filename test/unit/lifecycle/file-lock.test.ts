@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { acquireLock } from '../../../src/lifecycle/file-lock.js';
+import { acquireLock, takeAside } from '../../../src/lifecycle/file-lock.js';
 import { checkLiveness, describeThisProcess, readProcessStartTime } from '../../../src/lifecycle/process-identity.js';
 import { UserError } from '../../../src/util/user-error.js';
 
@@ -35,7 +35,7 @@ test('a stale lock (pid reused by a process with another start time) is taken ov
   const notices: string[] = [];
   const lock = acquireLock(file, me, SUBJECT, (message) => notices.push(message));
   assert.equal(notices.length, 1);
-  assert.match(notices[0]!, /took over the lock on The report dir \/x from run-chunks .*which did not finish: pid \d+ now belongs to another process/);
+  assert.match(notices[0]!, /took over the lock on the report dir \/x from run-chunks .*which did not finish: pid \d+ now belongs to another process/);
   staleLock.release();
   assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), me);
   lock.release();
@@ -69,4 +69,18 @@ test('checkLiveness: this process is alive; a pid that exited is gone', () => {
   assert.equal(me.startTime, readProcessStartTime(process.pid));
   assert.deepEqual(checkLiveness(me), { state: 'alive' });
   assert.equal(checkLiveness({ ...me, pid: 2 ** 22 + 1 }).state, 'gone');
+});
+
+test('takeAside removes the stale lock it judged, but puts back one another run made in between', () => {
+  const file = tempFile();
+  const stale = { ...describeThisProcess([], new Date('2026-01-01T00:00:00Z')), pid: 2 ** 22 + 1 };
+  const fresh = describeThisProcess(['--chunk', 'b'], new Date());
+  acquireLock(file, stale, SUBJECT, () => undefined);
+  takeAside(file, stale);
+  assert.equal(existsSync(file), false);
+  // Another run judged the same stale lock first and made its own: ours is not to be deleted.
+  acquireLock(file, fresh, SUBJECT, () => undefined);
+  takeAside(file, stale);
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), fresh);
+  assert.deepEqual(readdirSync(path.dirname(file)), ['.run-chunks.lock']);
 });
