@@ -20,7 +20,7 @@ import { removeStaleIncoming, startIncomingReportSet } from '../lifecycle/report
 import { inProgressReport, lockReportDir } from '../lifecycle/run-lifecycle.js';
 import { describeUnfinished } from '../lifecycle/unfinished-run.js';
 import type { ChunkPlan } from '../plan/types.js';
-import { writeReportFile } from '../reporters/write-report-file.js';
+import { ReportWriteError, writeReportFile } from '../reporters/write-report-file.js';
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { UserError } from '../util/user-error.js';
@@ -216,7 +216,9 @@ async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, argv: 
       await incoming.commit(inProgressReport(start, identity));
     } catch (error) {
       await incoming.discard();
-      throw error;
+      if (!(error instanceof ReportWriteError)) throw error;
+      // Nothing was swapped in yet: the report dir holds the earlier set, whole.
+      throw new UserError(`Could not write the merged report: ${error.message}. ${reportDir} keeps its earlier report set as it was. Free space there (or raise the file-size limit), or pass another --report-dir, and merge again.`, EXIT_CODES.chunkBroken);
     }
     terminalFor(cwd).onRunFinished({ type: 'run-finished', report: merged.report });
     if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, buildGithubSummary(merged.report)).catch((error: unknown) => warnStderr(`cannot write the job summary: ${String(error)}`));
