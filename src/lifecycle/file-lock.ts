@@ -108,7 +108,9 @@ export function acquireLock(file: string, owner: ProcessIdentity, subject: LockS
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`Cannot lock ${subject.what} (${file}): ${describeFsError(error)}. Make that folder writable, or ${subject.remedy}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const fix = code === 'ENOSPC' || code === 'EDQUOT' ? 'Free space on that disk' : 'Make that folder writable';
+    throw new UserError(`Cannot lock ${lowerFirst(subject.what)} (${file}): ${describeFsError(error)}. Nothing was written. ${fix}, or ${subject.remedy}`);
   }
   throw new UserError(`Cannot lock ${subject.what}: other runs keep taking ${file}. Wait for them, or ${subject.remedy}`);
 }

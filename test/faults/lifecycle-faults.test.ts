@@ -4,7 +4,7 @@
 // report dir is told afterwards. Records feed docs/reliability.md.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -415,4 +415,72 @@ faultCase('lifecycle', 'the locks are released on SIGTERM and on an error after 
   assert.deepEqual(readJson<RunReport>(path.join(project.reportDir, 'report.json')), interrupted);
   r.held('an error after the locks were taken (collection for --shard failed, exit 2): both locks released, the earlier report.json untouched');
   for (const result of [stopped, refused]) checkNoLeftovers(r, result.tag);
+});
+
+/** Mounts a tmpfs of `size` at `dir`; a string saying why not where mounting is not permitted. */
+function mountSmallDisk(dir: string, size: string): string | undefined {
+  mkdirSync(dir, { recursive: true });
+  const result = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  return result.status === 0 ? undefined : `mount -t tmpfs failed here (${(result.stderr || String(result.error)).trim()})`;
+}
+
+function unmountDisk(dir: string): void {
+  if (spawnSync('umount', [dir]).status !== 0) spawnSync('umount', ['-l', dir]);
+}
+
+/** Fills the filesystem holding `dir` to the last byte with a ballast file. */
+function fillDisk(dir: string): void {
+  const file = path.join(dir, 'ballast');
+  for (const size of [65_536, 4096, 512, 1]) {
+    const block = Buffer.alloc(size, 'x');
+    for (;;) {
+      try {
+        appendFileSync(file, block);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+        break;
+      }
+    }
+  }
+}
+
+faultCase('lifecycle', 'merge into a report dir whose disk is full (ENOSPC): the earlier merged set stays whole', async (r) => {
+  const project = makeLifecycleProject([{ name: 'quick', markers: 'quick' }]);
+  const ran = await runCli(['--chunk', 'quick', '--report-dir', 'job'], { cwd: project.dir });
+  assert.equal(ran.exitCode, 0, ran.stdout + ran.stderr);
+  const disk = path.join(project.dir, 'disk');
+  const problem = mountSmallDisk(disk, '2m');
+  if (problem !== undefined) {
+    r.did(`not run: ${problem}`);
+    return;
+  }
+  try {
+    const merged = path.join(disk, 'merged');
+    const first = await runCli(['merge', 'job', '--report-dir', merged, '--history', 'merged-history.json'], { cwd: project.dir });
+    assert.equal(first.exitCode, 0, first.stdout + first.stderr);
+    const before = Object.fromEntries(['report.json', 'junit.xml', 'report.html'].map((name) => [name, readFileSync(path.join(merged, name), 'utf8')]));
+    const setOf = (): string[] => ['report.json', 'junit.xml', 'report.html'].map((name) => readFileSync(path.join(merged, name), 'utf8'));
+    fillDisk(disk);
+    const full = await runCli(['merge', 'job', '--report-dir', merged, '--history', 'merged-history.json'], { cwd: project.dir });
+    assert.equal(full.exitCode, 2, full.stdout + full.stderr);
+    assert.match(full.stderr, /^run-chunks: error: Cannot lock the report dir .*: no space left on device \(ENOSPC\)\. Nothing was written\. Free space on that disk, or pass the merge another --report-dir/m);
+    assert.deepEqual(setOf(), Object.values(before));
+    r.held('a disk too full for the lock file: exit 2, "Cannot lock the report dir …: ENOSPC. Nothing was written. Free space on that disk…", the earlier set unchanged');
+
+    // Room for the lock and a little more, not for the new report.json: the write fails in the incoming folder.
+    truncateSync(path.join(disk, 'ballast'), statSync(path.join(disk, 'ballast')).size - 8192);
+    const tight = await runCli(['merge', 'job', '--report-dir', merged, '--history', 'merged-history.json'], { cwd: project.dir });
+    r.outcomeOf(tight.exitCode);
+    r.did(`full disk: exit 2 (no room for the lock); nearly full: exit ${tight.exitCode}, "${(tight.stderr.split('\n').find((line) => line.includes('Could not write')) ?? '').replace(/^run-chunks: error: /, '').slice(0, 90)}…"`);
+    assert.equal(tight.exitCode, 3, tight.stdout + tight.stderr);
+    assert.match(tight.stderr, /run-chunks: error: Could not write the merged report: could not write .*: no space left on device \(ENOSPC\)\. .* keeps its earlier report set as it was\./);
+    expectNoStackTrace(r, tight);
+    r.held('nearly full: exit 3, one paragraph naming the file, ENOSPC, that the earlier set is kept, and the fix; no stack trace');
+    assert.deepEqual(setOf(), Object.values(before));
+    assert.deepEqual(readdirSync(merged).filter((name) => name.startsWith('.incoming-') || name.endsWith('.tmp') || name === '.run-chunks.lock'), []);
+    r.held('report.json, junit.xml and report.html are the earlier merge\'s, byte for byte; no incoming folder, temp file or lock left');
+    for (const result of [ran, first, full, tight]) checkNoLeftovers(r, result.tag);
+  } finally {
+    unmountDisk(disk);
+  }
 });
