@@ -84,3 +84,8 @@ test('takeAside removes the stale lock it judged, but puts back one another run 
   assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), fresh);
   assert.deepEqual(readdirSync(path.dirname(file)), ['.run-chunks.lock']);
 });
+
+test('the command kept in a lock and an in-progress report.json has secret-looking values masked', () => {
+  const me = describeThisProcess(['--chunk', 'a', '--', '--api-token=abc', '--password', 'pw', 'DB_SECRET=x'], new Date());
+  assert.deepEqual(me.command, ['run-chunks', '--chunk', 'a', '--', '--api-token=***', '--password', '***', 'DB_SECRET=***']);
+});
