@@ -16,6 +16,7 @@ const AREAS = [
   ['signals', 'run-chunks itself interrupted or killed'],
   ['output', 'Output and process-count extremes'],
   ['report', 'Writing the report'],
+  ['lifecycle', 'The report dir across runs (locks, unfinished runs, merges)'],
   ['gpu', 'nvidia-smi misbehaving'],
   ['input', 'Bad configuration and flags'],
   ['names', 'Chunk names and arguments that could reach a path or a shell'],

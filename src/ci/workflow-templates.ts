@@ -64,7 +64,15 @@ function header(ci: 'github' | 'gitlab'): string[] {
   ];
 }
 
-/** `run-chunks <args> [--config PATH]`, as a shell command line (merge takes no --config). */
+/**
+ * `run-chunks merge --config PATH DIRS`: with the config, a required chunk whose job uploaded no
+ * report is an error of the merge (exit 3), not a chunk that silently drops out of the summary.
+ */
+function runMerge(options: CiTemplateOptions, dirs: string): string {
+  return `${options.runChunksCommand ?? 'npx run-chunks'} merge --config ${quoteShellArg(options.configPath ?? 'chunks.config.json')} ${dirs}`;
+}
+
+/** `run-chunks <args> [--config PATH]`, as a shell command line. */
 function runChunks(options: CiTemplateOptions, args: string, withConfig = true): string {
   const config = withConfig && options.configPath !== undefined ? ` --config ${quoteShellArg(options.configPath)}` : '';
   return `${options.runChunksCommand ?? 'npx run-chunks'} ${args}${config}`;
@@ -149,7 +157,7 @@ export function buildGithubWorkflow(options: GithubWorkflowOptions): string {
     `          pattern: ${ARTIFACT_PREFIX}*`,
     `          path: ${yamlString(options.reportDir)}`,
     '          merge-multiple: true',
-    `      - run: ${yamlString(runChunks(options, `merge ${reportDir}/*/`, false))}`,
+    `      - run: ${yamlString(runMerge(options, `${reportDir}/*/`))}`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -197,6 +205,6 @@ export function buildGitlabPipeline(entries: readonly MatrixEntry[], options: Gi
     for (const entry of entries) lines.push(`    - job: ${yamlString(gitlabChunkJobName(entry.name))}`, '      artifacts: true');
   }
   const dirs = entries.map((entry) => quoteShellArg(chunkDir(entry.name))).join(' ');
-  lines.push('  script:', `    - ${yamlString(runChunks(options, `merge ${dirs}`, false))}`);
+  lines.push('  script:', `    - ${yamlString(runMerge(options, dirs))}`);
   return `${lines.join('\n')}\n`;
 }

@@ -12,10 +12,13 @@ import { mergeChunkDefaults } from '../plan/create-plans.js';
 import { GithubAnnotationsReporter } from '../ci/github-annotations-reporter.js';
 import { GithubSummaryReporter } from '../ci/github-summary-reporter.js';
 import { readHistory } from '../history/history-file.js';
+import type { History } from '../history/history-types.js';
+import { beginRun } from '../lifecycle/run-lifecycle.js';
+import type { ChunkPlan } from '../plan/types.js';
 import { HistoryReporter } from '../history/history-reporter.js';
 import { chunkStats, testDurations } from '../history/history-stats.js';
 import { HtmlReporter } from '../html/html-reporter.js';
-import { JsonReporter } from '../reporters/json-reporter.js';
+import { writeJsonReport } from '../reporters/json-reporter.js';
 import { ReportWriteError } from '../reporters/write-report-file.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { JunitReporter } from '../reporters/junit-reporter.js';
@@ -26,7 +29,7 @@ import { EXIT_CODES } from '../results/outcome.js';
 import { ChunkRun } from '../runner/run-chunks.js';
 import { UserError } from '../util/user-error.js';
 import { applyShard } from '../runner/apply-shard.js';
-import { buildSchedule, formatSchedule } from './build-schedule.js';
+import { buildSchedule, formatSchedule, type BuiltSchedule } from './build-schedule.js';
 import { applyRest } from './collect-coverage.js';
 import { exitProcess } from './exit.js';
 import { planChunks } from './plan-chunks.js';
@@ -36,6 +39,8 @@ import { DEFAULT_REPORT_DIR, parseArgs, type CliOptions } from './parse-args.js'
 import { formatChunkList, formatDryRun } from './print-plans.js';
 import { watchSignals } from './signal-watcher.js';
 import { readVersion } from './version.js';
+
+const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
 
 // Width assumed when stdout is no terminal (progress lines in CI logs).
 const DEFAULT_COLUMNS = 120;
@@ -81,7 +86,7 @@ function assertReportDirApart(reportDir: string, given: string, loaded: LoadedCo
   );
 }
 
-async function runCommand(options: CliOptions, version: string): Promise<number> {
+async function runCommand(options: CliOptions, argv: readonly string[], version: string): Promise<number> {
   const cwd = process.cwd();
   const loaded = await loadConfig(options.config, cwd);
   if (options.list) {
@@ -91,7 +96,6 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
   }
   const reportDir = path.resolve(cwd, options.reportDir);
   assertReportDirApart(reportDir, options.reportDir, loaded, cwd);
-  const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
   const historyFile = path.resolve(cwd, options.historyFile);
   const history = await readHistory(historyFile, warnStderr);
   const plans = planChunks(loaded, options, reportDir, (name) => {
@@ -114,17 +118,57 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     if (schedule) process.stdout.write(formatSchedule(schedule));
     return EXIT_CODES.passed;
   }
+  const nvidiaSmi = options.gpu === 'off' ? undefined : findOnPath('nvidia-smi', process.env.PATH);
+  if (options.gpu === 'on' && nvidiaSmi === undefined)
+    throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');
   catchFileSizeLimit();
   checkReportDir(reportDir);
+  const runId = randomUUID();
+  // From here on the report dir is this run's: locked, then marked as holding a run in progress.
+  const held = beginRun({
+    kind: 'run',
+    reportDir,
+    // A shard's run writes no history (see below), so it does not lock it either.
+    historyFile: options.shard ? undefined : historyFile,
+    argv,
+    runId,
+    version,
+    configFile: loaded.configPath,
+    plannedChunks: plans.map((plan) => ({ name: plan.name, description: plan.description ?? null, required: plan.required, runner: plan.runner, workers: plan.workers })),
+    notice: (message) => void process.stderr.write(`run-chunks: notice: ${message}\n`),
+  });
+  try {
+    return await runHeld({ options, version, cwd, loaded, history, historyFile, reportDir, plans, schedule, nvidiaSmi, runId, markInProgress: held.markInProgress });
+  } finally {
+    held.release();
+  }
+}
+
+/** What runCommand hands to the part of the run that holds the report dir. */
+interface HeldRunInput {
+  options: CliOptions;
+  version: string;
+  cwd: string;
+  loaded: LoadedConfig;
+  history: History;
+  historyFile: string;
+  reportDir: string;
+  plans: ChunkPlan[];
+  schedule: BuiltSchedule | undefined;
+  nvidiaSmi: string | undefined;
+  runId: string;
+  markInProgress: () => Promise<void>;
+}
+
+/** Collects what --shard and a rest chunk need, runs the chunks, and writes the report set, report.json last. */
+async function runHeld({ options, version, cwd, loaded, history, historyFile, reportDir, plans, schedule, nvidiaSmi, runId, markInProgress }: HeldRunInput): Promise<number> {
   const restIndex = plans.findIndex((plan) => plan.rest);
   if (restIndex >= 0) {
     const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
     plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir);
   }
   if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir);
-  const nvidiaSmi = options.gpu === 'off' ? undefined : findOnPath('nvidia-smi', process.env.PATH);
-  if (options.gpu === 'on' && nvidiaSmi === undefined)
-    throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');
+  await markInProgress();
 
   const reporterFailures: string[] = [];
   const lostReportFiles: ReportWriteError[] = [];
@@ -139,7 +183,6 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
         progressIntervalMs: options.progressIntervalMs,
         columns: process.stdout.columns ?? DEFAULT_COLUMNS,
       }),
-      new JsonReporter(),
       new JunitReporter(),
       new HtmlReporter(),
       // A shard's run is not recorded: the next shard must split with the same history as this one
@@ -160,7 +203,7 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
   const run = new ChunkRun({
     plans,
     parallelChunks: options.parallelChunks,
-    runId: randomUUID(),
+    runId,
     version,
     configFile: loaded.configPath,
     reportDir,
@@ -172,11 +215,17 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
     // RUN_CHUNKS_SAMPLER=pidusage exercises the macOS path on Linux (tests, debugging).
     sampler: hasProcFs() && process.env.RUN_CHUNKS_SAMPLER !== 'pidusage' ? 'procfs' : 'pidusage',
     schedule,
+    scheduleSources: schedule?.sources,
   });
   const stopWatching = watchSignals((signal) => run.interrupt(signal));
   try {
     const report = await run.execute();
     await multiplexer.flush();
+    // report.json last: once it holds the finished report, the rest of the set is there too.
+    await writeJsonReport(report).catch((error: unknown) => {
+      if (error instanceof ReportWriteError) lostReportFiles.push(error);
+      else throw error;
+    });
     for (const failure of reporterFailures) process.stderr.write(`run-chunks: warning: ${failure}\n`);
     if (lostReportFiles.length === 0) return report.exitCode;
     process.stderr.write(`run-chunks: error: ${describeLostReport(lostReportFiles, report)}\n`);
@@ -193,11 +242,11 @@ export async function main(argv: readonly string[]): Promise<never> {
     const subcommand = parseSubcommand(argv, version);
     if (subcommand !== undefined) {
       if ('exitCode' in subcommand) return await exitProcess(subcommand.exitCode);
-      return await exitProcess(await runSubcommand(subcommand, version));
+      return await exitProcess(await runSubcommand(subcommand, argv, version));
     }
     const parsed = parseArgs(argv, version);
     if ('exitCode' in parsed) return await exitProcess(parsed.exitCode);
-    return await exitProcess(await runCommand(parsed, version));
+    return await exitProcess(await runCommand(parsed, argv, version));
   } catch (error) {
     if (error instanceof UserError) {
       process.stderr.write(`run-chunks: error: ${error.message}\n`);

@@ -72,7 +72,7 @@ export function describeLostReport(failures: readonly ReportWriteError[], report
   const these = failures.length === 1 ? 'that file is missing or still holds' : 'these files are missing or still hold';
   return (
     `Could not write the report: ${files}. ` +
-    `The chunks ran (run status "${report.status}", exit code ${report.exitCode}), but ${these} an earlier run's report, so run-chunks exits with ${exitCodeWithLostReport(report.exitCode)}. ` +
+    `The chunks ran (run status "${report.status}", exit code ${report.exitCode}), but ${these} what this run wrote at its start (report.json: status "running"; report.html: a page saying the run has not finished), so run-chunks exits with ${exitCodeWithLostReport(report.exitCode)}. ` +
     `${remedyFor(failures[0]!.code)}, or choose another folder with --report-dir, and run again; each chunk's output.log under ${report.reportDir} holds its output as far as the disk allowed.`
   );
 }

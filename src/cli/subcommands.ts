@@ -14,7 +14,13 @@ import { chunkStats } from '../history/history-stats.js';
 import { DEFAULT_HISTORY_FILE } from '../history/history-types.js';
 import { formatHistoryTable } from '../history/format-history-table.js';
 import { writeHtmlReport } from '../html/html-reporter.js';
-import { mergeReportDirs, readReportDir, writeMergedRun } from '../merge/merge-reports.js';
+import { mergeReportDirs, readReportEntry } from '../merge/merge-reports.js';
+import { describeThisProcess } from '../lifecycle/process-identity.js';
+import { removeStaleIncoming, startIncomingReportSet } from '../lifecycle/report-set.js';
+import { inProgressReport, lockReportDir } from '../lifecycle/run-lifecycle.js';
+import { describeUnfinished } from '../lifecycle/unfinished-run.js';
+import type { ChunkPlan } from '../plan/types.js';
+import { ReportWriteError, writeReportFile } from '../reporters/write-report-file.js';
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { UserError } from '../util/user-error.js';
@@ -30,7 +36,7 @@ export type Subcommand =
   | { name: 'history'; historyFile: string }
   | { name: 'report'; dir: string; open: boolean }
   | { name: 'plan'; config: string | undefined; chunks: string[]; strict: boolean; json: boolean; historyFile: string }
-  | { name: 'merge'; dirs: string[]; reportDir: string; historyFile: string; failOnLeak: boolean }
+  | { name: 'merge'; dirs: string[]; reportDir: string; historyFile: string; failOnLeak: boolean; config: string | undefined }
   | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string };
 
 const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge', 'plan', 'report'] as const;
@@ -77,9 +83,10 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
           .option('--report-dir <dir>', 'where the merged report.json and junit.xml go', DEFAULT_REPORT_DIR)
           .option('--history <path>', 'run history file to record the merged run in', DEFAULT_HISTORY_FILE)
           .option('--fail-on-leak', 'a required chunk whose memory verdict is "leak" fails the merged run')
+          .option('-c, --config <path>', 'the config the runs used: a required chunk that no dir holds is an error (exit 3)')
           .allowExcessArguments(true)
-          .action((dirs: string[], options: { reportDir: string; history: string; failOnLeak?: boolean }) => {
-            result = { name: 'merge', dirs, reportDir: options.reportDir, historyFile: options.history, failOnLeak: options.failOnLeak ?? false };
+          .action((dirs: string[], options: { reportDir: string; history: string; failOnLeak?: boolean; config?: string }) => {
+            result = { name: 'merge', dirs, reportDir: options.reportDir, historyFile: options.history, failOnLeak: options.failOnLeak ?? false, config: options.config };
           })
       : name === 'matrix'
       ? baseCommand('run-chunks matrix', 'Print the chunk matrix for a CI job per chunk (name, required, timeout in minutes).')
@@ -142,6 +149,7 @@ async function writeInitFile(command: Extract<Subcommand, { name: 'init' }>): Pr
 }
 
 const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
+const noticeStderr = (message: string): void => void process.stderr.write(`run-chunks: notice: ${message}\n`);
 
 function terminalFor(cwd: string): TerminalReporter {
   return new TerminalReporter({
@@ -160,7 +168,13 @@ async function showReport(command: Extract<Subcommand, { name: 'report' }>): Pro
   const dir = path.resolve(cwd, command.dir);
   if (!existsSync(path.join(dir, 'report.json')))
     throw new UserError(`There is no run-chunks report in ${command.dir} (no report.json). Run run-chunks first, or pass the --report-dir of an earlier run.`);
-  const { report } = await readReportDir(dir);
+  const entry = await readReportEntry(dir);
+  if (!entry.finished) {
+    // No verdict to show: the run's report set is not there. Exit 3, as for a run whose report was lost.
+    process.stdout.write(`run-chunks report ${command.dir}: ${describeUnfinished(entry.marker)}\n`);
+    return EXIT_CODES.chunkBroken;
+  }
+  const { report } = entry.contents;
   terminalFor(cwd).onRunFinished({ type: 'run-finished', report });
   if (command.open) {
     const html = path.join(dir, 'report.html');
@@ -174,23 +188,50 @@ async function showReport(command: Extract<Subcommand, { name: 'report' }>): Pro
   return report.exitCode;
 }
 
-async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, version: string): Promise<number> {
+async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, argv: readonly string[], version: string): Promise<number> {
   const cwd = process.cwd();
-  const merged = await mergeReportDirs(
-    command.dirs.map((dir) => path.resolve(cwd, dir)),
-    { reportDir: path.resolve(cwd, command.reportDir), runId: randomUUID(), version, failOnLeak: command.failOnLeak },
-  );
+  const reportDir = path.resolve(cwd, command.reportDir);
+  const historyFile = path.resolve(cwd, command.historyFile);
+  const dirs = command.dirs.map((dir) => path.resolve(cwd, dir));
+  const loaded = command.config === undefined ? undefined : await loadConfig(command.config, cwd);
+  const expected = loaded === undefined ? undefined : { configFile: loaded.configPath, chunks: planMergeChunks(loaded, reportDir) };
+  const runId = randomUUID();
+  const merged = await mergeReportDirs(dirs, { reportDir, runId, version, failOnLeak: command.failOnLeak, expected });
   for (const warning of merged.warnings) warnStderr(warning);
-  await writeMergedRun(merged);
-  // The HTML page is a view of the merged report: a failure to write it costs nothing else.
-  await writeHtmlReport(merged.report, merged.records, {
-    searchDirs: command.dirs.map((dir) => path.resolve(cwd, dir)),
-    separateMachines: true,
-  }).catch((error: unknown) => warnStderr(`cannot write the HTML report: ${error instanceof Error ? error.message : String(error)}`));
-  terminalFor(cwd).onRunFinished({ type: 'run-finished', report: merged.report });
-  if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, buildGithubSummary(merged.report)).catch((error: unknown) => warnStderr(`cannot write the job summary: ${String(error)}`));
-  await recordRunInHistory(merged.report, merged.records, { file: path.resolve(cwd, command.historyFile), warn: warnStderr });
+  for (const note of merged.notes) process.stderr.write(`run-chunks: note: ${note}\n`);
+  await mkdir(reportDir, { recursive: true });
+  const start = { kind: 'merge' as const, reportDir, historyFile, argv, runId, version, configFile: merged.report.configFile, plannedChunks: [], notice: noticeStderr };
+  const identity = describeThisProcess(argv, new Date());
+  const release = lockReportDir(start, identity);
+  try {
+    await removeStaleIncoming(reportDir);
+    const incoming = await startIncomingReportSet(reportDir, runId.slice(0, 8));
+    try {
+      await writeReportFile(incoming.file('junit.xml'), merged.junitXml);
+      // The HTML page is a view of the merged report: a failure to write it costs nothing else.
+      await writeHtmlReport(merged.report, merged.records, { searchDirs: dirs, separateMachines: true, file: incoming.file('report.html') }).catch((error: unknown) =>
+        warnStderr(`cannot write the HTML report: ${error instanceof Error ? error.message : String(error)}`),
+      );
+      await writeReportFile(incoming.file('report.json'), `${JSON.stringify(merged.report, null, 2)}\n`);
+      await incoming.commit(inProgressReport(start, identity));
+    } catch (error) {
+      await incoming.discard();
+      if (!(error instanceof ReportWriteError)) throw error;
+      // Nothing was swapped in yet: the report dir holds the earlier set, whole.
+      throw new UserError(`Could not write the merged report: ${error.message}. ${reportDir} keeps its earlier report set as it was. Free space there (or raise the file-size limit), or pass another --report-dir, and merge again.`, EXIT_CODES.chunkBroken);
+    }
+    terminalFor(cwd).onRunFinished({ type: 'run-finished', report: merged.report });
+    if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, buildGithubSummary(merged.report)).catch((error: unknown) => warnStderr(`cannot write the job summary: ${String(error)}`));
+    await recordRunInHistory(merged.report, merged.records, { file: historyFile, warn: warnStderr });
+  } finally {
+    release();
+  }
   return merged.report.exitCode;
+}
+
+/** The config's chunks, as `merge --config` checks them against the dirs (every chunk, none selected away). */
+function planMergeChunks(loaded: Awaited<ReturnType<typeof loadConfig>>, reportDir: string): ChunkPlan[] {
+  return planChunks(loaded, { chunks: [], noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, reportDir);
 }
 
 async function showPlan(command: Extract<Subcommand, { name: 'plan' }>): Promise<number> {
@@ -221,7 +262,7 @@ async function showPlan(command: Extract<Subcommand, { name: 'plan' }>): Promise
 }
 
 /** Runs a subcommand; returns run-chunks' exit code. */
-export async function runSubcommand(command: Subcommand, version: string): Promise<number> {
+export async function runSubcommand(command: Subcommand, argv: readonly string[], version: string): Promise<number> {
   switch (command.name) {
     case 'history': {
       const history = await readHistory(path.resolve(process.cwd(), command.historyFile), warnStderr);
@@ -229,7 +270,7 @@ export async function runSubcommand(command: Subcommand, version: string): Promi
       return EXIT_CODES.passed;
     }
     case 'merge':
-      return mergeDirs(command, version);
+      return mergeDirs(command, argv, version);
     case 'plan':
       return showPlan(command);
     case 'report':

@@ -91,6 +91,15 @@ function renderAttempts(chunk: ChunkReport): SafeHtml {
   return html`<h3>Attempts</h3><table class="tests"><thead><tr><th>#</th><th>Kind</th><th>Status</th><th>Workers</th><th>Duration</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+function renderMergedShards(chunk: ChunkReport): SafeHtml {
+  if (chunk.mergedShards === null) return html``;
+  const rows = chunk.mergedShards.map(
+    (shard) =>
+      html`<tr><td class="num">${shard.index}/${shard.count}</td><td>${statusBadge(shard.status)}</td><td>${shard.startedAt ?? '–'}</td><td class="num">${formatDurationMs(shard.durationMs)}</td><td class="num">${shard.peakRssBytes === null ? '–' : formatBytes(shard.peakRssBytes)}</td><td><code>${shard.logFile}</code></td><td class="message">${shard.message}</td></tr>`,
+  );
+  return html`<h3>Shards</h3><p class="muted">Merged from ${chunk.mergedShards.length} of ${chunk.mergedShards[0]?.count ?? 0} shards, which ran on separate machines. Their memory timelines are not drawn here: each shard's samples.jsonl is beside its log, in that shard's own report dir.</p><table class="tests"><thead><tr><th>Shard</th><th>Status</th><th>Started</th><th>Duration</th><th>Peak RSS</th><th>Log</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function renderDetails(chunk: ChunkReport): SafeHtml {
   const env = Object.entries(chunk.env).map(([name, value]) => `${name}=${value}`);
   return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${chunk.oomKillDelta !== null ? html`<br>kernel oom_kill counter rose by ${chunk.oomKillDelta}` : ''}${chunk.isolation ? html`<br>isolation: ${chunk.isolation}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
@@ -108,6 +117,6 @@ ${chunk.description ? html`<p class="muted">${chunk.description}</p>` : ''}
 ${renderFigures(chunk)}
 <div class="chart-box">${renderLegend(data)}${renderMemoryChart(data, `memory of chunk ${chunk.name} over time`)}</div>
 ${renderLeak(chunk)}
-${renderBlamedTests(chunk)}${renderTopMemoryTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderDetails(chunk)}
+${renderBlamedTests(chunk)}${renderTopMemoryTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderMergedShards(chunk)}${renderDetails(chunk)}
 </section>`;
 }

@@ -162,6 +162,9 @@ function attemptOffsetMs(chunk: ChunkReport, startedAt: string | undefined): num
 }
 
 async function readChunk(chunk: ChunkReport, records: readonly TestRecord[] | undefined, options: HtmlInputOptions): Promise<HtmlChunkData> {
+  // Shards ran on separate machines, each with its own clock and memory: one shard's timeline
+  // under the combined entry would pass for the whole chunk's. The page shows each shard's figures instead.
+  if (chunk.mergedShards !== null) return { report: chunk, samples: [], testMarks: [], failedTests: records ? failedTestsFromRecords(records) : [] };
   const dir = await findChunkDir(chunk, options);
   const samples = parseSamples((await readText(path.join(dir, 'samples.jsonl'))) ?? '');
   const firstEvents = (await readText(path.join(dir, 'events.jsonl'))) ?? '';

@@ -10,18 +10,18 @@ import { readHtmlInput, type HtmlInputOptions } from './html-input.js';
 /** File name of the HTML report inside the report dir. */
 export const HTML_REPORT_FILE_NAME = 'report.html';
 
-/** Options of writeHtmlReport; `merge` passes its input dirs as searchDirs, and separateMachines. */
-export type WriteHtmlReportOptions = HtmlInputOptions & HtmlReportOptions;
+/** Options of writeHtmlReport; `merge` passes its input dirs as searchDirs, separateMachines, and where to write (`file`). */
+export type WriteHtmlReportOptions = HtmlInputOptions & HtmlReportOptions & { file?: string };
 
 /**
- * Writes `<report.reportDir>/report.html` atomically and returns its path. `records` are the
+ * Writes `<report.reportDir>/report.html` (or `options.file`) atomically and returns its path. `records` are the
  * chunks' test records by chunk name (the run's, or those `merge` read back from junit.xml);
  * without them the failed tests are read from the events files. `searchDirs` are folders
  * holding `<chunk>/samples.jsonl` for chunks whose own paths are not on this machine (`merge`).
  */
 export async function writeHtmlReport(report: RunReport, records?: ReadonlyMap<string, readonly TestRecord[]>, options: WriteHtmlReportOptions = {}): Promise<string> {
   const chunks = await readHtmlInput(report, records, options);
-  const file = path.join(report.reportDir, HTML_REPORT_FILE_NAME);
+  const file = options.file ?? path.join(report.reportDir, HTML_REPORT_FILE_NAME);
   await writeReportFile(file, buildHtmlReport(report, chunks, options));
   return file;
 }

@@ -95,7 +95,10 @@ function seriesOf(data: HtmlChunkData, pick: (sample: HtmlChunkData['samples'][n
 /** The chart's SVG, or a sentence saying why there is none. */
 export function renderMemoryChart(data: HtmlChunkData, label: string): SafeHtml {
   const chunk = data.report;
-  if (data.samples.length === 0) return html`<p class="muted">No memory timeline: ${chunk.startedAt === null ? 'the chunk never started' : 'its samples.jsonl is missing or empty'}.</p>`;
+  if (data.samples.length === 0) {
+    const why = chunk.mergedShards !== null ? 'its shards ran on separate machines (see Shards below)' : chunk.startedAt === null ? 'the chunk never started' : 'its samples.jsonl is missing or empty';
+    return html`<p class="muted">No memory timeline: ${why}.</p>`;
+  }
   const rss = seriesOf(data, (sample) => sample.rssBytes);
   const pss = seriesOf(data, (sample) => sample.pssBytes);
   const gpu = seriesOf(data, (sample) => sample.gpuBytes);

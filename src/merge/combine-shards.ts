@@ -63,7 +63,8 @@ function decidingShard(shards: readonly ChunkReport[]): ChunkReport {
  * exit code and signal of the worst shard; test counts, notRun and oomKillDelta summed; blamed
  * tests, attempts and warnings of every shard; the top memory tests of all shards; the highest
  * memory and GPU peaks; startedAt the earliest and durationMs the longest shard's (they ran side by
- * side). `shard` becomes null; a shard missing from the split is named in `warnings`.
+ * side). `shard` becomes null and `mergedShards` lists each shard's own figures; a shard missing
+ * from the split is named in `warnings`, and makes a chunk that would pass an 'error'.
  */
 export function combineShards(entries: readonly ChunkReport[]): ChunkReport {
   const shards = [...entries].sort((a, b) => a.shard!.index - b.shard!.index);
@@ -74,10 +75,14 @@ export function combineShards(entries: readonly ChunkReport[]): ChunkReport {
   const missing = Array.from({ length: count }, (_, index) => index + 1).filter((index) => !shards.some((shard) => shard.shard!.index === index));
   const starts = shards.flatMap((shard) => (shard.startedAt === null ? [] : [shard.startedAt])).sort();
   const gpus = shards.flatMap((shard) => (shard.gpu === null ? [] : [shard.gpu]));
+  // A shard that no dir holds ran (or did not run) tests nobody saw: the chunk cannot be green.
+  const incomplete = missing.length > 0 && compareSeverity(deciding.status, 'error') < 0;
   return {
     ...first,
-    status: deciding.status,
-    message: `${label(deciding)}: ${deciding.message} (${shards.length} of ${count} shards merged)`,
+    status: incomplete ? 'error' : deciding.status,
+    message: incomplete
+      ? `only ${shards.length} of ${count} shards were merged: shard ${missing.join(', ')} has no report (${label(deciding)}: ${deciding.message})`
+      : `${label(deciding)}: ${deciding.message} (${shards.length} of ${count} shards merged)`,
     exitCode: deciding.exitCode,
     signal: deciding.signal,
     pid: deciding.pid,
@@ -100,6 +105,16 @@ export function combineShards(entries: readonly ChunkReport[]): ChunkReport {
     isolation: shards.find((shard) => shard.isolation !== null)?.isolation ?? null,
     memory: combineMemory(shards),
     gpu: gpus.length === 0 ? null : gpus.reduce((top, gpu) => (gpu.peakBytes > top.peakBytes ? gpu : top)),
+    mergedShards: shards.map((shard) => ({
+      index: shard.shard!.index,
+      count: shard.shard!.count,
+      status: shard.status,
+      message: shard.message,
+      startedAt: shard.startedAt,
+      durationMs: shard.durationMs,
+      peakRssBytes: shard.memory?.peakRssBytes ?? null,
+      logFile: shard.logFile,
+    })),
     warnings: [
       ...(missing.length > 0 ? [`Only ${shards.length} of ${count} shards were merged: the tests of shard ${missing.join(', ')} are missing.`] : []),
       ...shards.flatMap((shard) => shard.warnings.map((warning) => `${label(shard)}: ${warning}`)),

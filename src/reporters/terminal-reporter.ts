@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatDurationMs } from '../config/parse-duration.js';
@@ -177,7 +178,9 @@ export class TerminalReporter implements Reporter {
       if (chunk.status === 'passed' || chunk.status === 'skipped') continue;
       const { paint } = styleStatus(this.chalk, chunk.status);
       const optional = chunk.required ? '' : ' (optional: does not fail the run)';
-      this.out(`${paint(`${chunk.name}: ${chunk.status}`)}${optional}: ${chunk.message}. Log: ${this.display(chunk.logFile)}\n`);
+      // A chunk merged from another machine, or one with no report at all, has no log here to point at.
+      const log = existsSync(chunk.logFile) ? ` Log: ${this.display(chunk.logFile)}` : '';
+      this.out(`${paint(`${chunk.name}: ${chunk.status}`)}${optional}: ${chunk.message}.${log}\n`);
     }
     for (const chunk of report.chunks) for (const line of [...this.describeBlame(chunk), ...this.describeMemory(chunk)]) this.out(`${line}\n`);
     if (report.failOnLeak) {

@@ -5,7 +5,8 @@ import type { Outcome } from './classify-outcome.js';
 import { decideRunOutcome } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
 import type { BlamedTest, TopMemoryTest } from './test-records.js';
-import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type OrchestratorUsage, type RunReport } from './report-types.js';
+import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type OrchestratorUsage, type RunReport, type RunScheduleReport } from './report-types.js';
+import { countMaxConcurrentChunks } from './run-schedule.js';
 
 /** What is known about a chunk once it is over (or was never started). */
 export interface ChunkFacts {
@@ -67,6 +68,7 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     memory: facts.memory,
     gpu: facts.gpu,
     warnings: facts.warnings,
+    mergedShards: null,
   };
 }
 
@@ -108,6 +110,10 @@ export interface RunFacts {
   gpuSampling: RunReport['gpuSampling'];
   /** run-chunks' own usage; undefined where no run took place (a merge). */
   orchestrator?: OrchestratorUsage;
+  /** The --memory-budget schedule, described with the finished chunks (see run-schedule.ts). */
+  schedule?: RunScheduleReport;
+  /** False for a merge: its chunks ran on separate machines, so their overlap in time means nothing. */
+  sharedMachine?: boolean;
 }
 
 /** Builds report.json's top level; the run's status and exit code are decided here, once. */
@@ -130,6 +136,8 @@ export function buildRunReport(facts: RunFacts, chunks: ChunkReport[]): RunRepor
     configFile: facts.configFile,
     reportDir: facts.reportDir,
     parallelChunks: facts.parallelChunks,
+    maxConcurrentChunks: facts.sharedMachine === false ? null : countMaxConcurrentChunks(chunks),
+    schedule: facts.schedule ?? null,
     failOnLeak: facts.failOnLeak,
     gpuSampling: facts.gpuSampling,
     orchestrator: facts.orchestrator ?? null,

@@ -4,6 +4,7 @@ import type { MemorySummary } from '../monitor/summarize-memory.js';
 import type { ChunkStatus, RunStatus } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
 import type { BlamedTest, TopMemoryTest } from './test-records.js';
+import type { ProcessIdentity } from '../lifecycle/process-identity.js';
 
 // The shape of report.json. schema/report.schema.json documents it and a test checks real
 // reports against that schema, so the two cannot drift apart silently.
@@ -101,6 +102,25 @@ export interface ChunkReport {
   gpu: ChunkGpuReport | null;
   /** Things the user should know about this chunk (low memory at start, an unavailable isolation). */
   warnings: string[];
+  /**
+   * Set when `merge` combined this entry from the shards of one --shard split: each shard's own
+   * figures, as its machine recorded them. The entry's startedAt (earliest), durationMs (longest)
+   * and memory (highest) are combined from these; null for a chunk that ran as one piece.
+   */
+  mergedShards: MergedShardReport[] | null;
+}
+
+/** One shard of a combined chunk entry, with its own figures. */
+export interface MergedShardReport {
+  index: number;
+  count: number;
+  status: ChunkStatus;
+  message: string;
+  startedAt: string | null;
+  durationMs: number;
+  peakRssBytes: number | null;
+  /** Its output.log as its machine wrote the path; its samples.jsonl is beside it. */
+  logFile: string;
 }
 
 /** The whole run in report.json. */
@@ -117,7 +137,12 @@ export interface RunReport {
   interruptedBy: string | null;
   configFile: string;
   reportDir: string;
+  /** --parallel-chunks (1 with --memory-budget, which schedules by memory instead: see schedule); a merge: the sum over its runs. */
   parallelChunks: number;
+  /** The most chunks that really ran at the same time (from their start times and durations); null in a merged report (separate machines). */
+  maxConcurrentChunks: number | null;
+  /** The --memory-budget schedule this run used; null without --memory-budget. */
+  schedule: RunScheduleReport | null;
   /** --fail-on-leak: a required chunk with a 'leak' verdict fails the run. */
   failOnLeak: boolean;
   /** Whether GPU memory was sampled, and why not when it was not. */
@@ -127,6 +152,22 @@ export interface RunReport {
   chunks: ChunkReport[];
 }
 
+/** A --memory-budget run's schedule in report.json. */
+export interface RunScheduleReport {
+  budgetBytes: number;
+  cores: number;
+  /** Every chunk in report order, with its forecast and the chunks whose runs overlapped its own. */
+  chunks: {
+    name: string;
+    forecastPeakBytes: number | null;
+    forecastDurationMs: number | null;
+    forecastSource: 'history' | 'memoryEstimate' | 'memoryLimit' | 'none';
+    /** Why the scheduler ran it alone (no forecast, over the budget, too many workers); null otherwise. */
+    runsAloneBecause: string | null;
+    ranAlongside: string[];
+  }[];
+}
+
 /** What the run-chunks process itself used while the run went on (getrusage of itself). */
 export interface OrchestratorUsage {
   /** Its peak resident set (ru_maxrss). */
@@ -134,3 +175,35 @@ export interface OrchestratorUsage {
   cpuUserMs: number;
   cpuSystemMs: number;
 }
+
+/**
+ * report.json from the start of a run (or a merge) until its end, when the finished RunReport
+ * replaces it: a report dir always says whether its run finished. See src/lifecycle/.
+ */
+export interface RunInProgressReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'run-chunks'; version: string };
+  runId: string;
+  status: 'running';
+  /** 'run': chunks are running; 'merge': `run-chunks merge` is writing a merged report. */
+  kind: 'run' | 'merge';
+  startedAt: string;
+  configFile: string | null;
+  reportDir: string;
+  /** The run-chunks process that wrote this, to tell whether it is still alive. */
+  process: ProcessIdentity;
+  /** The chunks this run set out to run (a merge: none), enough to stand in for them in a merge. */
+  plannedChunks: PlannedChunk[];
+}
+
+/** A chunk an unfinished run set out to run. */
+export interface PlannedChunk {
+  name: string;
+  description: string | null;
+  required: boolean;
+  runner: RunnerKind;
+  workers: number;
+}
+
+/** What report.json may hold: a finished run, or one still in progress (or that never finished). */
+export type ReportFile = RunReport | RunInProgressReport;

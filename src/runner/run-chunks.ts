@@ -10,6 +10,8 @@ import { createPreflight } from './preflight.js';
 import { dispatchByMemory, type MemorySchedule } from './dispatch-by-memory.js';
 import { guardRun } from './live-groups.js';
 import { runChunk } from './run-chunk.js';
+import type { ForecastSource } from '../plan/forecast.js';
+import { describeSchedule } from '../results/run-schedule.js';
 
 /** --gpu: sample GPU memory when nvidia-smi is there (auto), always (on), or never (off). */
 export type GpuMode = 'auto' | 'on' | 'off';
@@ -32,6 +34,8 @@ export interface RunOptions {
   sampler: 'procfs' | 'pidusage';
   /** --memory-budget: run chunks together while their forecast peaks fit; undefined: parallelChunks at once. */
   schedule: MemorySchedule | undefined;
+  /** Where each chunk's forecast in `schedule` came from, for the report. */
+  scheduleSources?: ReadonlyMap<string, ForecastSource>;
 }
 
 /**
@@ -108,6 +112,7 @@ export class ChunkRun {
           reason: gpuOffReason ?? gpu.reason,
         },
         orchestrator: measureOwnUsage(),
+        schedule: schedule ? describeSchedule(schedule.limits, schedule.items, this.options.scheduleSources ?? new Map(), chunks) : undefined,
       },
       chunks,
     );

@@ -207,8 +207,9 @@ faultCaseWithMount('the disk fills up while the chunk runs and the report is wri
     assert.equal(result.signal, null);
     r.held('exit code 3 (the run is not complete without its report)');
     checkOneParagraphError(r, result, 'report.json, ENOSPC and the fix', [path.join(reportDir, 'report.json'), 'no space left on device (ENOSPC)', 'Free space', '--report-dir']);
-    assert.equal(readFileSync(path.join(reportDir, 'report.json'), 'utf8'), earlierJson);
-    r.held("the earlier run's report.json is left whole and unchanged");
+    assert.equal(readFileSync(path.join(reportDir, '.previous', 'report.json'), 'utf8'), earlierJson);
+    assert.equal(JSON.parse(readFileSync(path.join(reportDir, 'report.json'), 'utf8')).status, 'running');
+    r.held("the earlier run's report.json is kept whole in .previous/; report.json still says the run did not finish");
     assert.deepEqual(strayTempFiles(reportDir), []);
     r.held('no temp file left in the report dir');
     assert.match(readFileSync(log, 'utf8'), /test session starts[\s\S]*collected 1 item/);
@@ -239,8 +240,9 @@ faultCase(
     assert.match(result.stdout, /Run passed/);
     r.held('not killed by SIGXFSZ; exit code 3 although the tests passed');
     checkOneParagraphError(r, result, 'report.json, EFBIG and the fix', [reportFile, 'file too large (EFBIG)', 'ulimit -f']);
-    assert.equal(readFileSync(reportFile, 'utf8'), earlierJson, 'the earlier report.json, not a truncated new one');
-    r.held("the earlier report.json is left whole, not replaced by the first bytes of the new one");
+    assert.equal(readFileSync(path.join(reportDir, '.previous', 'report.json'), 'utf8'), earlierJson, 'the earlier report.json, kept whole');
+    assert.equal(JSON.parse(readFileSync(reportFile, 'utf8')).status, 'running', 'report.json is the in-progress marker, not a truncated new report');
+    r.held('report.json is not replaced by the first bytes of the new one: it still says the run did not finish; the earlier one is whole in .previous/');
     assert.deepEqual(strayTempFiles(reportDir), []);
     r.held('no temp file left in the report dir');
     assert.match(readFileSync(path.join(reportDir, 'quick', 'output.log'), 'utf8'), /3 passed/);

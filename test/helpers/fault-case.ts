@@ -10,7 +10,7 @@ import { assertNoLeftovers, findTaggedProcesses, REPO_ROOT } from './cli.js';
 export const FAULT_RECORDS_DIR = process.env.RUN_CHUNKS_FAULT_RECORDS ?? path.join(REPO_ROOT, '.fault-results');
 
 /** The groups of docs/reliability.md, in the order they appear there. */
-export type FaultArea = 'process' | 'signals' | 'output' | 'report' | 'gpu' | 'input' | 'names' | 'parsers' | 'secrets' | 'recovery';
+export type FaultArea = 'process' | 'signals' | 'output' | 'report' | 'lifecycle' | 'recovery' | 'gpu' | 'input' | 'names' | 'parsers' | 'secrets';
 
 /** What one fault case saw, filled in by the case as it checks things. */
 export interface FaultRecord {

@@ -63,6 +63,7 @@ export function baseChunkReport(name: string, overrides: Partial<ChunkReport> = 
     memory: memory(200 * 1024 * 1024),
     gpu: null,
     warnings: [],
+    mergedShards: null,
     ...overrides,
   };
 }

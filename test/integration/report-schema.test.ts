@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { buildConfigSchema } from '../../src/config/config-schema.js';
 import { validateConfig } from '../../src/config/validate-config.js';
-import type { ChunkReport, RunReport } from '../../src/results/report-types.js';
+import type { ChunkReport, RunInProgressReport, RunReport } from '../../src/results/report-types.js';
 import { FIXTURES_DIR, makeSuiteProject, readReport, REPO_ROOT, runCli } from '../helpers/cli.js';
 
 function readJson(relative: string): Record<string, unknown> {
@@ -17,24 +17,32 @@ function readJson(relative: string): Record<string, unknown> {
 const RUN_REPORT_KEYS = {
   schemaVersion: true, tool: true, runId: true, status: true, exitCode: true, startedAt: true, finishedAt: true,
   durationMs: true, interruptedBy: true, configFile: true, reportDir: true, parallelChunks: true, chunks: true,
-  failOnLeak: true, gpuSampling: true, orchestrator: true,
+  failOnLeak: true, gpuSampling: true, orchestrator: true, maxConcurrentChunks: true, schedule: true,
 } satisfies Record<keyof RunReport, true>;
+const IN_PROGRESS_KEYS = {
+  schemaVersion: true, tool: true, runId: true, status: true, kind: true, startedAt: true, configFile: true, reportDir: true,
+  process: true, plannedChunks: true,
+} satisfies Record<keyof RunInProgressReport, true>;
 const CHUNK_REPORT_KEYS = {
   name: true, description: true, status: true, message: true, required: true, allowEmpty: true, runner: true,
   exitCode: true, signal: true, command: true, commandLine: true, cwd: true, env: true, workers: true, timeoutMs: true,
   pid: true, startedAt: true, durationMs: true, logFile: true, junitFile: true, tests: true, oomKillDelta: true,
   isolation: true, memory: true, gpu: true, warnings: true, testsSource: true, notRun: true, blamedTests: true,
-  topMemoryTests: true, attempts: true, shard: true, workersReason: true,
+  topMemoryTests: true, attempts: true, shard: true, workersReason: true, mergedShards: true,
 } satisfies Record<keyof ChunkReport, true>;
 
 test('the report schema names exactly the fields of the report types', () => {
   const schema = readJson('schema/report.schema.json') as {
-    properties: Record<string, unknown>;
-    required: string[];
-    $defs: { chunk: { properties: Record<string, unknown>; required: string[] } };
+    $defs: {
+      finishedRun: { properties: Record<string, unknown>; required: string[] };
+      runInProgress: { properties: Record<string, unknown>; required: string[] };
+      chunk: { properties: Record<string, unknown>; required: string[] };
+    };
   };
-  assert.deepEqual(Object.keys(schema.properties).sort(), Object.keys(RUN_REPORT_KEYS).sort());
-  assert.deepEqual([...schema.required].sort(), Object.keys(RUN_REPORT_KEYS).sort());
+  assert.deepEqual(Object.keys(schema.$defs.finishedRun.properties).sort(), Object.keys(RUN_REPORT_KEYS).sort());
+  assert.deepEqual([...schema.$defs.finishedRun.required].sort(), Object.keys(RUN_REPORT_KEYS).sort());
+  assert.deepEqual(Object.keys(schema.$defs.runInProgress.properties).sort(), Object.keys(IN_PROGRESS_KEYS).sort());
+  assert.deepEqual([...schema.$defs.runInProgress.required].sort(), Object.keys(IN_PROGRESS_KEYS).sort());
   assert.deepEqual(Object.keys(schema.$defs.chunk.properties).sort(), Object.keys(CHUNK_REPORT_KEYS).sort());
   assert.deepEqual([...schema.$defs.chunk.required].sort(), Object.keys(CHUNK_REPORT_KEYS).sort());
 });

@@ -25,6 +25,8 @@ export function runReport(chunks: ChunkReport[], overrides: Partial<RunReport> =
     configFile: '/repo/chunks.config.json',
     reportDir: '/repo/.run-chunks/report',
     parallelChunks: 1,
+    maxConcurrentChunks: 1,
+    schedule: null,
     failOnLeak: false,
     gpuSampling: { requested: 'auto', active: false, reason: 'no nvidia-smi' },
     orchestrator: null,

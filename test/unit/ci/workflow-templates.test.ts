@@ -47,7 +47,10 @@ function checkInvocations(script: string, command = 'npx run-chunks'): number {
       const words = shellWords(rest!);
       const [first, ...others] = words;
       if (first === 'merge') {
-        assert.ok(others.length > 0 && others.every((word) => !word.startsWith('-')), `merge takes report dirs only: ${line}`);
+        // --config PATH (so that a chunk whose job uploaded nothing is an error), then the report dirs.
+        assert.equal(others[0], '--config', `merge checks the config's chunks: ${line}`);
+        const dirs = others.slice(2);
+        assert.ok(dirs.length > 0 && dirs.every((word) => !word.startsWith('-')), `merge takes --config and report dirs only: ${line}`);
         continue;
       }
       const pairs = first === 'matrix' ? others : words;
@@ -98,7 +101,7 @@ test('github: setup prints the matrix, chunk runs one job per entry and uploads 
   const summarySteps = stepsOf(summary);
   const download = summarySteps.find((step) => step.uses === GITHUB_ACTION_VERSIONS.downloadArtifact)!;
   assert.deepEqual(download.with, { pattern: 'run-chunks-*', path: '.run-chunks/ci', 'merge-multiple': true });
-  assert.equal(summarySteps.at(-1)!.run, 'npx run-chunks merge .run-chunks/ci/*/');
+  assert.equal(summarySteps.at(-1)!.run, 'npx run-chunks merge --config chunks.config.json .run-chunks/ci/*/');
 
   const scripts = Object.values(workflow.jobs).flatMap((job) => stepsOf(job).flatMap((step) => (step.run ? [step.run] : [])));
   assert.equal(scripts.map((script) => checkInvocations(script)).reduce((a, b) => a + b), 3);
@@ -114,7 +117,7 @@ test('github: awkward options survive YAML and shell quoting', () => {
   assert.equal(steps[3]!.run, "node bin/run-chunks.js --chunk ${{ matrix.name }} --report-dir 'out dir/ci'/${{ matrix.name }} --config 'ci/my chunks.json'");
   assert.equal(steps[4]!.with!.path, 'out dir/ci');
   const summary = stepsOf(workflow.jobs.summary);
-  assert.equal(summary.at(-1)!.run, "node bin/run-chunks.js merge 'out dir/ci'/*/");
+  assert.equal(summary.at(-1)!.run, "node bin/run-chunks.js merge --config 'ci/my chunks.json' 'out dir/ci'/*/");
   const scripts = Object.values(workflow.jobs).flatMap((job) => stepsOf(job).flatMap((step) => (step.run ? [step.run] : [])));
   assert.equal(scripts.map((script) => checkInvocations(script, 'node bin/run-chunks.js')).reduce((a, b) => a + b), 3);
 });
@@ -146,7 +149,7 @@ test('gitlab: one job per chunk with its timeout and allow_failure, artifacts ke
   assert.equal(summary.stage, 'report');
   assert.equal(summary.when, 'always');
   assert.deepEqual(summary.needs, ENTRIES.map((entry) => ({ job: `chunk:${entry.name}`, artifacts: true })));
-  assert.deepEqual(summary.script, ['npx run-chunks merge .run-chunks/ci/unit_fast .run-chunks/ci/summary .run-chunks/ci/true']);
+  assert.deepEqual(summary.script, ['npx run-chunks merge --config chunks.config.json .run-chunks/ci/unit_fast .run-chunks/ci/summary .run-chunks/ci/true']);
 
   const scripts = Object.values(pipeline).flatMap((job) => ((job as GitlabJob).script ?? []) as string[]);
   assert.equal(scripts.map((script) => checkInvocations(script)).reduce((a, b) => a + b), ENTRIES.length + 1);

@@ -48,7 +48,7 @@ test('the lost-report error names every file with its reason, the run verdict an
   const full = [new ReportWriteError('/r/report.json', errnoError('ENOSPC', 'no space left on device')), new ReportWriteError('/r/report.html', errnoError('ENOSPC', 'no space left on device'))];
   const text = describeLostReport(full, report);
   assert.ok(text.startsWith('Could not write the report: /r/report.json: no space left on device (ENOSPC); /r/report.html: no space left on device (ENOSPC). '), text);
-  assert.match(text, /run status "passed", exit code 0\), but these files are missing or still hold an earlier run's report, so run-chunks exits with 3\./);
+  assert.match(text, /run status "passed", exit code 0\), but these files are missing or still hold what this run wrote at its start \(report.json: status "running"; report.html: a page saying the run has not finished\), so run-chunks exits with 3\./);
   assert.match(text, /Free space on that disk .*--report-dir.*\/r holds its output/);
   const limited = describeLostReport([new ReportWriteError('/r/report.json', errnoError('EFBIG', 'file too large'))], report);
   assert.match(limited, /that file is missing or still holds .*Raise the file-size limit \(ulimit -f\)/);

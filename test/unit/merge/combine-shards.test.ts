@@ -59,8 +59,22 @@ test('an empty shard does not make the chunk no-tests; a leak in any shard still
 test('shards missing from the split are named in a warning; the same shard twice is an error', () => {
   const combined = combineShards([shard(1, 4), shard(3, 4)]);
   assert.match(combined.warnings[0]!, /Only 2 of 4 shards were merged: the tests of shard 2, 4 are missing\./);
+  // Both merged shards passed, but the tests of two shards were never seen: not green.
+  assert.equal(combined.status, 'error');
+  assert.match(combined.message, /^only 2 of 4 shards were merged: shard 2, 4 has no report/);
   assert.equal(areShardsOfOneChunk([shard(1, 2), shard(1, 2)]), false);
   assert.equal(areShardsOfOneChunk([shard(1, 2), shard(2, 3)]), false);
   assert.equal(areShardsOfOneChunk([shard(1, 2), chunkReport('unit')]), false);
   assert.throws(() => mergeRunReports([runReport([shard(1, 2)]), runReport([shard(1, 2)], { runId: 'again' })], OPTIONS), UserError);
+});
+
+test('a combined entry lists each shard\'s own figures (start, duration, peak, log), as its machine recorded them', () => {
+  const first = shard(1, 2, { startedAt: '2026-05-01T10:00:05.000Z', durationMs: 3000, memory: memory(500) });
+  const second = shard(2, 2, { startedAt: '2026-05-01T10:00:01.000Z', durationMs: 2000, memory: memory(900) });
+  const combined = combineShards([second, first]);
+  assert.deepEqual(combined.mergedShards, [
+    { index: 1, count: 2, status: 'passed', message: first.message, startedAt: '2026-05-01T10:00:05.000Z', durationMs: 3000, peakRssBytes: first.memory!.peakRssBytes, logFile: '/ci/1/unit/output.log' },
+    { index: 2, count: 2, status: 'passed', message: second.message, startedAt: '2026-05-01T10:00:01.000Z', durationMs: 2000, peakRssBytes: second.memory!.peakRssBytes, logFile: '/ci/2/unit/output.log' },
+  ]);
+  assert.equal(combined.status, 'passed');
 });

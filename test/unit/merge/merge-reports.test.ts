@@ -34,7 +34,8 @@ function tempDir(): string {
 /** The same two chunks as one run on one machine, and as two runs (one CI job each) merged. */
 function oneRunAndMerge(a: ChunkReport, b: ChunkReport, failOnLeak = false): { both: RunReport; merged: RunReport } {
   // Job A ran 10:00–10:02, job B 10:01–10:04:30: side by side, as one run with two parallel chunks would.
-  const both = runReport([a, b], { startedAt: T0, finishedAt: T3, parallelChunks: 2, failOnLeak });
+  // sharedMachine false: a merged report counts no concurrency (maxConcurrentChunks null).
+  const both = runReport([a, b], { startedAt: T0, finishedAt: T3, parallelChunks: 2, failOnLeak, sharedMachine: false });
   const jobA = runReport([a], { runId: 'job-a', reportDir: '/ci/a/report', startedAt: T0, finishedAt: T1, failOnLeak });
   const jobB = runReport([b], { runId: 'job-b', reportDir: '/ci/b/report', startedAt: T2, finishedAt: T3, failOnLeak });
   return { both, merged: mergeRunReports([jobA, jobB], { ...OPTIONS, failOnLeak }) };
@@ -139,7 +140,7 @@ test('mergeReportDirs reads, merges and writes report.json and junit.xml; the hi
   const outDir = path.join(tempDir(), 'merged');
   const merged = await mergeReportDirs([dirA, dirB], { ...OPTIONS, reportDir: outDir });
   assert.deepEqual(merged.warnings, []);
-  assert.deepEqual(merged.report, runReport([a, b], { startedAt: T0, finishedAt: T3, parallelChunks: 2, reportDir: outDir }));
+  assert.deepEqual(merged.report, runReport([a, b], { startedAt: T0, finishedAt: T3, parallelChunks: 2, reportDir: outDir, sharedMachine: false }));
   assert.deepEqual(parseJunitCounts(merged.junitXml), { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0 });
 
   await writeMergedRun(merged);
