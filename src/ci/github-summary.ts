@@ -6,7 +6,7 @@ import { escapeMarkdown, markdownCode } from './markdown-text.js';
 import { describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
 
 /** Statuses meaning run-chunks or the kernel stopped the chunk (or a worker died) mid-run. */
-export const KILLED_STATUSES: readonly ChunkStatus[] = ['timeout', 'oom', 'memory-limit', 'gpu-memory-limit', 'crashed'];
+export const KILLED_STATUSES: readonly ChunkStatus[] = ['timeout', 'killed', 'oom', 'memory-limit', 'gpu-memory-limit', 'crashed'];
 
 const CHUNK_STATUS_EMOJI: Record<ChunkStatus, string> = {
   passed: '✅',
@@ -18,6 +18,7 @@ const CHUNK_STATUS_EMOJI: Record<ChunkStatus, string> = {
   timeout: '⏱️',
   'memory-limit': '☠️',
   'gpu-memory-limit': '☠️',
+  killed: '☠️',
   oom: '☠️',
   interrupted: '⏹️',
 };

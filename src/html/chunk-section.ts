@@ -91,9 +91,21 @@ function renderAttempts(chunk: ChunkReport): SafeHtml {
   return html`<h3>Attempts</h3><table class="tests"><thead><tr><th>#</th><th>Kind</th><th>Status</th><th>Workers</th><th>Duration</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The kernel's evidence for the chunk's end: its own cgroup's counters, and the machine-wide one as context. */
+function describeEvidence(chunk: ChunkReport): HtmlValue {
+  const evidence = chunk.evidence;
+  const machine = chunk.oomKillDelta !== null ? html`<br>machine-wide oom_kill counter rose by ${chunk.oomKillDelta} (any process counts: context, not evidence)` : '';
+  if (!evidence) return machine;
+  const cgroup = evidence.cgroup
+    ? html`<br>cgroup v${evidence.cgroup.version}: <code>${evidence.cgroup.path}</code>${evidence.cgroup.counters.map((counter) => html`<br>${counter.name}: ${counter.before ?? '?'} → ${counter.after ?? '?'}`)}`
+    : '';
+  const unavailable = evidence.unavailable.map((line) => html`<br>not available: ${line}`);
+  return html`<br>contained by: ${evidence.containment.join(', ')}${cgroup}${unavailable}${machine}`;
+}
+
 function renderDetails(chunk: ChunkReport): SafeHtml {
   const env = Object.entries(chunk.env).map(([name, value]) => `${name}=${value}`);
-  return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${chunk.oomKillDelta !== null ? html`<br>kernel oom_kill counter rose by ${chunk.oomKillDelta}` : ''}${chunk.isolation ? html`<br>isolation: ${chunk.isolation}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
+  return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${describeEvidence(chunk)}${chunk.isolation ? html`<br>isolation: ${chunk.isolation.used}${chunk.isolation.used !== chunk.isolation.requested ? html` (asked: ${chunk.isolation.requested})` : ''}${chunk.isolation.reason ? html`: ${chunk.isolation.reason}` : ''}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
 }
 
 /** One chunk's section, with id `chunk-<index>` (the overview's bars link to it). */

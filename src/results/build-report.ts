@@ -5,7 +5,7 @@ import type { Outcome } from './classify-outcome.js';
 import { decideRunOutcome } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
 import type { BlamedTest, TopMemoryTest } from './test-records.js';
-import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type OrchestratorUsage, type RunReport } from './report-types.js';
+import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkEvidence, type ChunkGpuReport, type ChunkMemoryReport, type IsolationReport, type ChunkReport, type OrchestratorUsage, type RunReport } from './report-types.js';
 
 /** What is known about a chunk once it is over (or was never started). */
 export interface ChunkFacts {
@@ -20,7 +20,8 @@ export interface ChunkFacts {
   /** The JUnit file holding the chunk's results (pytest's own, or rebuilt from events). */
   junitFile: string | null;
   oomKillDelta: number | null;
-  isolation: 'watchdog' | 'cgroup' | null;
+  evidence: ChunkEvidence | null;
+  isolation: IsolationReport | null;
   memory: ChunkMemoryReport | null;
   gpu: ChunkGpuReport | null;
   warnings: string[];
@@ -63,6 +64,7 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     attempts: facts.attempts,
     shard: plan.shard ?? null,
     oomKillDelta: facts.oomKillDelta,
+    evidence: facts.evidence,
     isolation: facts.isolation,
     memory: facts.memory,
     gpu: facts.gpu,
@@ -83,6 +85,7 @@ export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome, war
     testsSource: null,
     junitFile: null,
     oomKillDelta: null,
+    evidence: null,
     isolation: null,
     memory: null,
     gpu: null,

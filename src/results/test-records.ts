@@ -54,7 +54,7 @@ export function bareRecord(nodeid: string, outcome: TestRecordOutcome, message: 
 export interface BlamedTest {
   nodeid: string;
   /** Why the chunk died while (or because) this test ran. */
-  reason: 'oom' | 'memory-limit' | 'gpu-memory-limit' | 'timeout' | 'crashed' | 'interrupted';
+  reason: 'oom' | 'killed' | 'memory-limit' | 'gpu-memory-limit' | 'timeout' | 'crashed' | 'interrupted';
   worker: string | null;
   /** The chunk's whole RSS at its last sample before the end. */
   chunkRssBytes: number | null;

@@ -120,13 +120,19 @@ test('a chunk that keeps every allocation gets "leak"; one that allocates and fr
   assert.match(failing.stdout, /--fail-on-leak: the run fails because leaky leaked memory/);
 });
 
-test('--isolation cgroup falls back to the watchdog with a clear notice where systemd scopes are unavailable', async () => {
+test('--isolation cgroup uses a kernel limit where a cgroup is writable, else falls back to the watchdog with a clear notice', async () => {
   const { dir } = makeSuiteProject({ chunks: [{ name: 'first', markers: 'first', memoryLimit: '1GiB' }] });
   const result = await runCli(['--isolation', 'cgroup'], { cwd: dir });
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
-  const isolation = chunkOf(readReport(dir), 'first').isolation;
-  if (isolation === 'watchdog') assert.match(result.stderr, /--isolation cgroup is not available here \(.+\); memory limits are enforced by run-chunks' sampling watchdog instead/);
-  else assert.equal(isolation, 'cgroup');
+  const chunk = chunkOf(readReport(dir), 'first');
+  assert.equal(chunk.isolation?.requested, 'cgroup');
+  if (chunk.isolation?.used === 'watchdog') {
+    assert.match(result.stderr, /--isolation cgroup: no kernel memory limit is possible here \(.+\), so run-chunks' sampling watchdog enforces memoryLimit/);
+    assert.match(chunk.isolation.reason ?? '', /no kernel memory limit/);
+  } else {
+    assert.equal(chunk.isolation?.reason, null);
+    assert.equal(chunk.evidence?.cgroup?.memoryLimitBytes, 1024 ** 3);
+  }
 });
 
 test('without /proc (macOS: ps and pidusage), the same peak is measured and memoryLimit still stops a runaway', async () => {
