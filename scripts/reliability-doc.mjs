@@ -21,6 +21,8 @@ const AREAS = [
   ['names', 'Chunk names and arguments that could reach a path or a shell'],
   ['parsers', 'Random input thrown at the parsers (property-based)'],
   ['secrets', 'Secrets'],
+  ['evidence', 'Telling an OOM kill from any other SIGKILL, by the kernel\'s evidence for the chunk'],
+  ['containment', 'Processes that leave the chunk whatever they do to their environment'],
 ];
 
 /** Escapes a cell for a Markdown table. */

@@ -110,12 +110,28 @@ export class ChunkCgroup {
         limitHits: readKey(file('memory.events'), 'max'),
         peakBytes: readNumber(file('memory.peak')),
       };
+    // v1 counts an OOM kill only in the victim's own cgroup: cgroups the chunk made under its
+    // own (a test limiting itself) are summed in. v2's memory.events is hierarchical already.
     return {
-      oomKill: readKey(file('memory.oom_control'), 'oom_kill'),
+      oomKill: this.sumOverTree((dir) => readKey(path.join(dir, 'memory.oom_control'), 'oom_kill')),
       oomGroupKill: null,
       limitHits: readNumber(file('memory.failcnt')),
       peakBytes: readNumber(file('memory.max_usage_in_bytes')),
     };
+  }
+
+  private sumOverTree(readOne: (dir: string) => number | null): number | null {
+    const own = readOne(this.dir);
+    if (own === null) return null;
+    let sum = own;
+    const walk = (dir: string): void => {
+      for (const child of this.childDirs(dir)) {
+        sum += readOne(child) ?? 0;
+        walk(child);
+      }
+    };
+    walk(this.dir);
+    return sum;
   }
 
   /** Pids in this cgroup and every cgroup the chunk made under it. */
