@@ -21,6 +21,11 @@ export interface ContainmentSupport {
  */
 export async function probeContainment(runId: string, sources?: CgroupSources | null): Promise<ContainmentSupport> {
   const python3 = findOnPath('python3', process.env.PATH);
+  // RUN_CHUNKS_CGROUPS=off runs the fallback where a cgroup would be writable (tests, debugging).
+  if (process.env.RUN_CHUNKS_CGROUPS === 'off') {
+    const reason = 'chunk cgroups are turned off (RUN_CHUNKS_CGROUPS=off)';
+    return { cgroupReason: reason, memoryReason: reason, python3 };
+  }
   const opened = openChunkCgroup(`run-chunks-probe-${runId}`.replace(/[^A-Za-z0-9_.-]/g, '_'), sources);
   if (!opened.cgroup) return { cgroupReason: opened.reason, memoryReason: opened.reason, python3 };
   const memory = opened.cgroup.hasMemoryController();
