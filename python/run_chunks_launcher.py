@@ -14,6 +14,7 @@ Standard library only; Python 3.6+. A failure to join the cgroup is written to t
 ("error ...") and the launcher exits 125 without running the command.
 """
 import ctypes
+import errno
 import os
 import signal
 import sys
@@ -149,8 +150,9 @@ def main(argv):
         try:
             os.execvp(command[0], command)
         except OSError as error:
-            sys.stderr.write("run_chunks_launcher: cannot run %s: %s\n" % (command[0], error.strerror))
-            os._exit(127 if error.errno == 2 else 126)
+            # run-chunks reads this and reports it as it would a failed spawn of the command.
+            write_status(status_file, "exec-error %s %s" % (errno.errorcode.get(error.errno, "E?"), error.strerror))
+            os._exit(127 if error.errno == errno.ENOENT else 126)
 
     def forward(signum, _frame):
         # run-chunks signals the whole process group, so the command has the signal already:

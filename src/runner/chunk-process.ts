@@ -62,21 +62,27 @@ export function containedArgv(argv: readonly string[], containment: Containment)
 }
 
 /** What the launcher wrote: processes it killed, and an error that kept the command from running. */
-function readLauncherStatus(statusFile: string): { killed: EscapedProcess[]; error: string | undefined } {
+function readLauncherStatus(statusFile: string): { killed: EscapedProcess[]; error: string | undefined; execError: NodeJS.ErrnoException | undefined } {
   let text = '';
   try {
     text = readFileSync(statusFile, 'utf8');
   } catch {
-    return { killed: [], error: undefined };
+    return { killed: [], error: undefined, execError: undefined };
   }
   const killed: EscapedProcess[] = [];
   let error: string | undefined;
+  let execError: NodeJS.ErrnoException | undefined;
   for (const line of text.split('\n')) {
     const match = /^killed (\d+) (.*)$/.exec(line);
     if (match) killed.push({ pid: Number(match[1]), command: match[2]!, foundBy: 'subreaper' });
     else if (line.startsWith('error ')) error ??= line.slice('error '.length);
+    else if (line.startsWith('exec-error ')) {
+      // The command itself could not be started: said as a failed spawn would be.
+      const [code, ...message] = line.slice('exec-error '.length).split(' ');
+      execError ??= Object.assign(new Error(message.join(' ')), { code });
+    }
   }
-  return { killed, error };
+  return { killed, error, execError };
 }
 
 /** A running chunk process: the exact group it leads, and the ways to stop it. */
@@ -205,7 +211,7 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       const groupCleared = await stopGroup();
       // Whatever left the group (setsid, a daemon) is still in the chunk's cgroup, whatever its
       // environment; the launcher killed what re-parented to it; the markers find the rest.
-      const launcher = containment ? readLauncherStatus(containment.statusFile) : { killed: [], error: undefined };
+      const launcher = containment ? readLauncherStatus(containment.statusFile) : { killed: [], error: undefined, execError: undefined };
       const escaped: EscapedProcess[] = [...launcher.killed];
       const cgroup = containment?.cgroup;
       if (cgroup) {
@@ -217,7 +223,7 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       await waitForClose(child);
       await closeLog(log);
       if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
-      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped, launcherError: launcher.error });
+      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped, launcherError: launcher.error ?? (launcher.execError ? describeSpawnError(launcher.execError, plan) : undefined) });
     };
     child.once('exit', (exitCode, signal) => void finish(exitCode, signal));
     child.once('error', (error: NodeJS.ErrnoException) => {

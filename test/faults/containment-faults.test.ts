@@ -47,7 +47,8 @@ function checkEscapeContained(r: FaultRecorder, run: Awaited<ReturnType<typeof r
   assert.ok(warning, `a warning names pid ${run.escapee}: ${JSON.stringify(run.chunk.warnings)}`);
   assert.match(warning, foundBy);
   assert.match(run.result.stdout + run.result.stderr, new RegExp(`pid ${run.escapee} \``));
-  r.did(`warned: "${warning.length > 170 ? `${warning.slice(0, 169)}…` : warning}"`);
+  const how = /\((found in the chunk's cgroup|re-parented to the launcher|found by the chunk's environment markers)\)/.exec(warning)?.[1];
+  r.did(`killed the escapee at the chunk's end (${how}); the warning names pid ${run.escapee} and its command`);
   r.held('the warning names its pid and command, and how it was found');
   assert.deepEqual(leftoverCgroups(run.runId), []);
   r.held('no cgroup of the run left');

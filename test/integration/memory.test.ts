@@ -76,7 +76,7 @@ test('a runaway allocator over memoryLimit is stopped within two sample interval
   assert.equal(runaway.memory?.limitBytes, 400_000_000);
   assert.match(runaway.message, /^stopped by run-chunks: its process tree's memory \(PSS\) reached \d+(\.\d+)? MiB, over its memoryLimit of 381 MiB$/);
   assert.ok(runaway.memory!.peakRssBytes > 400_000_000);
-  assert.equal(runaway.isolation, 'watchdog');
+  assert.deepEqual(runaway.isolation, { requested: 'watchdog', used: 'watchdog', reason: null });
 
   // The allocator logged its own RSS at every step and when SIGTERM arrived.
   const log = readAnnounced(signalDir, 'runaway-log') === undefined ? '' : readFileSync(path.join(signalDir, 'runaway-log'), 'utf8');

@@ -63,7 +63,8 @@ function unescapeMountPath(text: string): string {
 function joinBelowMount(mount: Mount, cgroupPath: string): string | undefined {
   const root = mount.root === '/' ? '' : mount.root;
   if (root !== '' && cgroupPath !== root && !cgroupPath.startsWith(`${root}/`)) return undefined;
-  return path.join(mount.mountPoint, cgroupPath.slice(root.length));
+  const dir = path.join(mount.mountPoint, cgroupPath.slice(root.length));
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
 }
 
 /**
