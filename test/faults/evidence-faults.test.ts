@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chunkOf, readReport, runCli, type CliResult } from '../helpers/cli.js';
-import { cgroupUnavailableReason, leftoverCgroups, makeEvidenceProject } from '../helpers/evidence-project.js';
+import { cgroupUnavailableReason, leftoverCgroups, makeEvidenceProject, reportSchemaErrors } from '../helpers/evidence-project.js';
 import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 import type { ChunkReport, RunReport } from '../../src/results/report-types.js';
 
@@ -36,6 +36,8 @@ function expectOutcome(r: FaultRecorder, run: EvidenceRun, status: string, exitC
 }
 
 function expectCgroupsRemoved(r: FaultRecorder, run: EvidenceRun): void {
+  assert.deepEqual(reportSchemaErrors(run.report), []);
+  r.held('report.json, evidence included, validates against the schema');
   if (run.chunk.evidence?.cgroup) assert.equal(run.chunk.evidence.cgroup.removed, true);
   assert.deepEqual(leftoverCgroups(run.report.runId), []);
   r.held('no cgroup of the run left under our own');

@@ -3,7 +3,8 @@
 // must be gone afterwards, and an escapee's pid must be dead.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FIXTURES_DIR, makeProject, VENV_PYTHON, writeConfig } from './cli.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { FIXTURES_DIR, makeProject, REPO_ROOT, VENV_PYTHON, writeConfig } from './cli.js';
 import { openChunkCgroup } from '../../src/proc/cgroup/chunk-cgroup.js';
 import { locateOwnCgroups, readCgroupSources } from '../../src/proc/cgroup/locate-cgroup.js';
 
@@ -46,4 +47,11 @@ export function readPid(signalDir: string, name: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Problems of a report.json against schema/report.schema.json (none: []). */
+export function reportSchemaErrors(report: unknown): string[] {
+  const schema = JSON.parse(readFileSync(path.join(REPO_ROOT, 'schema', 'report.schema.json'), 'utf8')) as object;
+  const validate = new Ajv2020({ allErrors: true, strict: true, validateFormats: false }).compile(schema);
+  return validate(report) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message ?? ''}`);
 }
