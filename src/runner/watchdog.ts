@@ -86,7 +86,8 @@ export function startWatchdog(runId: string): Watchdog {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
     // A clean environment: the watchdog carries no marker, so it never sweeps itself.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    // Its tools (grep, cut, cat, find, sleep) are in /usr/bin or /bin whatever the run's PATH.
+    env: { PATH: `${process.env.PATH ? `${process.env.PATH}:` : ''}/usr/bin:/bin` },
   });
   let alive = true;
   const gone = (): void => {

@@ -5,8 +5,10 @@
 // cgroup of it is left. Where cgroups can be made, each case also runs with them turned off
 // (the launcher as child subreaper alone). Records feed docs/reliability.md.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { chunkOf, isAlive, readReport, runCli, startCli, waitUntil, type CliResult } from '../helpers/cli.js';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chunkOf, isAlive, readReport, runCli, startCli, waitUntil, writeConfig, type CliResult } from '../helpers/cli.js';
 import { cgroupUnavailableReason, leftoverCgroups, makeEvidenceProject, readPid } from '../helpers/evidence-project.js';
 import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 import type { ChunkReport } from '../../src/results/report-types.js';
@@ -101,3 +103,36 @@ faultCase(
   },
   noCgroup === null ? { timeout: 60_000 } : { skip: `no writable cgroup here: ${noCgroup}` },
 );
+
+faultCase('containment', 'no cgroup and no python3 (a command chunk, PATH without one): a process that drops RUN_CHUNKS_CHUNK is killed by the run-id sweep at the run\'s end', async (r) => {
+  const emptyPath = mkdtempSync(path.join(tmpdir(), 'run-chunks-no-python-'));
+  const { dir, signalDir } = makeEvidenceProject({});
+  const pidFile = path.join(signalDir, 'unmarked');
+  writeConfig(dir, {
+    runner: 'command',
+    chunks: [
+      {
+        name: 'markers-only',
+        // The escapee keeps the run id but not the chunk marker, in a session of its own.
+        command: ['/bin/sh', '-c', `/usr/bin/env -u RUN_CHUNKS_CHUNK /usr/bin/setsid /bin/sh -c 'echo $$ > ${pidFile}; exec /bin/sleep 300' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do /bin/sleep 0.05; done`],
+      },
+    ],
+  });
+  const env = { ...CGROUPS_OFF, PATH: emptyPath };
+  const result = await runCli([], { cwd: dir, env });
+  const chunk = chunkOf(readReport(dir), 'markers-only');
+  r.outcomeOf(result.exitCode, chunk.status);
+  assert.equal(chunk.status, 'passed', `${chunk.message}\n${result.stdout}${result.stderr}`);
+  assert.equal(result.exitCode, 0);
+  r.held('status passed and exit 0');
+  assert.deepEqual(chunk.evidence?.containment, ['markers']);
+  assert.match(chunk.evidence?.unavailable.join('\n') ?? '', /no python3 on PATH for the launcher/);
+  r.held('the report says it had only its environment markers, and why');
+  const escapee = readPid(signalDir, 'unmarked')!;
+  assert.ok(escapee > 0 && !isAlive(escapee), `escapee ${escapee} is still alive`);
+  r.held(`the escapee (pid ${escapee}) is dead`);
+  assert.match(result.stdout + result.stderr, new RegExp(`1 process of this run outlived their chunk \\(carrying its run id but not its chunk marker\\); killed: pid ${escapee} \`/bin/sleep 300\``));
+  r.did(`killed pid ${escapee} at the run's end by its run id alone, named in a run warning`);
+  r.held('the warning names its pid and command');
+  checkNoLeftovers(r, result.tag);
+});
