@@ -105,7 +105,7 @@ function describeEvidence(chunk: ChunkReport): HtmlValue {
 
 function renderDetails(chunk: ChunkReport): SafeHtml {
   const env = Object.entries(chunk.env).map(([name, value]) => `${name}=${value}`);
-  return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${describeEvidence(chunk)}${chunk.isolation ? html`<br>isolation: ${chunk.isolation.used}${chunk.isolation.used !== chunk.isolation.requested ? html` (asked: ${chunk.isolation.requested})` : ''}${chunk.isolation.reason ? html`: ${chunk.isolation.reason}` : ''}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
+  return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${describeEvidence(chunk)}${chunk.isolation ? html`<br>isolation: ${chunk.isolation}${chunk.isolationDecision && chunk.isolationDecision.requested !== chunk.isolation ? html` (asked: ${chunk.isolationDecision.requested})` : ''}${chunk.isolationDecision?.reason ? html`: ${chunk.isolationDecision.reason}` : ''}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
 }
 
 /** One chunk's section, with id `chunk-<index>` (the overview's bars link to it). */

@@ -21,7 +21,7 @@ export interface ChunkFacts {
   junitFile: string | null;
   oomKillDelta: number | null;
   evidence: ChunkEvidence | null;
-  isolation: IsolationReport | null;
+  isolationDecision: IsolationReport | null;
   memory: ChunkMemoryReport | null;
   gpu: ChunkGpuReport | null;
   warnings: string[];
@@ -65,7 +65,8 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     shard: plan.shard ?? null,
     oomKillDelta: facts.oomKillDelta,
     evidence: facts.evidence,
-    isolation: facts.isolation,
+    isolation: facts.isolationDecision?.used ?? null,
+    isolationDecision: facts.isolationDecision,
     memory: facts.memory,
     gpu: facts.gpu,
     warnings: facts.warnings,
@@ -86,7 +87,7 @@ export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome, war
     junitFile: null,
     oomKillDelta: null,
     evidence: null,
-    isolation: null,
+    isolationDecision: null,
     memory: null,
     gpu: null,
     warnings,

@@ -138,8 +138,10 @@ export interface ChunkReport {
   oomKillDelta: number | null;
   /** The kernel's evidence for how the first attempt ended; null when the chunk never started. */
   evidence: ChunkEvidence | null;
-  /** How memory limits were enforced: asked for, used, and why; null when the chunk never started. */
-  isolation: IsolationReport | null;
+  /** How limits were enforced: run-chunks' sampling watchdog, or a kernel limit on the chunk's own cgroup. */
+  isolation: 'watchdog' | 'cgroup' | null;
+  /** What --isolation asked for, what was used, and why they differ; null when the chunk never started. */
+  isolationDecision: IsolationReport | null;
   /** Null when the chunk never started. */
   memory: ChunkMemoryReport | null;
   gpu: ChunkGpuReport | null;

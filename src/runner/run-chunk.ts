@@ -164,7 +164,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     junitFile,
     oomKillDelta: first.oomKillDelta,
     evidence: first.evidence,
-    isolation: {
+    isolationDecision: {
       requested: context.isolation.requested,
       used: isolation,
       reason: context.isolation.reason ?? (context.isolation.used === 'cgroup' && isolation === 'watchdog' ? 'the chunk has no memoryLimit' : null),

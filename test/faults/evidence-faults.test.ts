@@ -77,7 +77,8 @@ faultCase(
   async (r) => {
     const run = await runEvidence({ name: 'hog', markers: 'hog', workers: 1, memoryLimit: '200MiB', retryOnOom: 0, timeout: '60s' }, ['--isolation', 'cgroup']);
     expectOutcome(r, run, 'memory-limit', 3);
-    assert.deepEqual(run.chunk.isolation, { requested: 'cgroup', used: 'cgroup', reason: null });
+    assert.equal(run.chunk.isolation, 'cgroup');
+    assert.deepEqual(run.chunk.isolationDecision, { requested: 'cgroup', used: 'cgroup', reason: null });
     r.held('isolation: requested cgroup, used cgroup');
     const cgroup = run.chunk.evidence?.cgroup;
     assert.equal(cgroup?.memoryLimitBytes, 200 * MiB);

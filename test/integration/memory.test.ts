@@ -76,7 +76,8 @@ test('a runaway allocator over memoryLimit is stopped within two sample interval
   assert.equal(runaway.memory?.limitBytes, 400_000_000);
   assert.match(runaway.message, /^stopped by run-chunks: its process tree's memory \(PSS\) reached \d+(\.\d+)? MiB, over its memoryLimit of 381 MiB$/);
   assert.ok(runaway.memory!.peakRssBytes > 400_000_000);
-  assert.deepEqual(runaway.isolation, { requested: 'watchdog', used: 'watchdog', reason: null });
+  assert.equal(runaway.isolation, 'watchdog');
+  assert.deepEqual(runaway.isolationDecision, { requested: 'watchdog', used: 'watchdog', reason: null });
 
   // The allocator logged its own RSS at every step and when SIGTERM arrived.
   const log = readAnnounced(signalDir, 'runaway-log') === undefined ? '' : readFileSync(path.join(signalDir, 'runaway-log'), 'utf8');
@@ -125,12 +126,13 @@ test('--isolation cgroup uses a kernel limit where a cgroup is writable, else fa
   const result = await runCli(['--isolation', 'cgroup'], { cwd: dir });
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
   const chunk = chunkOf(readReport(dir), 'first');
-  assert.equal(chunk.isolation?.requested, 'cgroup');
-  if (chunk.isolation?.used === 'watchdog') {
+  assert.equal(chunk.isolationDecision?.requested, 'cgroup');
+  assert.equal(chunk.isolation, chunk.isolationDecision?.used);
+  if (chunk.isolation === 'watchdog') {
     assert.match(result.stderr, /--isolation cgroup: no kernel memory limit is possible here \(.+\), so run-chunks' sampling watchdog enforces memoryLimit/);
-    assert.match(chunk.isolation.reason ?? '', /no kernel memory limit/);
+    assert.match(chunk.isolationDecision?.reason ?? '', /no kernel memory limit/);
   } else {
-    assert.equal(chunk.isolation?.reason, null);
+    assert.equal(chunk.isolationDecision?.reason, null);
     assert.equal(chunk.evidence?.cgroup?.memoryLimitBytes, 1024 ** 3);
   }
 });
