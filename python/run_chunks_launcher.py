@@ -154,6 +154,9 @@ def main(argv):
             write_status(status_file, "exec-error %s %s" % (errno.errorcode.get(error.errno, "E?"), error.strerror))
             os._exit(127 if error.errno == errno.ENOENT else 126)
 
+    # Its pid, for the evidence: a kernel log line naming it is about this chunk.
+    write_status(status_file, "command %d" % child)
+
     def forward(signum, _frame):
         # run-chunks signals the whole process group, so the command has the signal already:
         # forwarding it again would deliver it twice. Only a signal sent to the launcher alone

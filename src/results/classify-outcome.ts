@@ -23,6 +23,8 @@ export interface OomEvidence {
   chunkOomKills: number | null;
   /** That counter in words ("cgroup v1 memory.oom_control oom_kill of DIR"), or why there is none. */
   source: string;
+  /** Set when the evidence is not a counter's rise: the sentence that proves it (a kernel log line). */
+  proof?: string;
   /** The kernel memory limit set on the chunk's cgroup (--isolation cgroup), or null. */
   cgroupLimitBytes: number | null;
   /** The chunk's peak as its cgroup counted it, in words ("kernel peak 200 MiB"), or null. */
@@ -66,12 +68,12 @@ function describeMachineContext(delta: number | null): string {
 function classifyKill(how: string, oom: OomEvidence): Outcome {
   const peak = oom.kernelPeak === null ? '' : ` (${oom.kernelPeak})`;
   if (oom.chunkOomKills !== null && oom.chunkOomKills > 0) {
-    const counted = `${oom.source} rose by ${oom.chunkOomKills}`;
+    const counted = oom.proof ?? `${oom.source} rose by ${oom.chunkOomKills}`;
     if (oom.cgroupLimitBytes !== null)
       return { status: 'memory-limit', message: `${how}: the kernel OOM-killed it at its cgroup memory limit of ${formatBytes(oom.cgroupLimitBytes)}; ${counted}${peak}` };
     return { status: 'oom', message: `${how}: the kernel's OOM killer killed it; ${counted}${peak}${describeMachineContext(oom.machineOomKillDelta)}` };
   }
-  const why = oom.chunkOomKills === null ? `it had no cgroup of its own to count OOM kills: ${oom.source}` : `${oom.source} did not rise`;
+  const why = oom.chunkOomKills === null ? `no OOM counter of its own: ${oom.source}` : `${oom.source} did not rise`;
   return {
     status: 'killed',
     message: `${how} from outside run-chunks; no OOM evidence for this chunk (${why})${describeMachineContext(oom.machineOomKillDelta)}`,

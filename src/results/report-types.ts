@@ -50,9 +50,11 @@ export interface ChunkEvidence {
     /** False when it could not be removed afterwards (the warning says so). */
     removed: boolean;
   } | null;
+  /** Where the chunk had no cgroup counters: the kernel log's OOM-kill lines naming its processes (none: []); null when not read. */
+  kernelLog: { source: '/dev/kmsg'; lines: string[] } | null;
   /** What could not be used on this system, in words (no writable cgroup, no python for the launcher). */
   unavailable: string[];
-  /** Rise of the chunk's own cgroup oom_kill counter: the evidence for `oom`; null without one. */
+  /** OOM kills of this chunk's processes: its cgroup's oom_kill rise, or (without one) the processes the kernel log names; null with neither. */
   chunkOomKills: number | null;
   /** Rise of the machine-wide /proc/vmstat oom_kill counter meanwhile: context only (any process counts), never proof. */
   machineOomKillDelta: number | null;

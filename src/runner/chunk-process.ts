@@ -27,6 +27,8 @@ export interface ChunkProcessEnd {
   escaped: EscapedProcess[];
   /** Set when the launcher could not put the chunk in its cgroup (the command did not run). */
   launcherError: string | undefined;
+  /** The command's own pid under the launcher (the group leader is the launcher); undefined without one. */
+  commandPid: number | undefined;
 }
 
 /** A process killed at the chunk's end, and how it was found. */
@@ -62,19 +64,28 @@ export function containedArgv(argv: readonly string[], containment: Containment)
 }
 
 /** What the launcher wrote: processes it killed, and an error that kept the command from running. */
-function readLauncherStatus(statusFile: string): { killed: EscapedProcess[]; error: string | undefined; execError: NodeJS.ErrnoException | undefined } {
+interface LauncherStatus {
+  killed: EscapedProcess[];
+  error: string | undefined;
+  execError: NodeJS.ErrnoException | undefined;
+  commandPid: number | undefined;
+}
+
+function readLauncherStatus(statusFile: string): LauncherStatus {
   let text = '';
   try {
     text = readFileSync(statusFile, 'utf8');
   } catch {
-    return { killed: [], error: undefined, execError: undefined };
+    return { killed: [], error: undefined, execError: undefined, commandPid: undefined };
   }
+  let commandPid: number | undefined;
   const killed: EscapedProcess[] = [];
   let error: string | undefined;
   let execError: NodeJS.ErrnoException | undefined;
   for (const line of text.split('\n')) {
     const match = /^killed (\d+) (.*)$/.exec(line);
     if (match) killed.push({ pid: Number(match[1]), command: match[2]!, foundBy: 'subreaper' });
+    else if (/^command \d+$/.test(line)) commandPid = Number(line.slice('command '.length));
     else if (line.startsWith('error ')) error ??= line.slice('error '.length);
     else if (line.startsWith('exec-error ')) {
       // The command itself could not be started: said as a failed spawn would be.
@@ -82,7 +93,7 @@ function readLauncherStatus(statusFile: string): { killed: EscapedProcess[]; err
       execError ??= Object.assign(new Error(message.join(' ')), { code });
     }
   }
-  return { killed, error, execError };
+  return { killed, error, execError, commandPid };
 }
 
 /** A running chunk process: the exact group it leads, and the ways to stop it. */
@@ -211,7 +222,7 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       const groupCleared = await stopGroup();
       // Whatever left the group (setsid, a daemon) is still in the chunk's cgroup, whatever its
       // environment; the launcher killed what re-parented to it; the markers find the rest.
-      const launcher = containment ? readLauncherStatus(containment.statusFile) : { killed: [], error: undefined, execError: undefined };
+      const launcher: LauncherStatus = containment ? readLauncherStatus(containment.statusFile) : { killed: [], error: undefined, execError: undefined, commandPid: undefined };
       const escaped: EscapedProcess[] = [...launcher.killed];
       const cgroup = containment?.cgroup;
       if (cgroup) {
@@ -223,7 +234,7 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       await waitForClose(child);
       await closeLog(log);
       if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
-      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped, launcherError: launcher.error ?? (launcher.execError ? describeSpawnError(launcher.execError, plan) : undefined) });
+      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped, launcherError: launcher.error ?? (launcher.execError ? describeSpawnError(launcher.execError, plan) : undefined), commandPid: launcher.commandPid });
     };
     child.once('exit', (exitCode, signal) => void finish(exitCode, signal));
     child.once('error', (error: NodeJS.ErrnoException) => {

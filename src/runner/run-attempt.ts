@@ -7,6 +7,7 @@ import { startChunkMonitor, type ChunkMonitor, type LimitKind, type MonitorTotal
 import { CHUNK_ENV_MARKER } from '../plan/create-plans.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { cgroupName, COUNTER_FILES, openChunkCgroup, type AppliedLimit, type CgroupReading, type ChunkCgroup } from '../proc/cgroup/chunk-cgroup.js';
+import { monotonicNowUs, readOomKillLines, type KernelLogReading } from '../proc/kernel-log.js';
 import { readOomKillCount } from '../proc/oom-kill-counter.js';
 import { ChunkTestState } from '../results/chunk-test-state.js';
 import { classifyOutcome, type OomEvidence, type Outcome } from '../results/classify-outcome.js';
@@ -143,6 +144,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   };
 
   const oomKillsBefore = readOomKillCount();
+  const startedAtUs = monotonicNowUs();
   const startedAt = new Date();
   const startedAtMs = performance.now();
   const handle = startChunkProcess(plan, {
@@ -190,7 +192,9 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
 
   const oomKillsAfter = readOomKillCount();
   const oomKillDelta = oomKillsBefore === null || oomKillsAfter === null ? null : oomKillsAfter - oomKillsBefore;
-  const kernel = await readKernelEvidence(setup, oomKillDelta, context.warn);
+  const chunkPids = new Set([...(totals?.lastRssByPid.keys() ?? []), ...end.escaped.map((escaped) => escaped.pid), ...[end.pid, end.commandPid].filter((pid) => pid !== undefined)]);
+  const wasKilled = end.signal === 'SIGKILL' || end.exitCode === 137 || end.exitCode === 1;
+  const kernel = await readKernelEvidence(setup, oomKillDelta, context.warn, wasKilled ? () => readOomKillLines(chunkPids, startedAtUs) : undefined);
   const outcome = classifyOutcome(
     { ...end, spawnError: end.spawnError ?? end.launcherError, oom: kernel.oom },
     { runner: plan.runner, allowEmpty: plan.allowEmpty, timeoutMs: plan.timeoutMs },
@@ -291,14 +295,30 @@ async function readKernelEvidence(
   setup: ContainmentSetup,
   machineOomKillDelta: number | null,
   warn: (message: string) => void,
+  readKernelLog: (() => KernelLogReading) | undefined,
 ): Promise<{ oom: OomEvidence; evidence: ChunkEvidence; kernelPeak: { bytes: number; source: string } | null }> {
   const { cgroup, limit } = setup;
   const containment: ChunkEvidence['containment'] = [...(cgroup ? ['cgroup' as const] : []), ...(setup.python ? ['subreaper' as const] : []), 'markers'];
-  if (!cgroup) {
-    const source = setup.unavailable.find((line) => line.startsWith('no cgroup')) ?? 'no cgroup for this chunk';
+  if (!cgroup || !cgroup.hasMemoryController()) {
+    const removed = cgroup ? await removeCgroup(cgroup, warn) : false;
+    const why = cgroup ? `its cgroup ${cgroup.dir} has no memory controller, so no OOM counter` : (setup.unavailable.find((line) => line.startsWith('no cgroup')) ?? 'no cgroup for this chunk');
+    // Without cgroup counters, the kernel log is the only evidence for this chunk: read where it can be.
+    const log = readKernelLog?.();
+    const unavailable = log && 'unreadable' in log ? [...setup.unavailable, `the kernel log (${log.source}) is not readable (${log.unreadable}), so an OOM kill cannot be told from another SIGKILL`] : setup.unavailable;
+    const lines = log && 'lines' in log ? log.lines : [];
+    const killedPids = new Set(lines.map((line) => /(?:Killed process |pid=)(\d+)/.exec(line)?.[1] ?? line));
+    const chunkOomKills = lines.length > 0 ? killedPids.size : null;
+    const proof = lines.length > 0 ? `the kernel log (${log!.source}) names its process: "${lines.find((line) => line.includes('Killed process')) ?? lines[0]}"` : undefined;
     return {
-      oom: { chunkOomKills: null, source, cgroupLimitBytes: null, kernelPeak: null, machineOomKillDelta },
-      evidence: { containment, cgroup: null, unavailable: setup.unavailable, chunkOomKills: null, machineOomKillDelta },
+      oom: { chunkOomKills, source: log && 'lines' in log && lines.length === 0 ? `${why}; the kernel log (${log.source}) names none of its processes` : why, ...(proof === undefined ? {} : { proof }), cgroupLimitBytes: null, kernelPeak: null, machineOomKillDelta },
+      evidence: {
+        containment,
+        cgroup: cgroup ? { version: cgroup.version, path: cgroup.dir, memoryController: false, memoryLimitBytes: null, swap: null, counters: [], removed } : null,
+        kernelLog: log && 'lines' in log ? { source: log.source, lines } : null,
+        unavailable,
+        chunkOomKills,
+        machineOomKillDelta,
+      },
       kernelPeak: null,
     };
   }
@@ -310,9 +330,7 @@ async function readKernelEvidence(
     : [];
   const oomCounter = counters.find((entry) => entry.name === names.oomKill);
   const chunkOomKills = oomCounter?.delta ?? null;
-  const removed = await cgroup.remove();
-  if (removed) unregisterLiveCgroup(cgroup.dir);
-  if (!removed) warn(`its cgroup ${cgroup.dir} could not be removed (processes still in it?); remove it with rmdir once they are gone.`);
+  const removed = await removeCgroup(cgroup, warn);
   const kernelPeak = memory && after.peakBytes !== null ? { bytes: after.peakBytes, source: `cgroup v${cgroup.version} ${names.peakBytes}` } : null;
   const source = memory ? `its cgroup's ${names.oomKill} (cgroup v${cgroup.version}, ${cgroup.dir})` : `its cgroup ${cgroup.dir} has no memory controller, so no OOM counter`;
   return {
@@ -334,10 +352,18 @@ async function readKernelEvidence(
         counters,
         removed,
       },
+      kernelLog: null,
       unavailable: setup.unavailable,
       chunkOomKills,
       machineOomKillDelta,
     },
     kernelPeak,
   };
+}
+
+async function removeCgroup(cgroup: ChunkCgroup, warn: (message: string) => void): Promise<boolean> {
+  const removed = await cgroup.remove();
+  if (removed) unregisterLiveCgroup(cgroup.dir);
+  else warn(`its cgroup ${cgroup.dir} could not be removed (processes still in it?); remove it with rmdir once they are gone.`);
+  return removed;
 }

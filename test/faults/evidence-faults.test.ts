@@ -2,11 +2,12 @@
 // built CLI with real pytest, and checks that the status names the kernel's evidence for this
 // chunk (its own cgroup's counters), never the machine-wide counter. Records feed docs/reliability.md.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chunkOf, readReport, runCli, type CliResult } from '../helpers/cli.js';
+import { chunkOf, readReport, runCli, waitUntil, type CliResult } from '../helpers/cli.js';
 import { cgroupUnavailableReason, leftoverCgroups, makeEvidenceProject, reportSchemaErrors } from '../helpers/evidence-project.js';
+import { readOomKillLines } from '../../src/proc/kernel-log.js';
 import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 import type { ChunkReport, RunReport } from '../../src/results/report-types.js';
 
@@ -20,12 +21,16 @@ interface EvidenceRun {
   chunk: ChunkReport;
 }
 
-async function runEvidence(chunk: Record<string, unknown>, args: string[] = [], env: Record<string, string> = {}): Promise<EvidenceRun> {
-  const { dir } = makeEvidenceProject({ chunks: [chunk] }, env);
+async function runEvidence(chunk: Record<string, unknown>, args: string[] = [], env: Record<string, string> = {}): Promise<EvidenceRun & { signalDir: string }> {
+  const { dir, signalDir } = makeEvidenceProject({ chunks: [chunk] }, env);
   const result = await runCli(args, { cwd: dir, env });
   const report = readReport(dir);
-  return { result, report, chunk: chunkOf(report, String(chunk.name)) };
+  return { result, report, chunk: chunkOf(report, String(chunk.name)), signalDir };
 }
+
+const kmsg = readOomKillLines(new Set(), 0);
+const kmsgUnreadable = 'unreadable' in kmsg ? `/dev/kmsg is not readable here (${kmsg.unreadable})` : null;
+const CGROUPS_OFF = { RUN_CHUNKS_CGROUPS: 'off' };
 
 function expectOutcome(r: FaultRecorder, run: EvidenceRun, status: string, exitCode: number): void {
   r.outcomeOf(run.result.exitCode, run.chunk.status);
@@ -126,3 +131,47 @@ function cgroupV1(): boolean {
     return false;
   }
 }
+
+faultCase(
+  'evidence',
+  'no chunk cgroup (RUN_CHUNKS_CGROUPS=off), a real kernel OOM kill: oom from the kernel log line naming its pid',
+  async (r) => {
+    const run = await runEvidence({ name: 'nested', markers: 'nested_oom', workers: 1, retryOnOom: 0, timeout: '60s' }, [], CGROUPS_OFF);
+    // What the kernel log names is the command's own pid (pytest under the launcher), known whatever the sampling saw.
+    // The fixture made its own cgroup under run-chunks' (there was no chunk cgroup): remove it.
+    const inner = readFileSync(path.join(run.signalDir, 'inner-cgroup'), 'utf8');
+    await waitUntil(() => {
+      try {
+        rmdirSync(inner);
+        return true;
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'ENOENT';
+      }
+    }, 5_000, "the fixture's cgroup to be removable");
+    expectOutcome(r, run, 'oom', 3);
+    assert.equal(run.chunk.evidence?.cgroup, null);
+    const lines = run.chunk.evidence?.kernelLog?.lines ?? [];
+    assert.ok(lines.some((line) => /Killed process \d+ \(python/.test(line)), JSON.stringify(run.chunk.evidence));
+    r.did(`kernel log: "${lines.find((line) => line.includes('Killed process'))?.slice(0, 90)}…"`);
+    assert.match(run.chunk.message, /^killed by SIGKILL: the kernel's OOM killer killed it; the kernel log \(\/dev\/kmsg\) names its process: ".*Killed process \d+ \(python/);
+    r.held('oom, with the /dev/kmsg line that names the chunk\'s process as evidence, said in the message');
+    expectCgroupsRemoved(r, run);
+    checkNoLeftovers(r, run.result.tag);
+  },
+  kmsgUnreadable !== null ? { skip: kmsgUnreadable } : cgroupV1() && noCgroup === null ? {} : { skip: 'the fixture limits itself with a writable cgroup v1 memory hierarchy, which is not here' },
+);
+
+faultCase(
+  'evidence',
+  'no chunk cgroup, a test SIGKILLs its own process: killed, and the kernel log names none of its processes',
+  async (r) => {
+    const run = await runEvidence({ name: 'selfkill', markers: 'selfkill', workers: 1 }, [], CGROUPS_OFF);
+    expectOutcome(r, run, 'killed', 3);
+    assert.deepEqual(run.chunk.evidence?.kernelLog, { source: '/dev/kmsg', lines: [] });
+    assert.match(run.chunk.message, /no OOM evidence for this chunk \(no OOM counter of its own: no cgroup for this chunk: chunk cgroups are turned off \(RUN_CHUNKS_CGROUPS=off\); the kernel log \(\/dev\/kmsg\) names none of its processes\)/);
+    r.held('the message says there was no cgroup, and that the kernel log named none of its processes');
+    expectCgroupsRemoved(r, run);
+    checkNoLeftovers(r, run.result.tag);
+  },
+  kmsgUnreadable !== null ? { skip: kmsgUnreadable } : {},
+);

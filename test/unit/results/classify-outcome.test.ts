@@ -51,7 +51,7 @@ test('a SIGKILL without OOM evidence for this chunk is killed, whatever the mach
   const noCgroup = classifyOutcome(end({ signal: 'SIGKILL', oom: evidence({ chunkOomKills: null, source: 'no cgroup for this chunk: EACCES', machineOomKillDelta: null }) }), PYTEST);
   assert.deepEqual(noCgroup, {
     status: 'killed',
-    message: 'killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk (it had no cgroup of its own to count OOM kills: no cgroup for this chunk: EACCES)',
+    message: 'killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk (no OOM counter of its own: no cgroup for this chunk: EACCES)',
   });
   assert.equal(classifyOutcome(end({ exitCode: 137 }), COMMAND).status, 'killed');
   assert.match(classifyOutcome(end({ exitCode: 137 }), COMMAND).message, /^exited with code 137 \(a process of it was killed by SIGKILL\) from outside run-chunks; no OOM evidence/);
