@@ -136,3 +136,43 @@ faultCase('containment', 'no cgroup and no python3 (a command chunk, PATH withou
   r.held('the warning names its pid and command');
   checkNoLeftovers(r, result.tag);
 });
+
+faultCase(
+  'containment',
+  'no python3 (a command chunk, PATH without one) but a chunk cgroup: sh joins it, and an env -i setsid escapee is found there',
+  async (r) => {
+    const emptyPath = mkdtempSync(path.join(tmpdir(), 'run-chunks-no-python-'));
+    const { dir, signalDir } = makeEvidenceProject({});
+    const pidFile = path.join(signalDir, 'daemon');
+    writeConfig(dir, {
+      runner: 'command',
+      chunks: [
+        {
+          name: 'sh-joined',
+          command: ['/bin/sh', '-c', `/usr/bin/env -i /usr/bin/setsid /bin/sh -c 'echo $$ > ${pidFile}; exec /bin/sleep 300' </dev/null >/dev/null 2>&1 & while [ ! -s ${pidFile} ]; do /bin/sleep 0.05; done`],
+        },
+      ],
+    });
+    const result = await runCli([], { cwd: dir, env: { PATH: emptyPath } });
+    const report = readReport(dir);
+    const chunk = chunkOf(report, 'sh-joined');
+    r.outcomeOf(result.exitCode, chunk.status);
+    assert.equal(chunk.status, 'passed', `${chunk.message}\n${result.stdout}${result.stderr}`);
+    assert.equal(result.exitCode, 0);
+    r.held('status passed and exit 0');
+    assert.deepEqual(chunk.evidence?.containment, ['cgroup', 'markers']);
+    r.held('contained by its cgroup (joined by sh) and markers; no launcher');
+    const escapee = readPid(signalDir, 'daemon')!;
+    assert.ok(escapee > 0 && !isAlive(escapee), `escapee ${escapee} is still alive`);
+    r.held(`the escapee (pid ${escapee}, empty environment) is dead`);
+    const warning = chunk.warnings.find((text) => text.includes(`pid ${escapee} `)) ?? '';
+    assert.match(warning, /`\/bin\/sleep 300` \(found in the chunk's cgroup\)/);
+    r.did(`killed pid ${escapee} at the chunk's end (found in the chunk's cgroup)`);
+    r.held('the warning names its pid, command and how it was found');
+    assert.deepEqual(leftoverCgroups(report.runId), []);
+    r.held('no cgroup of the run left');
+    // The escapee had no tag (env -i): the tag check covers the rest of the run.
+    checkNoLeftovers(r, result.tag);
+  },
+  noCgroup === null ? {} : { skip: `no writable cgroup here: ${noCgroup}` },
+);
