@@ -29,6 +29,8 @@ export interface ChunkProcessEnd {
   launcherError: string | undefined;
   /** The command's own pid under the launcher (the group leader is the launcher); undefined without one. */
   commandPid: number | undefined;
+  /** The launcher ran but could not become the child subreaper. */
+  subreaperFailed: boolean;
 }
 
 /** A process killed at the chunk's end, and how it was found. */
@@ -69,6 +71,7 @@ interface LauncherStatus {
   error: string | undefined;
   execError: NodeJS.ErrnoException | undefined;
   commandPid: number | undefined;
+  subreaperFailed: boolean;
 }
 
 function readLauncherStatus(statusFile: string): LauncherStatus {
@@ -76,9 +79,10 @@ function readLauncherStatus(statusFile: string): LauncherStatus {
   try {
     text = readFileSync(statusFile, 'utf8');
   } catch {
-    return { killed: [], error: undefined, execError: undefined, commandPid: undefined };
+    return { killed: [], error: undefined, execError: undefined, commandPid: undefined, subreaperFailed: false };
   }
   let commandPid: number | undefined;
+  let subreaperFailed = false;
   const killed: EscapedProcess[] = [];
   let error: string | undefined;
   let execError: NodeJS.ErrnoException | undefined;
@@ -86,6 +90,7 @@ function readLauncherStatus(statusFile: string): LauncherStatus {
     const match = /^killed (\d+) (.*)$/.exec(line);
     if (match) killed.push({ pid: Number(match[1]), command: match[2]!, foundBy: 'subreaper' });
     else if (/^command \d+$/.test(line)) commandPid = Number(line.slice('command '.length));
+    else if (line.startsWith('no-subreaper')) subreaperFailed = true;
     else if (line.startsWith('error ')) error ??= line.slice('error '.length);
     else if (line.startsWith('exec-error ')) {
       // The command itself could not be started: said as a failed spawn would be.
@@ -93,7 +98,7 @@ function readLauncherStatus(statusFile: string): LauncherStatus {
       execError ??= Object.assign(new Error(message.join(' ')), { code });
     }
   }
-  return { killed, error, execError, commandPid };
+  return { killed, error, execError, commandPid, subreaperFailed };
 }
 
 /** A running chunk process: the exact group it leads, and the ways to stop it. */
@@ -222,7 +227,7 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       const groupCleared = await stopGroup();
       // Whatever left the group (setsid, a daemon) is still in the chunk's cgroup, whatever its
       // environment; the launcher killed what re-parented to it; the markers find the rest.
-      const launcher: LauncherStatus = containment ? readLauncherStatus(containment.statusFile) : { killed: [], error: undefined, execError: undefined, commandPid: undefined };
+      const launcher: LauncherStatus = containment ? readLauncherStatus(containment.statusFile) : { killed: [], error: undefined, execError: undefined, commandPid: undefined, subreaperFailed: false };
       const escaped: EscapedProcess[] = [...launcher.killed];
       const cgroup = containment?.cgroup;
       if (cgroup) {
@@ -234,7 +239,7 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       await waitForClose(child);
       await closeLog(log);
       if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
-      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped, launcherError: launcher.error ?? (launcher.execError ? describeSpawnError(launcher.execError, plan) : undefined), commandPid: launcher.commandPid });
+      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped, launcherError: launcher.error ?? (launcher.execError ? describeSpawnError(launcher.execError, plan) : undefined), commandPid: launcher.commandPid, subreaperFailed: launcher.subreaperFailed });
     };
     child.once('exit', (exitCode, signal) => void finish(exitCode, signal));
     child.once('error', (error: NodeJS.ErrnoException) => {

@@ -194,7 +194,8 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   const oomKillDelta = oomKillsBefore === null || oomKillsAfter === null ? null : oomKillsAfter - oomKillsBefore;
   const chunkPids = new Set([...(totals?.lastRssByPid.keys() ?? []), ...end.escaped.map((escaped) => escaped.pid), ...[end.pid, end.commandPid].filter((pid) => pid !== undefined)]);
   const wasKilled = end.signal === 'SIGKILL' || end.exitCode === 137 || end.exitCode === 1;
-  const kernel = await readKernelEvidence(setup, oomKillDelta, context.warn, wasKilled ? () => readOomKillLines(chunkPids, startedAtUs) : undefined);
+  if (end.subreaperFailed) setup.unavailable.push('the launcher could not make itself the child subreaper (prctl PR_SET_CHILD_SUBREAPER failed)');
+  const kernel = await readKernelEvidence({ ...setup, python: end.subreaperFailed ? undefined : setup.python }, oomKillDelta, context.warn, wasKilled ? () => readOomKillLines(chunkPids, startedAtUs) : undefined);
   const outcome = classifyOutcome(
     { ...end, spawnError: end.spawnError ?? end.launcherError, oom: kernel.oom },
     { runner: plan.runner, allowEmpty: plan.allowEmpty, timeoutMs: plan.timeoutMs },
@@ -260,8 +261,10 @@ function setUpContainment(plan: ChunkPlan, attempt: number, context: AttemptCont
   const support = context.containment;
   const unavailable: string[] = [];
   // A pytest chunk has a Python (the one that runs pytest); a command chunk gets python3 from PATH.
-  const python = plan.python ?? support.python3;
-  if (python === undefined) unavailable.push('no python3 on PATH for the launcher, so no child subreaper: a daemon that leaves the chunk is found by its environment markers only');
+  // A child subreaper is Linux's alone: elsewhere the launcher would only cost its start.
+  const python = process.platform === 'linux' ? (plan.python ?? support.python3) : undefined;
+  if (process.platform !== 'linux') unavailable.push(`no child subreaper on ${process.platform} (it is Linux's), so no launcher: a daemon that leaves the chunk is found by its environment markers only`);
+  else if (python === undefined) unavailable.push('no python3 on PATH for the launcher, so no child subreaper: a daemon that leaves the chunk is found by its environment markers only');
   let cgroup: ChunkCgroup | undefined;
   if (support.cgroupReason === null) {
     const opened = openChunkCgroup(cgroupName(['run-chunks', context.runId, plan.name, String(attempt)]));

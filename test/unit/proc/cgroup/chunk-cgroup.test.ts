@@ -116,6 +116,17 @@ test('pids() walks nested cgroups; killAll() SIGKILLs them until cgroup.procs is
   assert.equal(await killing, true);
 });
 
+test('v2: killAll() writes cgroup.kill, then waits for cgroup.procs to empty', async () => {
+  const root = fakeRoot();
+  const own = path.join(root, 'unified');
+  mkdirSync(own, { recursive: true });
+  const cgroup = ChunkCgroup.create({ version: 2, dir: own }, 'run-chunks-v2kill');
+  writeFileSync(path.join(cgroup.dir, 'cgroup.kill'), '');
+  writeFileSync(path.join(cgroup.dir, 'cgroup.procs'), '');
+  assert.equal(await cgroup.killAll(), true);
+  assert.equal(readFileSync(path.join(cgroup.dir, 'cgroup.kill'), 'utf8'), '1');
+});
+
 test('no writable place: openChunkCgroup says why, for every candidate', () => {
   const root = fakeRoot();
   const sources = { procSelfCgroup: '0::/missing/scope\n', mountinfo: `30 23 0:26 / ${path.join(root, 'unified')} rw - cgroup2 cgroup2 rw\n` };
