@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLI, fixed, median, QUICK, readReport, ROOT, ROUNDS, tempDir, timeCommand, VENV_PYTHON } from './lib.mjs';
 
-// The stress chunk SIGKILLs itself on purpose (and would be retried), so it is left out here.
+// The stress chunk is stopped at its memoryLimit on purpose (and would be retried), so it is left out here.
 const CHUNKS = QUICK ? ['unit_fast'] : ['unit_fast', 'unit_memory', 'integration', 'validation', 'performance'];
 
 function quote(text) {

@@ -23,6 +23,8 @@ const AREAS = [
   ['parsers', 'Random input thrown at the parsers (property-based)'],
   ['secrets', 'Secrets'],
   ['recovery', 'OOM recovery, blame and counts'],
+  ['evidence', 'Telling an OOM kill from any other SIGKILL, by the kernel\'s evidence for the chunk'],
+  ['containment', 'Processes that leave the chunk whatever they do to their environment'],
 ];
 
 /** Escapes a cell for a Markdown table. */

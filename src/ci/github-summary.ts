@@ -7,7 +7,7 @@ import { describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporte
 import { describeVerdict as describeRecoveryVerdict } from '../results/verdict-text.js';
 
 /** Statuses meaning run-chunks or the kernel stopped the chunk (or a worker died) mid-run. */
-export const KILLED_STATUSES: readonly ChunkStatus[] = ['timeout', 'oom', 'memory-limit', 'gpu-memory-limit', 'crashed'];
+export const KILLED_STATUSES: readonly ChunkStatus[] = ['timeout', 'killed', 'oom', 'memory-limit', 'gpu-memory-limit', 'crashed'];
 
 const CHUNK_STATUS_EMOJI: Record<ChunkStatus, string> = {
   passed: '✅',
@@ -19,6 +19,7 @@ const CHUNK_STATUS_EMOJI: Record<ChunkStatus, string> = {
   timeout: '⏱️',
   'memory-limit': '☠️',
   'gpu-memory-limit': '☠️',
+  killed: '☠️',
   oom: '☠️',
   interrupted: '⏹️',
 };

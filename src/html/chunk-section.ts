@@ -100,9 +100,21 @@ function renderMergedShards(chunk: ChunkReport): SafeHtml {
   return html`<h3>Shards</h3><p class="muted">Merged from ${chunk.mergedShards.length} of ${chunk.mergedShards[0]?.count ?? 0} shards, which ran on separate machines. Their memory timelines are not drawn here: each shard's samples.jsonl is beside its log, in that shard's own report dir.</p><table class="tests"><thead><tr><th>Shard</th><th>Status</th><th>Started</th><th>Duration</th><th>Peak RSS</th><th>Log</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
+/** The kernel's evidence for the chunk's end: its own cgroup's counters, and the machine-wide one as context. */
+function describeEvidence(chunk: ChunkReport): HtmlValue {
+  const evidence = chunk.evidence;
+  const machine = chunk.oomKillDelta !== null ? html`<br>machine-wide oom_kill counter rose by ${chunk.oomKillDelta} (any process counts: context, not evidence)` : '';
+  if (!evidence) return machine;
+  const cgroup = evidence.cgroup
+    ? html`<br>cgroup v${evidence.cgroup.version}: <code>${evidence.cgroup.path}</code>${evidence.cgroup.counters.map((counter) => html`<br>${counter.name}: ${counter.before ?? '?'} → ${counter.after ?? '?'}`)}`
+    : '';
+  const unavailable = evidence.unavailable.map((line) => html`<br>not available: ${line}`);
+  return html`<br>contained by: ${evidence.containment.join(', ')}${cgroup}${unavailable}${machine}`;
+}
+
 function renderDetails(chunk: ChunkReport): SafeHtml {
   const env = Object.entries(chunk.env).map(([name, value]) => `${name}=${value}`);
-  return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${chunk.oomKillDelta !== null ? html`<br>kernel oom_kill counter rose by ${chunk.oomKillDelta}` : ''}${chunk.isolation ? html`<br>isolation: ${chunk.isolation}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
+  return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${describeEvidence(chunk)}${chunk.isolation ? html`<br>isolation: ${chunk.isolation}${chunk.isolationDecision && chunk.isolationDecision.requested !== chunk.isolation ? html` (asked: ${chunk.isolationDecision.requested})` : ''}${chunk.isolationDecision?.reason ? html`: ${chunk.isolationDecision.reason}` : ''}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
 }
 
 /** One chunk's section, with id `chunk-<index>` (the overview's bars link to it). */

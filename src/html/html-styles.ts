@@ -12,6 +12,7 @@ const STATUS_COLOURS: Record<ChunkStatus, string> = {
   timeout: '#8b0000',
   'memory-limit': '#8b0000',
   'gpu-memory-limit': '#8b0000',
+  killed: '#8b0000',
   oom: '#8b0000',
   interrupted: '#8250df',
 };

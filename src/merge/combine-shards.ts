@@ -102,7 +102,9 @@ export function combineShards(entries: readonly ChunkReport[]): ChunkReport {
     attempts: shards.flatMap((shard) => shard.attempts),
     shard: null,
     oomKillDelta: sumOrNull(shards.map((shard) => shard.oomKillDelta)),
+    evidence: shards.find((shard) => shard.evidence !== null)?.evidence ?? null,
     isolation: shards.find((shard) => shard.isolation !== null)?.isolation ?? null,
+    isolationDecision: shards.find((shard) => shard.isolationDecision)?.isolationDecision ?? null,
     memory: combineMemory(shards),
     gpu: gpus.length === 0 ? null : gpus.reduce((top, gpu) => (gpu.peakBytes > top.peakBytes ? gpu : top)),
     mergedShards: shards.map((shard) => ({

@@ -42,5 +42,7 @@ export function missingChunkReport(planned: PlannedChunk, message: string, repor
     gpu: null,
     warnings: [],
     mergedShards: null,
+    evidence: null,
+    isolationDecision: null,
   };
 }

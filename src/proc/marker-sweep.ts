@@ -28,7 +28,8 @@ export function carriesMarkers(pid: number, needles: readonly string[]): boolean
   }
 }
 
-function readCommand(pid: number): string {
+/** A process's command line, or "?" once it is gone. */
+export function readCommand(pid: number): string {
   try {
     return readProcFile(`/proc/${pid}/cmdline`).split('\0').filter(Boolean).join(' ');
   } catch {

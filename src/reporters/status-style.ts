@@ -18,6 +18,7 @@ export function styleStatus(chalk: ChalkInstance, status: ChunkStatus): { mark: 
     case 'timeout':
     case 'memory-limit':
     case 'gpu-memory-limit':
+    case 'killed':
     case 'oom':
       return { mark: '☠', paint: chalk.red.bold };
   }

@@ -5,7 +5,7 @@ import type { Outcome } from './classify-outcome.js';
 import { decideRunOutcome } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
 import type { BlamedTest, TopMemoryTest } from './test-records.js';
-import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type OrchestratorUsage, type RunReport, type RunScheduleReport } from './report-types.js';
+import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkEvidence, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type IsolationReport, type OrchestratorUsage, type RunReport, type RunScheduleReport } from './report-types.js';
 import { countMaxConcurrentChunks } from './run-schedule.js';
 
 /** What is known about a chunk once it is over (or was never started). */
@@ -21,7 +21,8 @@ export interface ChunkFacts {
   /** The JUnit file holding the chunk's results (pytest's own, or rebuilt from events). */
   junitFile: string | null;
   oomKillDelta: number | null;
-  isolation: 'watchdog' | 'cgroup' | null;
+  evidence: ChunkEvidence | null;
+  isolationDecision: IsolationReport | null;
   memory: ChunkMemoryReport | null;
   gpu: ChunkGpuReport | null;
   warnings: string[];
@@ -64,7 +65,9 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     attempts: facts.attempts,
     shard: plan.shard ?? null,
     oomKillDelta: facts.oomKillDelta,
-    isolation: facts.isolation,
+    evidence: facts.evidence,
+    isolation: facts.isolationDecision?.used ?? null,
+    isolationDecision: facts.isolationDecision,
     memory: facts.memory,
     gpu: facts.gpu,
     warnings: facts.warnings,
@@ -85,7 +88,8 @@ export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome, war
     testsSource: null,
     junitFile: null,
     oomKillDelta: null,
-    isolation: null,
+    evidence: null,
+    isolationDecision: null,
     memory: null,
     gpu: null,
     warnings,

@@ -1,5 +1,6 @@
 import type { RunnerKind } from '../config/types.js';
 import { formatDurationMs } from '../config/parse-duration.js';
+import { formatBytes } from '../config/parse-size.js';
 import type { ChunkStatus, TerminationReason } from './outcome.js';
 
 /** How a chunk's process ended, as the supervisor saw it. */
@@ -12,8 +13,24 @@ export interface ProcessEnd {
   terminationReason: TerminationReason | undefined;
   /** What the reason was about, in words (e.g. the limit and the memory seen), when it has details. */
   terminationDetail: string | undefined;
-  /** Rise of the kernel's oom_kill counter while the chunk ran; null when unreadable. */
-  oomKillDelta: number | null;
+  /** What the kernel said about this chunk's end. */
+  oom: OomEvidence;
+}
+
+/** The kernel's evidence for one chunk's end, as classification needs it. */
+export interface OomEvidence {
+  /** Rise of the chunk's own cgroup oom_kill counter; null where it had no cgroup with memory counters. */
+  chunkOomKills: number | null;
+  /** That counter in words ("cgroup v1 memory.oom_control oom_kill of DIR"), or why there is none. */
+  source: string;
+  /** Set when the evidence is not a counter's rise: the sentence that proves it (a kernel log line). */
+  proof?: string;
+  /** The kernel memory limit set on the chunk's cgroup (--isolation cgroup), or null. */
+  cgroupLimitBytes: number | null;
+  /** The chunk's peak as its cgroup counted it, in words ("kernel peak 200 MiB"), or null. */
+  kernelPeak: string | null;
+  /** Rise of the machine-wide /proc/vmstat oom_kill counter: context only, never proof. */
+  machineOomKillDelta: number | null;
 }
 
 /** Facts about the chunk that shape how its end reads. */
@@ -38,10 +55,29 @@ const PYTEST_EXIT_MEANINGS: Record<number, string> = {
   4: 'pytest rejected its command line (exit 4): a bad option, or a path that does not exist',
 };
 
-function describeOomEvidence(oomKillDelta: number | null): string {
-  if (oomKillDelta === null) return "the kernel's oom_kill counter is not readable here, so this is not confirmed";
-  if (oomKillDelta > 0) return `the kernel's oom_kill counter rose by ${oomKillDelta} meanwhile, confirming an OOM kill`;
-  return "the kernel's oom_kill counter did not rise, so something else may have sent it";
+/** The machine-wide counter, said as what it is: any process's OOM kill raises it. */
+function describeMachineContext(delta: number | null): string {
+  if (delta === null || delta === 0) return '';
+  return `; the machine-wide oom_kill counter rose by ${delta} meanwhile, but that counts any process on the machine, so it is no evidence for this chunk`;
+}
+
+/**
+ * A SIGKILL (or exit 137) that run-chunks did not send: an OOM kill only where the chunk's own
+ * cgroup counted one; at its cgroup's limit that is the limit's kill; otherwise just `killed`.
+ */
+function classifyKill(how: string, oom: OomEvidence): Outcome {
+  const peak = oom.kernelPeak === null ? '' : ` (${oom.kernelPeak})`;
+  if (oom.chunkOomKills !== null && oom.chunkOomKills > 0) {
+    const counted = oom.proof ?? `${oom.source} rose by ${oom.chunkOomKills}`;
+    if (oom.cgroupLimitBytes !== null)
+      return { status: 'memory-limit', message: `${how}: the kernel OOM-killed it at its cgroup memory limit of ${formatBytes(oom.cgroupLimitBytes)}; ${counted}${peak}` };
+    return { status: 'oom', message: `${how}: the kernel's OOM killer killed it; ${counted}${peak}${describeMachineContext(oom.machineOomKillDelta)}` };
+  }
+  const why = oom.chunkOomKills === null ? `no OOM counter of its own: ${oom.source}` : `${oom.source} did not rise`;
+  return {
+    status: 'killed',
+    message: `${how} from outside run-chunks; no OOM evidence for this chunk (${why})${describeMachineContext(oom.machineOomKillDelta)}`,
+  };
 }
 
 /** Turns how a chunk's process ended into exactly one status. The first termination reason wins. */
@@ -54,10 +90,8 @@ export function classifyOutcome(end: ProcessEnd, context: ClassifyContext): Outc
   if (end.terminationReason === 'interrupted') return { status: 'interrupted', message: 'stopped because run-chunks was interrupted' };
   if (end.terminationReason === 'memory-limit' || end.terminationReason === 'gpu-memory-limit')
     return { status: end.terminationReason, message: `stopped by run-chunks: ${end.terminationDetail ?? 'it went over its limit'}` };
-  if (end.signal === 'SIGKILL')
-    return { status: 'oom', message: `killed by SIGKILL that run-chunks did not send; ${describeOomEvidence(end.oomKillDelta)}` };
-  if (end.exitCode === SIGKILL_EXIT_CODE)
-    return { status: 'oom', message: `exited with code 137 (a process of it was killed by SIGKILL); ${describeOomEvidence(end.oomKillDelta)}` };
+  if (end.signal === 'SIGKILL') return classifyKill('killed by SIGKILL', end.oom);
+  if (end.exitCode === SIGKILL_EXIT_CODE) return classifyKill('exited with code 137 (a process of it was killed by SIGKILL)', end.oom);
   if (end.signal !== null) return { status: 'crashed', message: `killed by signal ${end.signal}` };
   const exitCode = end.exitCode ?? -1;
   if (exitCode === 0) return { status: 'passed', message: 'all selected tests passed' };

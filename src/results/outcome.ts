@@ -11,6 +11,7 @@ export const CHUNK_STATUSES = [
   'timeout',
   'memory-limit',
   'gpu-memory-limit',
+  'killed',
   'oom',
   'interrupted',
 ] as const;
@@ -20,7 +21,7 @@ export type ChunkStatus = (typeof CHUNK_STATUSES)[number];
 export type TerminationReason = 'timeout' | 'interrupted' | 'memory-limit' | 'gpu-memory-limit';
 
 /** Statuses meaning the chunk's process did not finish on its own terms (exit code 3). */
-export const BROKEN_STATUSES: readonly ChunkStatus[] = ['error', 'crashed', 'timeout', 'memory-limit', 'gpu-memory-limit', 'oom'];
+export const BROKEN_STATUSES: readonly ChunkStatus[] = ['error', 'crashed', 'timeout', 'memory-limit', 'gpu-memory-limit', 'killed', 'oom'];
 
 /** Documented exit codes of run-chunks. */
 export const EXIT_CODES = {

@@ -18,6 +18,55 @@ export interface ChunkMemoryReport extends MemorySummary {
   limitBytes: number | null;
   /** Memory available to the machine (or its cgroup) when the chunk started. */
   availableAtStartBytes: number | null;
+  /** The chunk's peak memory as the kernel charged it to its cgroup; null without a cgroup. */
+  kernelPeakBytes: number | null;
+  /** Where kernelPeakBytes was read, e.g. "cgroup v1 memory.max_usage_in_bytes"; null without it. */
+  kernelPeakSource: string | null;
+}
+
+/** One kernel counter of the chunk's cgroup, before and after the chunk ran. */
+export interface EvidenceCounter {
+  /** The file and key it was read from, e.g. "memory.oom_control oom_kill". */
+  name: string;
+  before: number | null;
+  after: number | null;
+  delta: number | null;
+}
+
+/** What the kernel said about this chunk's end, and where run-chunks looked. */
+export interface ChunkEvidence {
+  /** How its descendants were contained: its own cgroup, the launcher as child subreaper, or only its environment markers. */
+  containment: ('cgroup' | 'subreaper' | 'markers')[];
+  /** The chunk's own cgroup (created for it, removed after it); null when it had none. */
+  cgroup: {
+    version: 1 | 2;
+    path: string;
+    /** Whether memory counters exist for it (v2: the memory controller enabled for our children). */
+    memoryController: boolean;
+    /** The kernel memory limit set on it (--isolation cgroup), or null. */
+    memoryLimitBytes: number | null;
+    /** How swap was kept out under that limit, or why it could not be; null without a limit. */
+    swap: string | null;
+    counters: EvidenceCounter[];
+    /** False when it could not be removed afterwards (the warning says so). */
+    removed: boolean;
+  } | null;
+  /** Where the chunk had no cgroup counters: the kernel log's OOM-kill lines naming its processes (none: []); null when not read. */
+  kernelLog: { source: '/dev/kmsg'; lines: string[] } | null;
+  /** What could not be used on this system, in words (no writable cgroup, no python for the launcher). */
+  unavailable: string[];
+  /** OOM kills of this chunk's processes: its cgroup's oom_kill rise, or (without one) the processes the kernel log names; null with neither. */
+  chunkOomKills: number | null;
+  /** Rise of the machine-wide /proc/vmstat oom_kill counter meanwhile: context only (any process counts), never proof. */
+  machineOomKillDelta: number | null;
+}
+
+/** How --isolation was asked for and what was used, and why when they differ. */
+export interface IsolationReport {
+  requested: 'watchdog' | 'cgroup';
+  /** watchdog: run-chunks' sampling; cgroup: a kernel memory limit on the chunk's own cgroup. */
+  used: 'watchdog' | 'cgroup';
+  reason: string | null;
 }
 
 /** A chunk's GPU memory in report.json (null when GPU sampling was off). */
@@ -93,10 +142,14 @@ export interface ChunkReport {
   attempts: AttemptReport[];
   /** Set when this run was one shard of the chunk (--shard I/N). */
   shard: { index: number; count: number; tests: number; collected: number } | null;
-  /** Rise of the kernel's oom_kill counter while the chunk ran; null when not readable. */
+  /** Rise of the machine-wide oom_kill counter while the chunk ran (context, not evidence); null when not readable. */
   oomKillDelta: number | null;
-  /** How limits were enforced: run-chunks' sampling watchdog, or a kernel cgroup limit. */
+  /** The kernel's evidence for how the first attempt ended; null when the chunk never started. */
+  evidence: ChunkEvidence | null;
+  /** How limits were enforced: run-chunks' sampling watchdog, or a kernel limit on the chunk's own cgroup. */
   isolation: 'watchdog' | 'cgroup' | null;
+  /** What --isolation asked for, what was used, and why they differ; null when the chunk never started. */
+  isolationDecision: IsolationReport | null;
   /** Null when the chunk never started. */
   memory: ChunkMemoryReport | null;
   gpu: ChunkGpuReport | null;

@@ -69,7 +69,7 @@ export type RecoveryVerdict =
   | 'not-selected';
 
 /** Why a chunk (or the process running a test) died while this test ran. */
-export type BlameReason = 'oom' | 'memory-limit' | 'gpu-memory-limit' | 'timeout' | 'crashed' | 'interrupted' | 'exited';
+export type BlameReason = 'oom' | 'killed' | 'memory-limit' | 'gpu-memory-limit' | 'timeout' | 'crashed' | 'interrupted' | 'exited';
 
 /** A test to blame for a chunk's death: only with evidence (see `evidence`). */
 export interface BlamedTest {

@@ -1,35 +1,47 @@
-import { execa } from 'execa';
+import { findOnPath } from '../gpu/find-on-path.js';
+import { openChunkCgroup } from '../proc/cgroup/chunk-cgroup.js';
+import type { CgroupSources } from '../proc/cgroup/locate-cgroup.js';
 
 /** How a chunk's memory limit is enforced. */
 export type IsolationMode = 'watchdog' | 'cgroup';
 
-/** Whether a kernel memory limit can be had, and why not when it cannot. */
-export type CgroupProbe = { available: true } | { available: false; reason: string };
-
-// systemd answers at once when it is there; a bus that does not answer within this is as good as absent.
-const PROBE_TIMEOUT_MS = 5_000;
-
-/**
- * Checks that `systemd-run --user --scope` works here (a user systemd with cgroup v2 delegation):
- * only then can a chunk get a real kernel limit (MemoryMax) instead of run-chunks' watchdog.
- */
-export async function probeCgroupIsolation(): Promise<CgroupProbe> {
-  const result = await execa('systemd-run', ['--user', '--scope', '--quiet', '--', 'true'], {
-    reject: false,
-    timeout: PROBE_TIMEOUT_MS,
-    stdin: 'ignore',
-  });
-  if (result.exitCode === 0) return { available: true };
-  if (result.code === 'ENOENT') return { available: false, reason: 'systemd-run is not installed' };
-  const detail = String(result.stderr).trim().split('\n')[0] || result.shortMessage;
-  return { available: false, reason: `systemd-run --user --scope failed: ${detail}` };
+/** What this system offers for containing chunks, found once per run. */
+export interface ContainmentSupport {
+  /** null: chunk cgroups can be made under run-chunks' own; else why not. */
+  cgroupReason: string | null;
+  /** null: a chunk cgroup gets memory counters (and can take a limit); else why not. */
+  memoryReason: string | null;
+  /** python3 on PATH, for the launcher of command chunks (pytest chunks use their own Python). */
+  python3: string | undefined;
 }
 
 /**
- * Wraps a chunk's argv so that it runs in its own transient systemd scope with a kernel memory
- * limit. systemd-run --scope execs the command in place, so the chunk's process group and pid
- * stay the ones run-chunks spawned and watches.
+ * Tries once whether a cgroup can be created (and removed) under run-chunks' own, and whether
+ * it gets the memory controller: root in a VM or CI runner, or a delegated subtree.
  */
-export function wrapInMemoryScope(argv: readonly string[], memoryLimitBytes: number): string[] {
-  return ['systemd-run', '--user', '--scope', '--quiet', '-p', `MemoryMax=${memoryLimitBytes}`, '-p', 'MemorySwapMax=0', '--', ...argv];
+export async function probeContainment(runId: string, sources?: CgroupSources | null): Promise<ContainmentSupport> {
+  const python3 = findOnPath('python3', process.env.PATH);
+  // RUN_CHUNKS_CGROUPS=off runs the fallback where a cgroup would be writable (tests, debugging).
+  if (process.env.RUN_CHUNKS_CGROUPS === 'off') {
+    const reason = 'chunk cgroups are turned off (RUN_CHUNKS_CGROUPS=off)';
+    return { cgroupReason: reason, memoryReason: reason, python3 };
+  }
+  const opened = openChunkCgroup(`run-chunks-probe-${runId}`.replace(/[^A-Za-z0-9_.-]/g, '_'), sources);
+  if (!opened.cgroup) return { cgroupReason: opened.reason, memoryReason: opened.reason, python3 };
+  const memory = opened.cgroup.hasMemoryController();
+  const dir = opened.cgroup.dir;
+  await opened.cgroup.remove();
+  return {
+    cgroupReason: null,
+    memoryReason: memory ? null : `the memory controller is not enabled for cgroups under ${dir.slice(0, dir.lastIndexOf('/'))}`,
+    python3,
+  };
+}
+
+/** What --isolation cgroup gets here, and why when it is not a kernel limit. */
+export function resolveIsolation(requested: IsolationMode, support: ContainmentSupport): { used: IsolationMode; reason: string | null } {
+  if (requested !== 'cgroup') return { used: 'watchdog', reason: null };
+  const missing = support.cgroupReason ?? support.memoryReason;
+  if (missing === null) return { used: 'cgroup', reason: null };
+  return { used: 'watchdog', reason: `no kernel memory limit is possible here (${missing}), so run-chunks' sampling watchdog enforces memoryLimit` };
 }

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import type { ChunkPlan } from '../plan/types.js';
-import { killMarkedProcesses, type MarkedProcess } from '../proc/marker-sweep.js';
+import type { ChunkCgroup } from '../proc/cgroup/chunk-cgroup.js';
+import { killMarkedProcesses, readCommand, type MarkedProcess } from '../proc/marker-sweep.js';
 import { preferAsOomVictim } from '../proc/oom-kill-counter.js';
 import { killGroupNow, stopProcessGroup } from '../proc/process-group.js';
 import type { TerminationReason } from '../results/outcome.js';
@@ -18,8 +20,85 @@ export interface ChunkProcessEnd {
   terminationDetail: string | undefined;
   /** False when processes of the group outlived even SIGKILL's settle time. */
   groupCleared: boolean;
-  /** Processes that had left the group (setsid) yet carried the chunk's markers: killed at its end. */
-  escaped: MarkedProcess[];
+  /**
+   * Processes that had left the group (setsid, a daemon) and outlived the command: killed at its
+   * end, found in the chunk's cgroup, re-parented to the launcher, or by the chunk's markers.
+   */
+  escaped: EscapedProcess[];
+  /** Set when the launcher could not put the chunk in its cgroup (the command did not run). */
+  launcherError: string | undefined;
+  /** The command's own pid under the launcher (the group leader is the launcher); undefined without one. */
+  commandPid: number | undefined;
+  /** The launcher ran but could not become the child subreaper. */
+  subreaperFailed: boolean;
+}
+
+/** A process killed at the chunk's end, and how it was found. */
+export interface EscapedProcess extends MarkedProcess {
+  foundBy: 'cgroup' | 'subreaper' | 'markers';
+}
+
+/** How the chunk's descendants are contained, whatever they do to their environment. */
+export interface Containment {
+  /** The chunk's own cgroup: the launcher joins it before the command can fork. */
+  cgroup: ChunkCgroup | undefined;
+  /** A python3 for the launcher (child subreaper); undefined: none found, no subreaper. */
+  python: string | undefined;
+  /** Where the launcher writes what it killed (and a failure to join the cgroup). */
+  statusFile: string;
+}
+
+/** The bundled launcher: `python/run_chunks_launcher.py` at the package root (dist/src/runner → root). */
+export function bundledLauncher(): string {
+  return fileURLToPath(new URL('../../../python/run_chunks_launcher.py', import.meta.url));
+}
+
+// Without a python, sh joins the cgroup (its own pid, before anything forks) and execs the command.
+const SH_JOIN_SCRIPT = 'echo $$ > "$1" 2>/dev/null || { echo "error could not join the chunk\'s cgroup ($1)" >> "$2"; exit 125; }; shift 2; exec "$@"';
+
+/** The argv that runs `argv` contained: through the launcher, or sh where there is no python. */
+export function containedArgv(argv: readonly string[], containment: Containment): string[] {
+  const { cgroup, python, statusFile } = containment;
+  if (python !== undefined)
+    return [python, '-I', '-S', bundledLauncher(), ...(cgroup ? ['--cgroup-procs', cgroup.procsFile] : []), '--status-file', statusFile, '--', ...argv];
+  if (cgroup) return ['/bin/sh', '-c', SH_JOIN_SCRIPT, 'run-chunks-join', cgroup.procsFile, statusFile, ...argv];
+  return [...argv];
+}
+
+/** What the launcher wrote: processes it killed, and an error that kept the command from running. */
+interface LauncherStatus {
+  killed: EscapedProcess[];
+  error: string | undefined;
+  execError: NodeJS.ErrnoException | undefined;
+  commandPid: number | undefined;
+  subreaperFailed: boolean;
+}
+
+function readLauncherStatus(statusFile: string): LauncherStatus {
+  let text = '';
+  try {
+    text = readFileSync(statusFile, 'utf8');
+  } catch {
+    return { killed: [], error: undefined, execError: undefined, commandPid: undefined, subreaperFailed: false };
+  }
+  let commandPid: number | undefined;
+  let subreaperFailed = false;
+  const killed: EscapedProcess[] = [];
+  let error: string | undefined;
+  let execError: NodeJS.ErrnoException | undefined;
+  for (const line of text.split('\n')) {
+    const match = /^killed (\d+) (.*)$/.exec(line);
+    if (match) killed.push({ pid: Number(match[1]), command: match[2]!, foundBy: 'subreaper' });
+    else if (/^command \d+$/.test(line)) commandPid = Number(line.slice('command '.length));
+    else if (line.startsWith('no-subreaper')) subreaperFailed = true;
+    else if (line.startsWith('error ')) error ??= line.slice('error '.length);
+    else if (line.startsWith('exec-error ')) {
+      // The command itself could not be started: said as a failed spawn would be.
+      const [code, ...message] = line.slice('exec-error '.length).split(' ');
+      execError ??= Object.assign(new Error(message.join(' ')), { code });
+    }
+  }
+  return { killed, error, execError, commandPid, subreaperFailed };
 }
 
 /** A running chunk process: the exact group it leads, and the ways to stop it. */
@@ -43,6 +122,8 @@ export interface ChunkProcessOptions {
    * end, processes that escaped its group but still carry them are killed too.
    */
   markers: Record<string, string>;
+  /** The chunk's cgroup and launcher; undefined: spawned bare (group and markers only). */
+  containment: Containment | undefined;
   onOutput: (stream: 'stdout' | 'stderr', data: Buffer) => void;
   onLogError: (error: Error) => void;
 }
@@ -98,7 +179,8 @@ function closeLog(log: WriteStream): Promise<void> {
  * its output to the plan's log file, and stops the whole group when asked or when it ends.
  */
 export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions): ChunkProcessHandle {
-  const [program, ...args] = plan.argv;
+  const { containment } = options;
+  const [program, ...args] = containment ? containedArgv(plan.argv, containment) : plan.argv;
   const log = createWriteStream(plan.logFile);
   // A failing disk must not crash the run: the chunk goes on, its log is simply incomplete.
   log.on('error', (error) => options.onLogError(error));
@@ -143,12 +225,21 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       clearTimeout(timeoutTimer);
       // The leader is gone; whatever it left in its group (xdist workers, grandchildren) goes too.
       const groupCleared = await stopGroup();
-      // Whatever left the group (setsid, a daemon) is found by its markers; it may hold our pipes.
-      const escaped = await killMarkedProcesses(options.markers);
+      // Whatever left the group (setsid, a daemon) is still in the chunk's cgroup, whatever its
+      // environment; the launcher killed what re-parented to it; the markers find the rest.
+      const launcher: LauncherStatus = containment ? readLauncherStatus(containment.statusFile) : { killed: [], error: undefined, execError: undefined, commandPid: undefined, subreaperFailed: false };
+      const escaped: EscapedProcess[] = [...launcher.killed];
+      const cgroup = containment?.cgroup;
+      if (cgroup) {
+        const inCgroup = cgroup.pids();
+        for (const pid of inCgroup) escaped.push({ pid, command: readCommand(pid), foundBy: 'cgroup' });
+        if (inCgroup.length > 0) await cgroup.killAll();
+      }
+      for (const marked of await killMarkedProcesses(options.markers)) escaped.push({ ...marked, foundBy: 'markers' });
       await waitForClose(child);
       await closeLog(log);
       if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
-      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped });
+      resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped, launcherError: launcher.error ?? (launcher.execError ? describeSpawnError(launcher.execError, plan) : undefined), commandPid: launcher.commandPid, subreaperFailed: launcher.subreaperFailed });
     };
     child.once('exit', (exitCode, signal) => void finish(exitCode, signal));
     child.once('error', (error: NodeJS.ErrnoException) => {

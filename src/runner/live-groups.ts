@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { killGroupNow } from '../proc/process-group.js';
 import { startWatchdog, type Watchdog } from './watchdog.js';
 
@@ -5,6 +7,9 @@ import { startWatchdog, type Watchdog } from './watchdog.js';
 // (an uncaught error included), the exit hook below SIGKILLs them: no chunk outlives the run.
 // A SIGKILL of run-chunks runs no hook; the watchdog (see watchdog.ts) covers that case.
 const liveGroups = new Set<number>();
+// Cgroups of chunks (created by run-chunks, removed after each chunk): whatever is in them dies
+// with the run too, whatever its process group or environment.
+const liveCgroups = new Set<string>();
 let hookInstalled = false;
 let watchdog: Watchdog | undefined;
 
@@ -12,6 +17,7 @@ let watchdog: Watchdog | undefined;
 export function guardRun(runId: string): void {
   watchdog ??= startWatchdog(runId);
   for (const pgid of liveGroups) watchdog.watch(pgid);
+  for (const dir of liveCgroups) watchdog.watchCgroup(dir);
   installExitHook();
 }
 
@@ -20,6 +26,7 @@ function installExitHook(): void {
   hookInstalled = true;
   process.on('exit', () => {
     killAllLiveGroups();
+    killAllLiveCgroups();
     watchdog?.release();
   });
 }
@@ -44,4 +51,37 @@ export function killAllLiveGroups(): void {
     watchdog?.unwatch(pgid);
   }
   liveGroups.clear();
+}
+
+/** Records a chunk's cgroup as live: the exit hook and the watchdog kill what is in it. */
+export function registerLiveCgroup(dir: string): void {
+  liveCgroups.add(dir);
+  watchdog?.watchCgroup(dir);
+  installExitHook();
+}
+
+/** Forgets a chunk's cgroup once it is removed. */
+export function unregisterLiveCgroup(dir: string): void {
+  liveCgroups.delete(dir);
+  watchdog?.unwatchCgroup(dir);
+}
+
+/** SIGKILLs every process in the live cgroups (one pass: synchronous, for the exit hook). */
+export function killAllLiveCgroups(): void {
+  for (const dir of liveCgroups) {
+    let text = '';
+    try {
+      text = readFileSync(path.join(dir, 'cgroup.procs'), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (!/^\d+$/.test(line)) continue;
+      try {
+        process.kill(Number(line), 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+  }
 }

@@ -8,7 +8,7 @@ import type { BlamedTest, RecoveryVerdict, TestRecord } from '../results/test-re
  * Chunk statuses that start recovery: the chunk was killed whole for memory. (A test whose own
  * process died under it starts recovery too, whatever the status: see AttemptResult.diedUnder.)
  */
-export const RECOVERABLE_STATUSES: readonly ChunkStatus[] = ['oom', 'memory-limit'];
+export const RECOVERABLE_STATUSES: readonly ChunkStatus[] = ['oom', 'killed', 'memory-limit'];
 
 /** What an attempt says about one test, as much as judging it needs. */
 export interface AttemptView {

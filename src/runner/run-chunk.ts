@@ -12,7 +12,7 @@ import { countRecords } from '../results/chunk-test-state.js';
 import type { AttemptReport, ChunkGpuReport, ChunkReport } from '../results/report-types.js';
 import { rankMemoryTests, type TestRecord } from '../results/test-records.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
-import type { IsolationMode } from './cgroup-isolation.js';
+import type { ContainmentSupport, IsolationMode } from './cgroup-isolation.js';
 import { recoverFromOom } from './recover-from-oom.js';
 import { runAttempt, type AttemptContext, type AttemptResult } from './run-attempt.js';
 import { writeChunkJunit } from './write-chunk-junit.js';
@@ -28,8 +28,10 @@ export interface ChunkRunContext {
   onProcessEnded: (plan: ChunkPlan) => void;
   /** GPU readings, when GPU sampling is on. */
   gpu: GpuSource | undefined;
-  /** 'cgroup' only when the probe found a working systemd scope. */
-  isolation: IsolationMode;
+  /** What --isolation asked for, what this system gives, and why when they differ. */
+  isolation: { requested: IsolationMode; used: IsolationMode; reason: string | null };
+  /** Whether chunk cgroups can be made here, and a python3 for the launcher. */
+  containment: ContainmentSupport;
   /** Sample from /proc (Linux), or with ps and pidusage. */
   useProcFs: boolean;
   /** False once the run is interrupted: no recovery attempt starts then. */
@@ -129,7 +131,7 @@ export function describeAttempt(attempt: AttemptResult, kind: AttemptReport['kin
 // Written into every chunk folder run-chunks makes: only a folder holding it (or holding nothing
 // but what run-chunks writes there, as folders from before the mark did) is ever emptied.
 const CHUNK_DIR_MARKER = '.run-chunks-chunk';
-const OWN_ENTRY = /^(\.run-chunks-chunk|output\.log|events\.jsonl(\.collected)?|samples\.jsonl|junit\.xml|attempt-\d+)$/;
+const OWN_ENTRY = /^(\.run-chunks-chunk|output\.log|events\.jsonl(\.collected)?|samples\.jsonl|junit\.xml|launcher-status\.txt|attempt-\d+)$/;
 
 /**
  * Empties the chunk's report folder (results of an earlier run must never be read as this run's)
@@ -170,7 +172,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
         `less than the chunk's memoryLimit of ${formatBytes(memoryLimitBytes)}: it may be OOM-killed before reaching its limit.`,
     );
   const gpuMemoryLimitBytes = resolveGpuLimitBytes(plan, context.gpu, warn);
-  const isolation: IsolationMode = context.isolation === 'cgroup' && memoryLimitBytes !== undefined ? 'cgroup' : 'watchdog';
+  const isolation: IsolationMode = context.isolation.used === 'cgroup' && memoryLimitBytes !== undefined ? 'cgroup' : 'watchdog';
   const attemptContext: AttemptContext = { ...context, isolation, memoryLimitBytes, gpuMemoryLimitBytes, warn };
 
   const first = await runAttempt(plan, 1, attemptContext);
@@ -184,7 +186,17 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
 
   const attemptResults = recovery.attempts.map(({ result }) => result);
   const summary = summarizeAttempts(plan, attemptResults);
-  const memory = summary ? { ...summary, limitBytes: memoryLimitBytes ?? null, availableAtStartBytes: machine.availableBytes } : null;
+  // The kernel's own peak (the chunk cgroup's high-water mark), the highest of any attempt.
+  const kernelPeak = attemptResults.reduce<AttemptResult['kernelPeak']>((best, attempt) => (attempt.kernelPeak && (best === null || attempt.kernelPeak.bytes > best.bytes) ? attempt.kernelPeak : best), null);
+  const memory = summary
+    ? {
+        ...summary,
+        limitBytes: memoryLimitBytes ?? null,
+        availableAtStartBytes: machine.availableBytes,
+        kernelPeakBytes: kernelPeak?.bytes ?? null,
+        kernelPeakSource: kernelPeak?.source ?? null,
+      }
+    : null;
   const hasEvents = recovery.attempts.some(({ result }) => result.hasEvents);
   const report = buildChunkReport(plan, {
     outcome: recovery.outcome,
@@ -197,7 +209,12 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     testsSource: hasEvents ? 'events' : first.junitCounts ? 'junit' : null,
     junitFile,
     oomKillDelta: first.oomKillDelta,
-    isolation,
+    evidence: first.evidence,
+    isolationDecision: {
+      requested: context.isolation.requested,
+      used: isolation,
+      reason: context.isolation.reason ?? (context.isolation.used === 'cgroup' && isolation === 'watchdog' ? 'the chunk has no memoryLimit' : null),
+    },
     memory,
     gpu: buildGpuReport(attemptResults, gpuMemoryLimitBytes),
     warnings,

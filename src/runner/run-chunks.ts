@@ -5,7 +5,8 @@ import { buildRunReport, buildUnstartedChunkReport } from '../results/build-repo
 import type { ChunkReport, OrchestratorUsage, RunReport } from '../results/report-types.js';
 import { startGpuMonitor, type GpuMonitor } from '../gpu/gpu-monitor.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
-import { probeCgroupIsolation, type IsolationMode } from './cgroup-isolation.js';
+import { probeContainment, resolveIsolation, type ContainmentSupport, type IsolationMode } from './cgroup-isolation.js';
+import { killMarkedProcesses } from '../proc/marker-sweep.js';
 import { createPreflight } from './preflight.js';
 import { dispatchByMemory, type MemorySchedule } from './dispatch-by-memory.js';
 import { guardRun } from './live-groups.js';
@@ -57,7 +58,9 @@ export class ChunkRun {
     guardRun(runId);
     const limit = pLimit(parallelChunks);
     const preflight = createPreflight();
-    const isolation = await this.resolveIsolation();
+    const containment = await this.probeContainment();
+    const isolation = resolveIsolation(this.options.isolation, containment);
+    if (isolation.reason !== null) this.notice('warning', `--isolation cgroup: ${isolation.reason}.`);
     const gpu = this.startGpu();
     const runOne = async (plan: ChunkPlan): Promise<ChunkReport> => {
       const context = {
@@ -67,7 +70,8 @@ export class ChunkRun {
         onProcessStarted: (started: ChunkPlan, handle: ChunkProcessHandle) => this.trackStarted(started, handle),
         onProcessEnded: (ended: ChunkPlan) => this.running.delete(ended.name),
         gpu: gpu.monitor,
-        isolation,
+        isolation: { requested: this.options.isolation, ...isolation },
+        containment,
         useProcFs: this.options.sampler === 'procfs',
         mayStartMore: () => this.interruptedBy === undefined,
       };
@@ -93,6 +97,7 @@ export class ChunkRun {
           notice: (message) => this.notice('info', message),
         })
       : await Promise.all(plans.map((plan) => limit(() => runOne(plan))));
+    await this.sweepRun();
     const gpuOffReason = gpu.monitor?.offReason;
     await gpu.monitor?.stop();
     const report = buildRunReport(
@@ -139,13 +144,28 @@ export class ChunkRun {
     this.options.emit({ type: 'run-notice', level, message, chunk: undefined });
   }
 
-  /** 'cgroup' only where a systemd scope with a kernel memory limit really works; otherwise said once. */
-  private async resolveIsolation(): Promise<IsolationMode> {
-    if (this.options.isolation !== 'cgroup') return 'watchdog';
-    const probe = await probeCgroupIsolation();
-    if (probe.available) return 'cgroup';
-    this.notice('warning', `--isolation cgroup is not available here (${probe.reason}); memory limits are enforced by run-chunks' sampling watchdog instead.`);
-    return 'watchdog';
+  /** Whether chunk cgroups can be made here; where not, said once (each chunk's report says it too). */
+  private async probeContainment(): Promise<ContainmentSupport> {
+    const support = await probeContainment(this.options.runId);
+    if (support.cgroupReason !== null)
+      this.notice(
+        'info',
+        `no cgroup can be created here (${support.cgroupReason}): chunks are contained by their process group, ${support.python3 === undefined && this.options.plans.some((plan) => plan.python === undefined) ? 'environment markers' : 'the launcher (child subreaper) and environment markers'}, and a SIGKILL cannot be told to be an OOM kill (it reads as killed).`,
+      );
+    return support;
+  }
+
+  /**
+   * Kills what still carries the run's id, whichever chunk marker it has or lacks: a process
+   * that dropped RUN_CHUNKS_CHUNK but kept the run id. Chunks are done by now, so nothing of a
+   * running chunk can be hit.
+   */
+  private async sweepRun(): Promise<void> {
+    const killed = await killMarkedProcesses({ RUN_CHUNKS_RUN_ID: this.options.runId });
+    if (killed.length === 0) return;
+    const shown = killed.slice(0, 3).map((marked) => `pid ${marked.pid} \`${marked.command.slice(0, 80)}\``);
+    const more = killed.length > shown.length ? ` and ${killed.length - shown.length} more` : '';
+    this.notice('warning', `${killed.length} process${killed.length === 1 ? '' : 'es'} of this run outlived their chunk (carrying its run id but not its chunk marker); killed: ${shown.join(', ')}${more}.`);
   }
 
   private startGpu(): { monitor: GpuMonitor | undefined; reason: string | null } {

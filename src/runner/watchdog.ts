@@ -9,12 +9,23 @@ import type { Socket } from 'node:net';
 // still live, then sweeps the processes that left their group but carry the run's marker.
 // On a normal exit run-chunks says "done" first and the watchdog just leaves.
 //
-// Protocol, one line each: "+PGID" a group started, "-PGID" it is gone, "done" a clean exit.
+// A chunk's cgroup holds every process of it, whatever its group, session or environment: the
+// watchdog kills what is in the cgroups it knows (cgroup.kill on v2, else cgroup.procs round
+// after round) and removes them.
+//
+// Protocol, one line each: "+PGID" a group started, "-PGID" it is gone, "@DIR" a chunk cgroup
+// was made, "!DIR" it is removed, "done" a clean exit.
 const WATCHDOG_SCRIPT = `
 run_id=$1
 groups=' '
+cgroups=' '
 while IFS= read -r line; do
   case $line in
+    @*) cgroups="$cgroups\${line#@} " ;;
+    !*)
+      kept=' '
+      for c in $cgroups; do [ "$c" = "\${line#!}" ] || kept="$kept$c "; done
+      cgroups=$kept ;;
     +*) groups="$groups\${line#+} " ;;
     -*)
       kept=' '
@@ -28,6 +39,18 @@ if [ -n "\${groups# }" ]; then
   sleep 1
   for g in $groups; do kill -s KILL -- "-$g" 2>/dev/null; done
 fi
+for c in $cgroups; do
+  [ -f "$c/cgroup.kill" ] && echo 1 > "$c/cgroup.kill" 2>/dev/null
+  round=0
+  while [ $round -lt 20 ]; do
+    pids=$(cat "$c/cgroup.procs" 2>/dev/null)
+    [ -z "$pids" ] && break
+    kill -s KILL $pids 2>/dev/null
+    sleep 0.1
+    round=$((round + 1))
+  done
+  for d in $(find "$c" -depth -type d 2>/dev/null); do rmdir "$d" 2>/dev/null; done
+done
 [ -d /proc/self ] || exit 0
 round=0
 while [ $round -lt 5 ]; do
@@ -39,11 +62,16 @@ while [ $round -lt 5 ]; do
 done
 `;
 
+const SAFE_PATH = /^\/[A-Za-z0-9_./:-]+$/;
+
 /** The running watchdog of one run. Every method is a no-op once the watchdog is gone. */
 export interface Watchdog {
   readonly pid: number | undefined;
   watch(pgid: number): void;
   unwatch(pgid: number): void;
+  /** Kill what is in this chunk cgroup (and remove it) should run-chunks die. */
+  watchCgroup(dir: string): void;
+  unwatchCgroup(dir: string): void;
   /** Tells the watchdog run-chunks is exiting cleanly (its own exit hook stopped the groups). */
   release(): void;
 }
@@ -58,7 +86,8 @@ export function startWatchdog(runId: string): Watchdog {
     detached: true,
     stdio: ['pipe', 'ignore', 'ignore'],
     // A clean environment: the watchdog carries no marker, so it never sweeps itself.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    // Its tools (grep, cut, cat, find, sleep) are in /usr/bin or /bin whatever the run's PATH.
+    env: { PATH: `${process.env.PATH ? `${process.env.PATH}:` : ''}/usr/bin:/bin` },
   });
   let alive = true;
   const gone = (): void => {
@@ -78,6 +107,9 @@ export function startWatchdog(runId: string): Watchdog {
     pid: child.pid,
     watch: (pgid) => send(`+${pgid}`),
     unwatch: (pgid) => send(`-${pgid}`),
+    // The script splits on spaces: a path with other characters is left to the exit hook.
+    watchCgroup: (dir) => SAFE_PATH.test(dir) && send(`@${dir}`),
+    unwatchCgroup: (dir) => SAFE_PATH.test(dir) && send(`!${dir}`),
     release() {
       send('done');
       alive = false;

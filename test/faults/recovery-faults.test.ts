@@ -15,7 +15,7 @@ import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/faul
 
 // A pytest process that SIGKILLs itself reads as 'oom' today; after the merge with the "killed"
 // status (a SIGKILL from outside run-chunks without OOM evidence) it is 'killed'.
-const SELF_KILL_STATUS = 'oom';
+const SELF_KILL_STATUS = 'killed';
 
 const SUITE_DIR = path.join(FIXTURES_DIR, 'recovery-suite');
 // The fixture's runaway grows 800 MB/s: the watchdog stops it within a few samples of 300 MB.

@@ -10,7 +10,7 @@ import { assertNoLeftovers, findTaggedProcesses, REPO_ROOT } from './cli.js';
 export const FAULT_RECORDS_DIR = process.env.RUN_CHUNKS_FAULT_RECORDS ?? path.join(REPO_ROOT, '.fault-results');
 
 /** The groups of docs/reliability.md, in the order they appear there. */
-export type FaultArea = 'process' | 'signals' | 'output' | 'report' | 'lifecycle' | 'recovery' | 'gpu' | 'input' | 'names' | 'parsers' | 'secrets';
+export type FaultArea = 'process' | 'signals' | 'output' | 'report' | 'lifecycle' | 'recovery' | 'evidence' | 'containment' | 'gpu' | 'input' | 'names' | 'parsers' | 'secrets';
 
 /** What one fault case saw, filled in by the case as it checks things. */
 export interface FaultRecord {
@@ -63,7 +63,7 @@ function writeRecord(record: FaultRecord): void {
  * A node:test case whose observations (and whether it held) are recorded for the reliability
  * table. The case fails exactly as a plain test would; its record then says 'broke'.
  */
-export function faultCase(area: FaultArea, fault: string, body: (record: FaultRecorder) => Promise<void> | void, options: { timeout?: number } = {}): void {
+export function faultCase(area: FaultArea, fault: string, body: (record: FaultRecorder) => Promise<void> | void, options: { timeout?: number; skip?: string } = {}): void {
   test(fault, options, async () => {
     const recorder = new FaultRecorder();
     const record = (outcome: 'held' | 'broke', failure: string | null): void =>

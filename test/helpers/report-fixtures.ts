@@ -23,6 +23,8 @@ export function memory(peakRssBytes: number, overrides: Partial<ChunkMemoryRepor
     rssTimelineBytes: [peakRssBytes],
     limitBytes: null,
     availableAtStartBytes: null,
+    kernelPeakBytes: null,
+    kernelPeakSource: null,
     ...overrides,
   };
 }
@@ -59,7 +61,9 @@ export function baseChunkReport(name: string, overrides: Partial<ChunkReport> = 
     attempts: [],
     shard: null,
     oomKillDelta: 0,
+    evidence: null,
     isolation: 'watchdog',
+    isolationDecision: { requested: 'watchdog', used: 'watchdog', reason: null },
     memory: memory(200 * 1024 * 1024),
     gpu: null,
     warnings: [],

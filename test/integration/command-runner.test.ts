@@ -36,7 +36,7 @@ test('runner "command": argv with {workers}, exit codes, signals and a JUnit fil
       ['ok', 'passed'],
       ['junit', 'failed'],
       ['segfault', 'crashed'],
-      ['oom137', 'oom'],
+      ['oom137', 'killed'],
       ['missing', 'error'],
     ],
   );
@@ -46,6 +46,7 @@ test('runner "command": argv with {workers}, exit codes, signals and a JUnit fil
   assert.equal(chunkOf(report, 'segfault').signal, 'SIGSEGV');
   assert.equal(chunkOf(report, 'segfault').message, 'killed by signal SIGSEGV');
   assert.equal(chunkOf(report, 'oom137').exitCode, 137);
+  assert.match(chunkOf(report, 'oom137').message, /^exited with code 137 \(a process of it was killed by SIGKILL\) from outside run-chunks; no OOM evidence for this chunk/);
   assert.match(chunkOf(report, 'missing').message, /could not start "\/no\/such\/program": no such program/);
   assertNoLeftovers(result.tag);
 });

@@ -77,6 +77,7 @@ test('a runaway allocator over memoryLimit is stopped within two sample interval
   assert.match(runaway.message, /^stopped by run-chunks: its process tree's memory \(PSS\) reached \d+(\.\d+)? MiB, over its memoryLimit of 381 MiB$/);
   assert.ok(runaway.memory!.peakRssBytes > 400_000_000);
   assert.equal(runaway.isolation, 'watchdog');
+  assert.deepEqual(runaway.isolationDecision, { requested: 'watchdog', used: 'watchdog', reason: null });
 
   // The allocator logged its own RSS at every step and when SIGTERM arrived.
   const log = readAnnounced(signalDir, 'runaway-log') === undefined ? '' : readFileSync(path.join(signalDir, 'runaway-log'), 'utf8');
@@ -120,13 +121,20 @@ test('a chunk that keeps every allocation gets "leak"; one that allocates and fr
   assert.match(failing.stdout, /--fail-on-leak: the run fails because leaky leaked memory/);
 });
 
-test('--isolation cgroup falls back to the watchdog with a clear notice where systemd scopes are unavailable', async () => {
+test('--isolation cgroup uses a kernel limit where a cgroup is writable, else falls back to the watchdog with a clear notice', async () => {
   const { dir } = makeSuiteProject({ chunks: [{ name: 'first', markers: 'first', memoryLimit: '1GiB' }] });
   const result = await runCli(['--isolation', 'cgroup'], { cwd: dir });
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
-  const isolation = chunkOf(readReport(dir), 'first').isolation;
-  if (isolation === 'watchdog') assert.match(result.stderr, /--isolation cgroup is not available here \(.+\); memory limits are enforced by run-chunks' sampling watchdog instead/);
-  else assert.equal(isolation, 'cgroup');
+  const chunk = chunkOf(readReport(dir), 'first');
+  assert.equal(chunk.isolationDecision?.requested, 'cgroup');
+  assert.equal(chunk.isolation, chunk.isolationDecision?.used);
+  if (chunk.isolation === 'watchdog') {
+    assert.match(result.stderr, /--isolation cgroup: no kernel memory limit is possible here \(.+\), so run-chunks' sampling watchdog enforces memoryLimit/);
+    assert.match(chunk.isolationDecision?.reason ?? '', /no kernel memory limit/);
+  } else {
+    assert.equal(chunk.isolationDecision?.reason, null);
+    assert.equal(chunk.evidence?.cgroup?.memoryLimitBytes, 1024 ** 3);
+  }
 });
 
 test('without /proc (macOS: ps and pidusage), the same peak is measured and memoryLimit still stops a runaway', async () => {

@@ -78,21 +78,23 @@ test('a test that passes when run alone after an OOM is oom-flaky, and the chunk
   assert.deepEqual(chunk.tests, { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 });
 });
 
-test('a test that SIGKILLs its own process (no xdist): completed tests keep their results, it is blamed as oom', async () => {
+test('a test that SIGKILLs its own process (no xdist): completed tests keep their results, it is blamed as killed (no OOM evidence)', async () => {
   const { dir } = makeSuiteProject({ chunks: [{ name: 'selfkill', markers: 'selfkill', retryOnOom: 0 }] });
   const result = await runCli([], { cwd: dir });
   assert.equal(result.exitCode, 3, result.stdout + result.stderr);
   const chunk = chunkOf(readReport(dir), 'selfkill');
-  assert.equal(chunk.status, 'oom');
+  // A SIGKILL with no OOM counted for this chunk is killed, never oom.
+  assert.equal(chunk.status, 'killed');
+  assert.match(chunk.message, /no OOM evidence for this chunk/);
   assert.deepEqual(chunk.tests, { total: 3, passed: 2, failed: 0, skipped: 0, errors: 1 });
   assert.equal(chunk.notRun, 2);
-  assert.deepEqual(chunk.blamedTests.map((blamed) => [blamed.nodeid, blamed.reason]), [['tests/test_selfkill.py::test_b_kills_its_own_process', 'oom']]);
+  assert.deepEqual(chunk.blamedTests.map((blamed) => [blamed.nodeid, blamed.reason]), [['tests/test_selfkill.py::test_b_kills_its_own_process', 'killed']]);
   // pytest wrote no JUnit file; run-chunks rebuilt it from the event stream.
   const cases = mergedJunitCases(dir, 'selfkill');
   assert.equal(cases.length, 5);
   assert.equal(cases.filter((testCase) => testCase.skipped !== undefined).length, 2, 'the two tests that never ran');
   assert.deepEqual(parseJunitCounts(readFileSync(chunk.junitFile!, 'utf8')), { total: 5, passed: 2, failed: 0, skipped: 2, errors: 1 });
-  assert.match(readFileSync(chunk.junitFile!, 'utf8'), /never started: the chunk was stopped \(oom\)/);
+  assert.match(readFileSync(chunk.junitFile!, 'utf8'), /never started: the chunk was stopped \(killed\)/);
 });
 
 test('topMemoryTests names the test that keeps 100 MB, not the one that allocates and frees it', async () => {
@@ -107,7 +109,7 @@ test('topMemoryTests names the test that keeps 100 MB, not the one that allocate
 });
 
 // After the merge with the "killed" status, a pytest process that SIGKILLs itself is 'killed'.
-const SELF_KILL_STATUS = 'oom';
+const SELF_KILL_STATUS = 'killed';
 
 test('an xdist worker that dies under a test: the test is blamed and run alone (killed again); the others keep their results', async () => {
   const { dir } = makeSuiteProject({ chunks: [{ name: 'selfkill', markers: 'selfkill', workers: 2 }] });
@@ -120,7 +122,9 @@ test('an xdist worker that dies under a test: the test is blamed and run alone (
   assert.equal(chunk.blamedTests.length, 1);
   const blamed = chunk.blamedTests[0]!;
   assert.equal(blamed.nodeid, 'tests/test_selfkill.py::test_b_kills_its_own_process');
-  assert.equal(blamed.reason, chunk.oomKillDelta !== null && chunk.oomKillDelta > 0 ? 'oom' : 'crashed');
+  // 'oom' only with this chunk's own evidence (its cgroup's oom_kill); a self-SIGKILL never raises it.
+  assert.equal(blamed.reason, 'crashed');
+  assert.equal(chunk.evidence?.chunkOomKills ?? 0, 0);
   assert.equal(blamed.verdict, 'oom-deterministic');
   assert.match(blamed.evidence, /was killed by SIGKILL/);
   assert.match(blamed.worker ?? '', /^gw\d+$/);

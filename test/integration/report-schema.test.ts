@@ -27,7 +27,7 @@ const CHUNK_REPORT_KEYS = {
   name: true, description: true, status: true, message: true, required: true, allowEmpty: true, runner: true,
   exitCode: true, signal: true, command: true, commandLine: true, cwd: true, env: true, workers: true, timeoutMs: true,
   pid: true, startedAt: true, durationMs: true, logFile: true, junitFile: true, tests: true, oomKillDelta: true,
-  isolation: true, memory: true, gpu: true, warnings: true, testsSource: true, notRun: true, blamedTests: true,
+  evidence: true, isolation: true, isolationDecision: true, memory: true, gpu: true, warnings: true, testsSource: true, notRun: true, blamedTests: true,
   topMemoryTests: true, attempts: true, shard: true, workersReason: true, mergedShards: true,
 } satisfies Record<keyof ChunkReport, true>;
 

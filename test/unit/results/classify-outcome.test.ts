@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyOutcome, type ClassifyContext, type ProcessEnd } from '../../../src/results/classify-outcome.js';
+import { classifyOutcome, type ClassifyContext, type OomEvidence, type ProcessEnd } from '../../../src/results/classify-outcome.js';
 
 const PYTEST: ClassifyContext = { runner: 'pytest', allowEmpty: false, timeoutMs: 90_000 };
 const COMMAND: ClassifyContext = { runner: 'command', allowEmpty: false, timeoutMs: undefined };
 
+const CGROUP_SOURCE = "its cgroup's memory.oom_control oom_kill (cgroup v1, /sys/fs/cgroup/memory/run-chunks-x)";
+const NO_EVIDENCE: OomEvidence = { chunkOomKills: 0, source: CGROUP_SOURCE, cgroupLimitBytes: null, kernelPeak: null, machineOomKillDelta: 0 };
+
 function end(overrides: Partial<ProcessEnd>): ProcessEnd {
-  return { exitCode: null, signal: null, spawnError: undefined, terminationReason: undefined, terminationDetail: undefined, oomKillDelta: 0, ...overrides };
+  return { exitCode: null, signal: null, spawnError: undefined, terminationReason: undefined, terminationDetail: undefined, oom: NO_EVIDENCE, ...overrides };
+}
+
+function evidence(overrides: Partial<OomEvidence>): OomEvidence {
+  return { ...NO_EVIDENCE, ...overrides };
 }
 
 test('pytest exit codes map to statuses', () => {
@@ -25,14 +32,39 @@ test('pytest exit codes map to statuses', () => {
   assert.match(classifyOutcome(end({ exitCode: 5 }), { ...PYTEST, allowEmpty: true }).message, /allowed by allowEmpty/);
 });
 
-test('a SIGKILL run-chunks did not send is oom, with the kernel counter as evidence', () => {
-  assert.deepEqual(classifyOutcome(end({ signal: 'SIGKILL', oomKillDelta: 1 }), PYTEST), {
+test('a SIGKILL run-chunks did not send is oom only when the chunk\'s own cgroup counted an OOM kill', () => {
+  assert.deepEqual(classifyOutcome(end({ signal: 'SIGKILL', oom: evidence({ chunkOomKills: 1, kernelPeak: 'kernel peak 1 GiB from cgroup v1 memory.max_usage_in_bytes' }) }), PYTEST), {
     status: 'oom',
-    message: "killed by SIGKILL that run-chunks did not send; the kernel's oom_kill counter rose by 1 meanwhile, confirming an OOM kill",
+    message: `killed by SIGKILL: the kernel's OOM killer killed it; ${CGROUP_SOURCE} rose by 1 (kernel peak 1 GiB from cgroup v1 memory.max_usage_in_bytes)`,
   });
-  assert.match(classifyOutcome(end({ signal: 'SIGKILL', oomKillDelta: 0 }), PYTEST).message, /did not rise/);
-  assert.match(classifyOutcome(end({ signal: 'SIGKILL', oomKillDelta: null }), PYTEST).message, /not readable/);
-  assert.equal(classifyOutcome(end({ exitCode: 137 }), COMMAND).status, 'oom');
+  assert.equal(classifyOutcome(end({ exitCode: 137, oom: evidence({ chunkOomKills: 2 }) }), COMMAND).status, 'oom');
+});
+
+test('a SIGKILL without OOM evidence for this chunk is killed, whatever the machine-wide counter did', () => {
+  // A neighbour's OOM kill raises the machine-wide counter: context, never proof.
+  const risen = classifyOutcome(end({ signal: 'SIGKILL', oom: evidence({ chunkOomKills: 0, machineOomKillDelta: 3 }) }), PYTEST);
+  assert.equal(risen.status, 'killed');
+  assert.equal(
+    risen.message,
+    `killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk (${CGROUP_SOURCE} did not rise); the machine-wide oom_kill counter rose by 3 meanwhile, but that counts any process on the machine, so it is no evidence for this chunk`,
+  );
+  const noCgroup = classifyOutcome(end({ signal: 'SIGKILL', oom: evidence({ chunkOomKills: null, source: 'no cgroup for this chunk: EACCES', machineOomKillDelta: null }) }), PYTEST);
+  assert.deepEqual(noCgroup, {
+    status: 'killed',
+    message: 'killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk (no OOM counter of its own: no cgroup for this chunk: EACCES)',
+  });
+  assert.equal(classifyOutcome(end({ exitCode: 137 }), COMMAND).status, 'killed');
+  assert.match(classifyOutcome(end({ exitCode: 137 }), COMMAND).message, /^exited with code 137 \(a process of it was killed by SIGKILL\) from outside run-chunks; no OOM evidence/);
+});
+
+test('an OOM kill counted in a cgroup run-chunks limited is memory-limit, the kernel\'s counter as evidence', () => {
+  const outcome = classifyOutcome(end({ signal: 'SIGKILL', oom: evidence({ chunkOomKills: 1, cgroupLimitBytes: 200 * 1024 * 1024 }) }), PYTEST);
+  assert.deepEqual(outcome, {
+    status: 'memory-limit',
+    message: `killed by SIGKILL: the kernel OOM-killed it at its cgroup memory limit of 200 MiB; ${CGROUP_SOURCE} rose by 1`,
+  });
+  // Without a rise, a SIGKILL under a limit is still just killed.
+  assert.equal(classifyOutcome(end({ signal: 'SIGKILL', oom: evidence({ cgroupLimitBytes: 1 }) }), PYTEST).status, 'killed');
 });
 
 test('the first termination reason wins over how the process happened to die', () => {
