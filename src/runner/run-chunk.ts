@@ -11,6 +11,7 @@ import { countRecords } from '../results/chunk-test-state.js';
 import type { AttemptReport, ChunkGpuReport, ChunkReport } from '../results/report-types.js';
 import { rankMemoryTests, type TestRecord } from '../results/test-records.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
+import type { PreflightVerdict } from './preflight.js';
 import type { IsolationMode } from './cgroup-isolation.js';
 import { recoverFromOom } from './recover-from-oom.js';
 import { runAttempt, type AttemptContext, type AttemptResult } from './run-attempt.js';
@@ -21,7 +22,7 @@ import { describeFsError } from '../util/describe-fs-error.js';
 export interface ChunkRunContext {
   runId: string;
   emit: EmitEvent;
-  preflight: (plan: ChunkPlan) => Promise<string | undefined>;
+  preflight: (plan: ChunkPlan) => Promise<PreflightVerdict>;
   /** Called once the chunk's process exists, so the run can stop it on Ctrl-C. */
   onProcessStarted: (plan: ChunkPlan, handle: ChunkProcessHandle) => void;
   onProcessEnded: (plan: ChunkPlan) => void;
@@ -117,8 +118,12 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     context.emit({ type: 'run-notice', level: 'warning', chunk: plan.name, message: `${plan.name}: ${message}` });
   };
 
-  const problem = await context.preflight(plan);
-  if (problem !== undefined) return { report: buildUnstartedChunkReport(plan, { status: 'error', message: problem }), records: [] };
+  const verdict = await context.preflight(plan);
+  if (verdict.kind === 'interrupted')
+    return { report: buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted during its preflight check' }), records: [] };
+  if (verdict.kind === 'problem') return { report: buildUnstartedChunkReport(plan, { status: 'error', message: verdict.message }), records: [] };
+  // With xdist importable, a one-worker chunk gets -n 0 (see preflight.ts).
+  plan = verdict.plan;
 
   const machine = readMachineMemory();
   const memoryLimitBytes = plan.memoryLimit === undefined ? undefined : resolveSizeBytes(plan.memoryLimit, machine.totalBytes);

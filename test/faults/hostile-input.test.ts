@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe } from 'node:test';
-import { runCli } from '../helpers/cli.js';
+import { chunkOf, FIXTURES_DIR, makeProject, readReport, runCli, VENV_PYTHON, writeConfig } from '../helpers/cli.js';
 import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 import { assertUsageError, configWith, projectWith } from './refusal.js';
 
@@ -149,4 +149,62 @@ describe('report dirs in the wrong place', () => {
       await expectRefusedIn(r, dir, ['--report-dir', reportDir], [`is inside /${reportDir.split('/')[1]}`, 'Choose a folder on a real disk']);
     });
   }
+});
+
+/** A copy of test/fixtures/input-suite (its pytest.ini has addopts = -n 2) run by `chunks`; returns it and its record folder. */
+function inputSuiteProject(chunks: Record<string, unknown>[], top: Record<string, unknown> = {}): { dir: string; records: string } {
+  const dir = makeProject({});
+  cpSync(path.join(FIXTURES_DIR, 'input-suite'), dir, { recursive: true });
+  const records = path.join(dir, 'records');
+  mkdirSync(records);
+  writeConfig(dir, { python: VENV_PYTHON, ...top, defaults: { env: { INPUT_RECORD_DIR: records } }, chunks });
+  return { dir, records };
+}
+
+/** Which xdist worker ran each recorded test ("none": no xdist), by test name. */
+function workersSeen(records: string): Map<string, string> {
+  return new Map(readdirSync(records).map((name) => [name, readFileSync(path.join(records, name), 'utf8').split(' ')[0]!]));
+}
+
+describe('workers: 1 against a pytest.ini with addopts = -n 2', () => {
+  const cases: [string, Record<string, unknown>, string[]][] = [
+    ['"workers": 1 with addopts = -n 2 in pytest.ini', { name: 'one', workers: 1 }, []],
+    ['--no-parallel over "workers": 2, with addopts = -n 2', { name: 'one', workers: 2 }, ['--no-parallel']],
+  ];
+  for (const [fault, chunk, args] of cases) {
+    faultCase('input', fault, async (r) => {
+      const { dir, records } = inputSuiteProject([chunk]);
+      const result = await runCli(args, { cwd: dir });
+      const report = chunkOf(readReport(dir), 'one');
+      r.outcomeOf(result.exitCode, report.status);
+      assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+      assert.equal(report.status, 'passed');
+      assert.equal(report.tests?.passed, 4);
+      r.held('chunk passed, 4 of 4 tests');
+      const seen = workersSeen(records);
+      r.did(`tests ran in: ${[...new Set(seen.values())].join(', ')}; report workers ${report.workers}`);
+      assert.equal(seen.size, 4);
+      assert.deepEqual([...new Set(seen.values())], ['none'], 'a test ran inside an xdist worker');
+      assert.equal(new Set(readdirSync(records).map((name) => readFileSync(path.join(records, name), 'utf8').split(' ')[1])).size, 1);
+      r.held('all 4 tests ran in one process, with no PYTEST_XDIST_WORKER');
+      assert.equal(report.workers, 1);
+      assert.ok(report.command.includes('-n') && report.command[report.command.indexOf('-n') + 1] === '0', report.commandLine);
+      r.held('report.json says workers 1, and its command has -n 0');
+      checkNoLeftovers(r, result.tag);
+    }, { timeout: 60_000 });
+  }
+
+  faultCase('input', '"workers": 2 with the same pytest.ini (control: the fixture sees xdist)', async (r) => {
+    const { dir, records } = inputSuiteProject([{ name: 'one', workers: 2 }]);
+    const result = await runCli([], { cwd: dir });
+    const report = chunkOf(readReport(dir), 'one');
+    r.outcomeOf(result.exitCode, report.status);
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    const seen = new Set(workersSeen(records).values());
+    r.did(`tests ran in: ${[...seen].sort().join(', ')}`);
+    assert.ok(!seen.has('none') && [...seen].every((worker) => /^gw[01]$/.test(worker)), [...seen].join(','));
+    assert.equal(report.workers, 2);
+    r.held('tests ran in xdist workers gw0/gw1; report workers 2');
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 60_000 });
 });
