@@ -59,12 +59,19 @@ export function selectChunks(chunks: ChunkConfig[], selected: string[]): ChunkCo
   return chunks.filter((chunk) => selected.includes(chunk.name));
 }
 
-/** Expands glob patterns among test paths with the injected matcher; a pattern matching nothing is a UserError. */
+/**
+ * Expands glob patterns among test paths with the injected matcher; a pattern matching nothing is
+ * a UserError. A path that two patterns both match is passed once (pytest would run it twice).
+ */
 function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, options: PlanOptions): string[] {
   if (!options.expandGlob) return testPaths;
   const expandGlob = options.expandGlob;
+  const seen = new Set<string>();
   return testPaths.flatMap((testPath) => {
-    if (!isGlobPattern(testPath)) return [testPath];
+    if (!isGlobPattern(testPath)) {
+      seen.add(testPath);
+      return [testPath];
+    }
     const matches = expandGlob(testPath, cwd);
     if (matches.length === 0) {
       throw new UserError(
@@ -72,7 +79,9 @@ function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, op
           'Fix the pattern (patterns are relative to the chunk\'s cwd), or remove it.',
       );
     }
-    return matches;
+    const fresh = matches.filter((match) => !seen.has(match));
+    for (const match of fresh) seen.add(match);
+    return fresh;
   });
 }
 

@@ -208,3 +208,44 @@ describe('workers: 1 against a pytest.ini with addopts = -n 2', () => {
     checkNoLeftovers(r, result.tag);
   }, { timeout: 60_000 });
 });
+
+/** A project whose tests folder holds symlink loops (tests/sub/loop → tests, tests/self → tests) and a second name for one file. */
+function loopProject(paths: string[]): string {
+  const dir = makeProject({
+    'tests/test_a.py': 'def test_a():\n    pass\n',
+    'tests/sub/test_b.py': 'def test_b():\n    pass\n',
+  });
+  symlinkSync('..', path.join(dir, 'tests/sub/loop'));
+  symlinkSync('../tests', path.join(dir, 'tests/self'));
+  symlinkSync('test_a.py', path.join(dir, 'tests/test_alias.py'));
+  writeConfig(dir, { python: VENV_PYTHON, chunks: [{ name: 'globbed', paths }] });
+  return dir;
+}
+
+describe('path globs over symlink loops', () => {
+  faultCase('input', '"paths": ["tests/**/test_*.py"] over a symlink loop (--dry-run)', async (r) => {
+    const dir = loopProject(['tests/**/test_*.py']);
+    const result = await runCli(['--dry-run'], { cwd: dir });
+    r.outcomeOf(result.exitCode);
+    assert.equal(result.exitCode, 0, result.stderr);
+    const command = /^\s+\$ (.*)$/m.exec(result.stdout)?.[1] ?? '';
+    r.did(`exit 0; the command names ${(command.match(/tests\/\S+\.py/g) ?? []).length} test files`);
+    assert.deepEqual(command.match(/tests\/\S+\.py/g), ['tests/sub/test_b.py', 'tests/test_a.py'], result.stdout);
+    r.held('the dry run finishes; each real file once (no loop copies, no second name)');
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 30_000 });
+
+  faultCase('input', '"paths": ["tests/**/test_*.py", "tests/*.py"] over a symlink loop (run)', async (r) => {
+    // The second pattern matches test_a.py again, and under its second name (test_alias.py).
+    const dir = loopProject(['tests/**/test_*.py', 'tests/*.py']);
+    const result = await runCli([], { cwd: dir });
+    const chunk = chunkOf(readReport(dir), 'globbed');
+    r.outcomeOf(result.exitCode, chunk.status);
+    r.did(`exit ${result.exitCode}, ${chunk.status}: ${chunk.tests?.total} tests`);
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    assert.equal(chunk.status, 'passed');
+    assert.deepEqual(chunk.tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0 });
+    r.held('2 tests, each run once');
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 60_000 });
+});
