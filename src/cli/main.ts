@@ -27,6 +27,8 @@ import { applyShard } from '../runner/apply-shard.js';
 import { buildSchedule, formatSchedule } from './build-schedule.js';
 import { applyRest } from './collect-coverage.js';
 import { exitProcess } from './exit.js';
+import { runInterruptibly } from './interruptible.js';
+import { collectLimitsOf } from '../plan/collect-limits.js';
 import { planChunks } from './plan-chunks.js';
 import { catchFileSizeLimit, checkReportDir, describeLostReport, exitCodeWithLostReport } from './report-dir.js';
 import { assertReportDirApart } from './report-dir-guard.js';
@@ -91,11 +93,14 @@ async function runCommand(options: CliOptions, version: string): Promise<number>
   catchFileSizeLimit();
   checkReportDir(reportDir);
   const restIndex = plans.findIndex((plan) => plan.rest);
-  if (restIndex >= 0) {
-    const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
-    plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir);
-  }
-  if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir);
+  await runInterruptibly(async (signal) => {
+    const limits = collectLimitsOf(loaded.config, signal);
+    if (restIndex >= 0) {
+      const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
+      plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir, limits);
+    }
+    if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir, limits);
+  });
   const nvidiaSmi = options.gpu === 'off' ? undefined : findOnPath('nvidia-smi', process.env.PATH);
   if (options.gpu === 'on' && nvidiaSmi === undefined)
     throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');

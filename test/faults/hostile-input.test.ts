@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe } from 'node:test';
-import { chunkOf, FIXTURES_DIR, makeProject, readReport, runCli, VENV_PYTHON, writeConfig } from '../helpers/cli.js';
+import { chunkOf, FIXTURES_DIR, makeProject, readReport, runCli, startCli, VENV_PYTHON, waitUntil, writeConfig } from '../helpers/cli.js';
 import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 import { assertUsageError, configWith, projectWith } from './refusal.js';
 
@@ -246,6 +246,133 @@ describe('path globs over symlink loops', () => {
     assert.equal(chunk.status, 'passed');
     assert.deepEqual(chunk.tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0 });
     r.held('2 tests, each run once');
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 60_000 });
+});
+
+// A python wrapper whose start-up never ends (as with a sitecustomize.py waiting on a network):
+// it says so, marks that it started, and sleeps in a child, the process that would be orphaned
+// if only the wrapper were killed.
+const HANGING_PYTHON = '#!/bin/sh\necho "sitecustomize: waiting for the licence server"\ntouch "$(dirname "$0")/probe-started"\nsleep 600\n';
+
+// A conftest that hangs collection: it announces itself on stderr, leaves a marker, starts a
+// grandchild (sleep) and waits. Only when COLLECT_HANG is set, so the chunk itself could run.
+const HANGING_CONFTEST = [
+  'import os, subprocess, sys, time',
+  'if os.environ.get("COLLECT_HANG"):',
+  '    print("conftest: connecting to the fixture database", file=sys.stderr, flush=True)',
+  '    subprocess.Popen(["sleep", "600"])',
+  '    open(os.path.join(os.path.dirname(__file__), "collect-started"), "w").close()',
+  '    time.sleep(600)',
+  '',
+].join('\n');
+
+function hangingProbeProject(): string {
+  const dir = makeProject({ 'python-wrapper': HANGING_PYTHON, 'tests/test_a.py': 'def test_a():\n    pass\n' });
+  chmodSync(path.join(dir, 'python-wrapper'), 0o755);
+  writeConfig(dir, { python: './python-wrapper', chunks: [{ name: 'probed', paths: ['tests'] }] });
+  return dir;
+}
+
+/** A project whose collection hangs: a rest chunk (collected when the run starts) beside a marked one. */
+function hangingCollectionProject(top: Record<string, unknown> = {}): string {
+  const dir = makeProject({ 'conftest.py': HANGING_CONFTEST, 'tests/test_a.py': 'def test_a():\n    pass\n' });
+  writeConfig(dir, {
+    python: VENV_PYTHON,
+    testPaths: ['tests'],
+    ...top,
+    defaults: { env: { COLLECT_HANG: '1' } },
+    chunks: [{ name: 'marked', markers: 'not slow' }, { name: 'others', rest: true }],
+  });
+  return dir;
+}
+
+describe('probes and collections that hang', () => {
+  faultCase('input', 'the interpreter probe hangs (a python wrapper that sleeps for ever)', async (r) => {
+    const dir = hangingProbeProject();
+    const started = Date.now();
+    const result = await runCli([], { cwd: dir });
+    const chunk = chunkOf(readReport(dir), 'probed');
+    r.outcomeOf(result.exitCode, chunk.status);
+    r.did(`after ${Math.round((Date.now() - started) / 1000)} s: ${chunk.status}, exit ${result.exitCode}`);
+    assert.equal(result.exitCode, 3, result.stdout + result.stderr);
+    assert.equal(chunk.status, 'error');
+    assert.match(chunk.message ?? '', /did not answer within 30 s while checking for pytest, so it was stopped with its whole process group/);
+    assert.match(chunk.message ?? '', /sitecustomize: waiting for the licence server/);
+    r.held('chunk error after the 30 s probe limit; the message holds the probe\'s own output');
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 90_000 });
+
+  faultCase('input', 'SIGINT while the interpreter probe hangs', async (r) => {
+    const dir = hangingProbeProject();
+    const run = startCli([], { cwd: dir });
+    await waitUntil(() => existsSync(path.join(dir, 'probe-started')), 20_000, 'the probe to start');
+    const sentAt = Date.now();
+    run.child.kill('SIGINT');
+    const result = await run.result;
+    const stoppedMs = Date.now() - sentAt;
+    const chunk = chunkOf(readReport(dir), 'probed');
+    r.outcomeOf(result.exitCode, chunk.status);
+    r.did(`exit ${result.exitCode} ${stoppedMs} ms after SIGINT; chunk ${chunk.status}`);
+    assert.equal(result.exitCode, 130, result.stdout + result.stderr);
+    assert.equal(chunk.status, 'skipped');
+    assert.match(chunk.message ?? '', /interrupted during its preflight check/);
+    assert.ok(stoppedMs < 10_000, `took ${stoppedMs} ms`);
+    r.held('exit 130 within seconds; chunk skipped, saying why');
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 60_000 });
+
+  faultCase('input', 'collection for a rest chunk hangs (collectTimeout "2s")', async (r) => {
+    const dir = hangingCollectionProject({ collectTimeout: '2s' });
+    const result = await runCli([], { cwd: dir });
+    assertUsageError(r, result, dir, [
+      // The whole suite and the marked chunk are collected side by side: either may be the first to time out.
+      'took more than 2 s, so pytest was stopped with its whole process group',
+      'Collecting the tests of ',
+      'conftest: connecting to the fixture database',
+      'raise "collectTimeout" in the config',
+    ]);
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 60_000 });
+
+  faultCase('input', 'collection for --shard 1/2 hangs (collectTimeout "2s")', async (r) => {
+    const dir = hangingCollectionProject({ collectTimeout: '2s' });
+    const result = await runCli(['--chunk', 'marked', '--shard', '1/2'], { cwd: dir });
+    assertUsageError(r, result, dir, ['Collecting the tests of chunk "marked" took more than 2 s', 'conftest: connecting to the fixture database']);
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 60_000 });
+
+  faultCase('input', 'collection for run-chunks plan hangs (collectTimeout "2s")', async (r) => {
+    const dir = hangingCollectionProject({ collectTimeout: '2s' });
+    const result = await runCli(['plan'], { cwd: dir });
+    assertUsageError(r, result, dir, ['took more than 2 s, so pytest was stopped with its whole process group']);
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 60_000 });
+
+  for (const [what, args] of [['a rest chunk\'s collection', []], ['run-chunks plan', ['plan']]] as const) {
+    faultCase('input', `SIGINT during ${what} (default 60 s limit)`, async (r) => {
+      const dir = hangingCollectionProject();
+      const run = startCli([...args], { cwd: dir });
+      await waitUntil(() => existsSync(path.join(dir, 'collect-started')), 30_000, 'the collection to start');
+      const sentAt = Date.now();
+      run.child.kill('SIGINT');
+      const result = await run.result;
+      const stoppedMs = Date.now() - sentAt;
+      r.outcomeOf(result.exitCode);
+      r.did(`exit ${result.exitCode} ${stoppedMs} ms after SIGINT`);
+      assert.equal(result.exitCode, 130, result.stdout + result.stderr);
+      assert.match(result.stderr, /^run-chunks: error: Interrupted by SIGINT while (?:collecting the tests of|listing the markers pytest knows).*: pytest was stopped with its whole process group, and no chunk ran\.$/m);
+      assert.ok(stoppedMs < 10_000, `took ${stoppedMs} ms`);
+      r.held('exit 130 within seconds, one line saying what was stopped');
+      checkNoLeftovers(r, result.tag);
+    }, { timeout: 60_000 });
+  }
+
+  faultCase('input', 'collection fails on an import error in conftest.py: pytest\'s own stderr is shown', async (r) => {
+    const dir = makeProject({ 'conftest.py': 'import fixture_database_driver\n', 'tests/test_a.py': 'def test_a():\n    pass\n' });
+    writeConfig(dir, { python: VENV_PYTHON, testPaths: ['tests'], chunks: [{ name: 'marked', markers: 'not slow' }, { name: 'others', rest: true }] });
+    const result = await runCli([], { cwd: dir });
+    assertUsageError(r, result, dir, ['Collecting the tests of', 'failed (pytest exit 4)', "ModuleNotFoundError: No module named 'fixture_database_driver'"]);
     checkNoLeftovers(r, result.tag);
   }, { timeout: 60_000 });
 });
