@@ -52,6 +52,15 @@ export class LineTail {
 
   /** Adds the complete lines of `partial + piece` to `lines`, keeping what follows the last newline. */
   private splitPiece(piece: string, lines: string[]): void {
+    const newline = piece.indexOf('\n');
+    // Skipping an overlong line: nothing of it is held, up to its newline.
+    if (this.discarding && newline < 0) return;
+    if (newline < 0) {
+      // No line ends here: appending builds a rope, with no copy of what is held.
+      this.partial += piece;
+      this.dropOverlongPartial();
+      return;
+    }
     const parts = (this.partial + piece).split('\n');
     this.partial = parts.pop() ?? '';
     if (this.discarding && parts.length > 0) {
@@ -63,11 +72,15 @@ export class LineTail {
       if (part.length > MAX_LINE_CHARS) this.dropped += 1;
       else if (part.length > 0) lines.push(part);
     }
-    if (this.partial.length > MAX_LINE_CHARS) {
-      if (!this.discarding) this.dropped += 1;
-      this.partial = '';
-      this.discarding = true;
-    }
+    this.dropOverlongPartial();
+  }
+
+  /** Drops a partial line past MAX_LINE_CHARS (counted once) and skips the rest of it. */
+  private dropOverlongPartial(): void {
+    if (this.partial.length <= MAX_LINE_CHARS) return;
+    if (!this.discarding) this.dropped += 1;
+    this.partial = '';
+    this.discarding = true;
   }
 
   /** Whatever is left of an unfinished last line (written by a process that died mid-line). */

@@ -376,3 +376,55 @@ describe('probes and collections that hang', () => {
     checkNoLeftovers(r, result.tag);
   }, { timeout: 60_000 });
 });
+
+// 40 MB in one line; run-chunks' own memory must not hold it (a prefixed copy of each partial
+// line was made on every read: 56 s and 580 MiB before the cap).
+const LONG_LINE_BYTES = 40_000_000;
+const OWN_PEAK_BOUND_BYTES = 200 * 1024 * 1024;
+
+/** How many bytes of `file` are `byte`. */
+function countByte(file: string, byte: string): number {
+  const data = readFileSync(file);
+  const code = byte.charCodeAt(0);
+  let count = 0;
+  for (let index = 0; index < data.length; index += 1) if (data[index] === code) count += 1;
+  return count;
+}
+
+describe('output without newlines', () => {
+  faultCase('input', 'a 40 MB line without a newline under --parallel-chunks 2', async (r) => {
+    const dir = makeProject({
+      'tests/test_long.py': `import sys\n\ndef test_long_line():\n    sys.stdout.write("Z" * ${LONG_LINE_BYTES})\n    sys.stdout.flush()\n`,
+      'tests/test_quiet.py': 'def test_quiet():\n    pass\n',
+    });
+    writeConfig(dir, {
+      python: VENV_PYTHON,
+      chunks: [
+        { name: 'long', paths: ['tests/test_long.py'], args: ['-s'] },
+        { name: 'quiet', paths: ['tests/test_quiet.py'] },
+      ],
+    });
+    const started = Date.now();
+    const result = await runCli(['--parallel-chunks', '2'], { cwd: dir });
+    const wallS = (Date.now() - started) / 1000;
+    const report = readReport(dir);
+    const long = chunkOf(report, 'long');
+    r.outcomeOf(result.exitCode, long.status);
+    const peak = report.orchestrator?.peakRssBytes ?? Number.NaN;
+    r.did(`exit ${result.exitCode} after ${wallS.toFixed(1)} s; run-chunks' peak RSS ${Math.round(peak / 1024 / 1024)} MiB`);
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(long.status, 'passed');
+    assert.equal(chunkOf(report, 'quiet').status, 'passed');
+    r.held('both chunks passed');
+    assert.equal(countByte(long.logFile, 'Z'), LONG_LINE_BYTES);
+    r.held(`output.log holds all ${LONG_LINE_BYTES} bytes of the line`);
+    // pytest -s starts the line with the test's file name; the Zs follow, cut into marked pieces.
+    const shown = result.stdout.split('\n').filter((line) => /^long +│ /.test(line) && line.includes('Z'));
+    assert.equal(shown.reduce((sum, line) => sum + (line.length - line.replaceAll('Z', '').length), 0), LONG_LINE_BYTES);
+    assert.ok(shown.length > 600 && shown.every((line) => line.length <= 64 * 1024 + 40), `${shown.length} pieces`);
+    r.held(`the terminal shows it in ${shown.length} prefixed pieces of at most 64 KiB, every byte`);
+    assert.ok(peak < OWN_PEAK_BOUND_BYTES, `peak RSS ${peak}`);
+    r.held('run-chunks\' own peak RSS under 200 MiB');
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 180_000 });
+});
