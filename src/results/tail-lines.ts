@@ -9,7 +9,10 @@ const MAX_LINE_CHARS = 1024 * 1024;
 
 /**
  * Follows a file that other processes append lines to, reading only what is new on each poll.
- * A file that does not exist yet is simply empty; a partial last line waits for its end.
+ * A file that does not exist yet is simply empty; a partial last line waits for its end. Once
+ * the file is open it stays open until `close()`: if the file is deleted meanwhile (a test that
+ * removes the report dir), the writers go on appending to the same unlinked file, and so does
+ * this reader, so no line is lost.
  */
 export class LineTail {
   private offset = 0;
@@ -17,32 +20,42 @@ export class LineTail {
   // True while skipping the rest of an overlong line, up to its newline.
   private discarding = false;
   private dropped = 0;
+  private fd: number | undefined;
   private readonly buffer = Buffer.alloc(READ_BUFFER_BYTES);
   // Keeps a UTF-8 character that straddles two reads whole.
   private readonly decoder = new StringDecoder('utf8');
 
   constructor(private readonly filePath: string) {}
 
+  /** Whether the file has been opened (it existed at some poll). */
+  get opened(): boolean {
+    return this.fd !== undefined;
+  }
+
   /** Returns the complete lines appended since the last call. */
   readNewLines(): string[] {
-    let fd: number;
-    try {
-      fd = openSync(this.filePath, 'r');
-    } catch {
-      return [];
+    if (this.fd === undefined) {
+      try {
+        this.fd = openSync(this.filePath, 'r');
+      } catch {
+        return [];
+      }
     }
     const lines: string[] = [];
-    try {
-      for (;;) {
-        const bytesRead = readSync(fd, this.buffer, 0, this.buffer.length, this.offset);
-        if (bytesRead <= 0) break;
-        this.offset += bytesRead;
-        this.splitPiece(this.decoder.write(this.buffer.subarray(0, bytesRead)), lines);
-      }
-    } finally {
-      closeSync(fd);
+    for (;;) {
+      const bytesRead = readSync(this.fd, this.buffer, 0, this.buffer.length, this.offset);
+      if (bytesRead <= 0) break;
+      this.offset += bytesRead;
+      this.splitPiece(this.decoder.write(this.buffer.subarray(0, bytesRead)), lines);
     }
     return lines;
+  }
+
+  /** Closes the file; a later read opens it again from where this one stopped. */
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
   }
 
   /** Lines dropped for being longer than MAX_LINE_CHARS so far. */

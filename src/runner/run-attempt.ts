@@ -16,6 +16,7 @@ import { LineTail } from '../results/tail-lines.js';
 import type { BlamedTest, TestRecord } from '../results/test-records.js';
 import { startChunkProcess, type ChunkProcessEnd, type ChunkProcessHandle } from './chunk-process.js';
 import { wrapInMemoryScope, type IsolationMode } from './cgroup-isolation.js';
+import { describeLostFolder, folderIdentity, remakeLostFolder, type LostFolder } from './lost-folder.js';
 
 /** What one run of a chunk's process needs from around it. */
 export interface AttemptContext {
@@ -48,6 +49,8 @@ export interface AttemptResult {
   records: TestRecord[];
   blamed: BlamedTest[];
   hasEvents: boolean;
+  /** Set when the chunk's report folder was deleted while it ran (see lost-folder.ts). */
+  lostFolder: LostFolder | undefined;
   collected: number | null;
   /** Node ids of the selected tests, when the plugin wrote them (`<events file>.collected`). */
   collectedIds: string[] | null;
@@ -132,6 +135,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     if (changed) context.emit({ type: 'chunk-progress', chunk: plan.name, attempt, progress: tests.progress() });
   };
 
+  const folderAtStart = folderIdentity(plan.chunkReportDir);
   const oomKillsBefore = readOomKillCount();
   const startedAt = new Date();
   const startedAtMs = performance.now();
@@ -171,6 +175,9 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   clearInterval(eventTimer);
   const totals = monitor?.stop();
   readEvents();
+  const eventsOpened = tail?.opened === true;
+  tail?.close();
+  const lostFolder = folderIdentity(plan.chunkReportDir) === folderAtStart ? undefined : { eventsLost: tail !== undefined && !eventsOpened };
   context.onProcessEnded(plan);
   const durationMs = performance.now() - startedAtMs;
   if (!end.groupCleared) context.warn(`processes of the chunk (group ${end.pid}) were still alive after SIGKILL; they may be stuck in the kernel.`);
@@ -189,6 +196,11 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     reason === undefined ? undefined : { reason, chunkRssBytes: totals?.lastRssBytes ?? null, rssByPid: totals?.lastRssByPid ?? new Map() },
     oomKillDelta !== null && oomKillDelta > 0 ? 'oom' : 'crashed',
   );
+  const junitCounts = end.spawnError === undefined ? await readFreshJunit(plan.junitPath, startedAt) : undefined;
+  if (lostFolder) {
+    context.warn(describeLostFolder(plan.chunkReportDir, lostFolder, junitCounts !== undefined));
+    remakeLostFolder(plan.chunkReportDir, plan.logFile);
+  }
   return {
     attempt,
     plan,
@@ -199,10 +211,11 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     oomKillDelta,
     totals,
     samplesFile,
-    junitCounts: end.spawnError === undefined ? await readFreshJunit(plan.junitPath, startedAt) : undefined,
+    junitCounts,
     records: finished.records,
     blamed: finished.blamed,
     hasEvents: tests.hasEvents(),
+    lostFolder,
     collected: tests.progress().collected,
     collectedIds: plan.eventsFile === undefined ? null : await readCollectedIds(plan.eventsFile),
   };

@@ -150,6 +150,8 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
         ...summarizeMemory(first.samplesFile, first.totals, plan.sampleIntervalMs, plan.leakThresholds),
         limitBytes: memoryLimitBytes ?? null,
         availableAtStartBytes: machine.availableBytes,
+        // The peaks were kept in memory; the timeline a verdict needs went with the folder.
+        ...(first.lostFolder ? { verdict: 'unknown' as const, verdictReason: 'its memory samples (samples.jsonl) were deleted with the chunk\'s report folder while it ran' } : {}),
       }
     : null;
   const hasEvents = recovery.attempts.some(({ result }) => result.hasEvents);

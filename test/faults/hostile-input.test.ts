@@ -428,3 +428,73 @@ describe('output without newlines', () => {
     checkNoLeftovers(r, result.tag);
   }, { timeout: 180_000 });
 });
+
+// A test that deletes a folder (the whole report dir, or its own chunk's folder) mid-run, then
+// more tests run, one of which fails: that failure must still be reported.
+const DELETING_TESTS = [
+  'import os, shutil, time',
+  '',
+  'def test_first():',
+  '    # Long enough for run-chunks to have opened the events file, unless told to delete at once.',
+  '    time.sleep(float(os.environ.get("DELETE_AFTER_S", "0")))',
+  '',
+  'def test_deletes_the_folder():',
+  '    shutil.rmtree(os.environ["TARGET_DIR"])',
+  '',
+  'def test_after_the_deletion_fails():',
+  '    assert 1 + 1 == 3',
+  '',
+].join('\n');
+
+function deletingProject(target: 'report dir' | 'chunk folder', deleteAfterS: number): string {
+  const dir = makeProject({ 'tests/test_delete.py': DELETING_TESTS, 'tests/test_other.py': 'def test_other():\n    pass\n' });
+  const reportDir = path.join(dir, '.run-chunks/report');
+  writeConfig(dir, {
+    python: VENV_PYTHON,
+    chunks: [
+      { name: 'deleter', paths: ['tests/test_delete.py'], env: { TARGET_DIR: target === 'report dir' ? reportDir : path.join(reportDir, 'deleter'), DELETE_AFTER_S: String(deleteAfterS) } },
+      { name: 'after', paths: ['tests/test_other.py'] },
+    ],
+  });
+  return dir;
+}
+
+describe('a test deletes the report dir while its chunk runs', () => {
+  // Whether run-chunks had opened the events file before the deletion depends on timing (it polls
+  // every 250 ms): after 1 s it has; at once it may not have. Either way the report must agree with itself.
+  const cases: ['report dir' | 'chunk folder', number][] = [
+    ['report dir', 1],
+    ['chunk folder', 0],
+  ];
+  for (const [target, deleteAfterS] of cases) {
+    faultCase('input', `a test rm -rf's the ${target} mid-chunk (${deleteAfterS === 0 ? 'at once' : 'after 1 s'}), then a test fails`, async (r) => {
+      const dir = deletingProject(target, deleteAfterS);
+      const result = await runCli([], { cwd: dir });
+      const reportDir = path.join(dir, '.run-chunks/report');
+      const report = readReport(dir);
+      const deleter = chunkOf(report, 'deleter');
+      r.outcomeOf(result.exitCode, deleter.status);
+      r.did(`exit ${result.exitCode}; ${deleter.status}, tests from ${deleter.testsSource}: ${JSON.stringify(deleter.tests)}`);
+      assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+      assert.doesNotMatch(result.stderr, /internal error/);
+      assert.equal(deleter.status, 'failed');
+      assert.deepEqual(deleter.tests, { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0 });
+      if (deleteAfterS > 0) assert.equal(deleter.testsSource, 'events');
+      const eventsSentence =
+        deleter.testsSource === 'events'
+          ? 'its test events were still read'
+          : 'its test events were lost too, so its test counts come from the junit.xml pytest wrote at its end';
+      r.held('the failure after the deletion is reported: failed, 2 passed 1 failed');
+      const warning = deleter.warnings.find((text) => text.includes('was deleted while it ran')) ?? '';
+      assert.match(warning, /its output\.log and memory samples \(samples\.jsonl\) written before and after that are lost/);
+      assert.ok(warning.includes(eventsSentence), warning);
+      assert.match(result.stderr + result.stdout, /deleter: its report folder .* was deleted while it ran/);
+      assert.equal(deleter.memory?.verdict, 'unknown');
+      r.held('a warning (report and terminal) says what was lost; leak verdict unknown, saying why');
+      assert.equal(chunkOf(report, 'after').status, 'passed');
+      for (const file of ['report.json', 'junit.xml', 'report.html', 'deleter/output.log', 'after/output.log']) assert.ok(existsSync(path.join(reportDir, file)), file);
+      r.held('the next chunk ran; report.json, junit.xml, report.html written into the remade dir');
+      checkNoLeftovers(r, result.tag);
+    }, { timeout: 60_000 });
+  }
+});
