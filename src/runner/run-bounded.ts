@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { registerLiveGroup, unregisterLiveGroup } from './live-groups.js';
 import { killGroupNow, stopProcessGroup } from '../proc/process-group.js';
 
@@ -52,6 +52,28 @@ class OutputTail {
   }
 }
 
+// A process that left the group (setsid, a daemon) may hold the pipes open; this long, then they
+// are closed from this side.
+const PIPE_DRAIN_TIMEOUT_MS = 2_000;
+
+function waitForPipes(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.stdout!.closed && child.stderr!.closed) {
+      done();
+      return;
+    }
+    const timer = setTimeout(() => {
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      done();
+    }, PIPE_DRAIN_TIMEOUT_MS);
+    child.once('close', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
 /** Runs `argv` (never through a shell) in its own process group, bounded as described above. */
 export function runBounded(argv: readonly string[], options: BoundedRunOptions): Promise<BoundedRunResult> {
   const startedAt = Date.now();
@@ -87,7 +109,7 @@ export function runBounded(argv: readonly string[], options: BoundedRunOptions):
         // The leader is gone; whatever it left in its group goes too, and only then do the pipes close.
         killGroupNow(pgid);
         await stopping;
-        await new Promise<void>((done) => (child.stdout!.closed && child.stderr!.closed ? done() : child.once('close', () => done())));
+        await waitForPipes(child);
         unregisterLiveGroup(pgid);
       }
       resolve({ exitCode, signal, stdout: stdout.text(), stderr: stderr.text(), stoppedBy, spawnError, durationMs: Date.now() - startedAt });
