@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { ChunkPlan } from '../plan/types.js';
 import { killMarkedProcesses, type MarkedProcess } from '../proc/marker-sweep.js';
@@ -7,6 +7,7 @@ import { preferAsOomVictim } from '../proc/oom-kill-counter.js';
 import { killGroupNow, stopProcessGroup } from '../proc/process-group.js';
 import type { TerminationReason } from '../results/outcome.js';
 import { registerLiveGroup, unregisterLiveGroup } from './live-groups.js';
+import { holdUnlinkedFile, restoreFile } from './lost-folder.js';
 
 /** How the chunk's process ended, before classification. */
 export interface ChunkProcessEnd {
@@ -88,6 +89,15 @@ function waitForClose(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Opens the log for writing, keeping its descriptor (see holdUnlinkedFile); undefined lets the stream report the error. */
+function openLogFd(file: string): number | undefined {
+  try {
+    return openSync(file, 'w');
+  } catch {
+    return undefined;
+  }
+}
+
 function closeLog(log: WriteStream): Promise<void> {
   if (log.destroyed) return Promise.resolve();
   return new Promise((resolve) => log.end(() => resolve()));
@@ -99,7 +109,8 @@ function closeLog(log: WriteStream): Promise<void> {
  */
 export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions): ChunkProcessHandle {
   const [program, ...args] = plan.argv;
-  const log = createWriteStream(plan.logFile);
+  const logFd = openLogFd(plan.logFile);
+  const log = logFd === undefined ? createWriteStream(plan.logFile) : createWriteStream(plan.logFile, { fd: logFd });
   // A failing disk must not crash the run: the chunk goes on, its log is simply incomplete.
   log.on('error', (error) => options.onLogError(error));
   let terminationReason: TerminationReason | undefined;
@@ -146,7 +157,10 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       // Whatever left the group (setsid, a daemon) is found by its markers; it may hold our pipes.
       const escaped = await killMarkedProcesses(options.markers);
       await waitForClose(child);
+      // A test may have deleted the log with the chunk's folder: what it holds is copied back.
+      const unlinkedLog = holdUnlinkedFile(logFd);
       await closeLog(log);
+      if (unlinkedLog !== undefined) restoreFile(unlinkedLog, plan.logFile);
       if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
       resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped });
     };

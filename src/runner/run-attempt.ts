@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes } from '../config/parse-size.js';
@@ -198,7 +199,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   );
   const junitCounts = end.spawnError === undefined ? await readFreshJunit(plan.junitPath, startedAt) : undefined;
   if (lostFolder) {
-    context.warn(describeLostFolder(plan.chunkReportDir, lostFolder, junitCounts !== undefined));
+    context.warn(describeLostFolder(plan.chunkReportDir, lostFolder, junitCounts !== undefined, existsSync(plan.logFile)));
     remakeLostFolder(plan.chunkReportDir, plan.logFile);
   }
   return {

@@ -486,11 +486,15 @@ describe('a test deletes the report dir while its chunk runs', () => {
           : 'its test events were lost too, so its test counts come from the junit.xml pytest wrote at its end';
       r.held('the failure after the deletion is reported: failed, 2 passed 1 failed');
       const warning = deleter.warnings.find((text) => text.includes('was deleted while it ran')) ?? '';
-      assert.match(warning, /its output\.log and memory samples \(samples\.jsonl\) written before and after that are lost/);
+      assert.match(warning, /its output\.log was copied back whole from the file run-chunks had open, but its memory samples \(samples\.jsonl\) are lost/);
+      const log = readFileSync(path.join(reportDir, 'deleter/output.log'), 'utf8');
+      assert.match(log, /test_after_the_deletion_fails/);
+      assert.match(log, /assert \(1 \+ 1\) == 3|assert 2 == 3/);
+      r.held('output.log restored whole: it shows the failure that came after the deletion');
       assert.ok(warning.includes(eventsSentence), warning);
       assert.match(result.stderr + result.stdout, /deleter: its report folder .* was deleted while it ran/);
       assert.equal(deleter.memory?.verdict, 'unknown');
-      r.held('a warning (report and terminal) says what was lost; leak verdict unknown, saying why');
+      r.held('a warning (report and terminal) says what was lost and kept; leak verdict unknown, saying why');
       assert.equal(chunkOf(report, 'after').status, 'passed');
       for (const file of ['report.json', 'junit.xml', 'report.html', 'deleter/output.log', 'after/output.log']) assert.ok(existsSync(path.join(reportDir, file)), file);
       r.held('the next chunk ran; report.json, junit.xml, report.html written into the remade dir');
