@@ -61,8 +61,9 @@ function heading(report: RunReport): string {
 
 function chunkTable(report: RunReport): string {
   const showGpu = report.chunks.some((chunk) => chunk.gpu !== null);
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Peak memory / limit', 'Leak'];
-  const align = [':--', ':--', '--:', '--:', '--:', '--:', '--:', '--:', ':--'];
+  const showNotRun = report.chunks.some((chunk) => (chunk.notRun ?? 0) > 0);
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', ...(showNotRun ? ['Not run'] : []), 'Duration', 'Peak memory / limit', 'Leak'];
+  const align = [':--', ':--', '--:', '--:', '--:', '--:', ...(showNotRun ? ['--:'] : []), '--:', '--:', ':--'];
   if (showGpu) {
     head.push('Peak GPU / limit');
     align.push('--:');
@@ -76,6 +77,7 @@ function chunkTable(report: RunReport): string {
       formatCount(chunk.tests?.failed),
       formatCount(chunk.tests?.skipped),
       formatCount(chunk.tests?.errors),
+      ...(showNotRun ? [formatCount(chunk.notRun ?? undefined)] : []),
       chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs),
       describePeak(chunk),
       describeVerdict(chunk),

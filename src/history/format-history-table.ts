@@ -57,7 +57,7 @@ export function formatHistoryTable(history: History): string {
       duration(stats.medianDurationMs),
       duration(stats.p95DurationMs),
       bytes(stats.medianPeakBytes),
-      bytes(stats.p95PeakBytes),
+      stats.p95PeakIsLowerBound ? `≥ ${bytes(stats.p95PeakBytes)}` : bytes(stats.p95PeakBytes),
       bytes(stats.peakPerWorkerBytes),
       describeTrend(stats.trend),
     ];
@@ -68,5 +68,13 @@ export function formatHistoryTable(history: History): string {
   const last = history.runs.at(-1)!;
   const span = history.runs.length === 1 ? `1 run (${first.startedAt})` : `${history.runs.length} runs (${first.startedAt} to ${last.startedAt})`;
   const regressions = all.flatMap((stats) => (stats.trend?.regression ? [describeRegression(stats, stats.trend)] : []));
-  return [`Run history: ${span}.`, table.toString(), ...regressions].join('\n');
+  const stopped = all.filter((stats) => stats.stoppedRuns > 0);
+  const stoppedNote =
+    stopped.length === 0
+      ? []
+      : [
+          `Stopped runs (killed, over a limit, timed out or crashed) measured lower bounds: ${stopped.map((stats) => `${stats.name} ${stats.stoppedRuns}`).join(', ')}. ` +
+            'They are left out of the medians and the trend, and raise the p95 figures to at least what they reached ("≥" where that decides the figure).',
+        ];
+  return [`Run history: ${span}.`, table.toString(), ...regressions, ...stoppedNote].join('\n');
 }

@@ -113,6 +113,14 @@ function toSample(record: TestRecord): TestSample {
   };
 }
 
+// Statuses of an attempt that did not end on its own: what it measured is a lower bound.
+const STOPPED_STATUSES: readonly string[] = ['timeout', 'memory-limit', 'gpu-memory-limit', 'oom', 'killed', 'crashed', 'interrupted'];
+
+/** Whether the chunk or any of its attempts was stopped before it ended on its own. */
+export function wasStopped(chunk: ChunkReport): boolean {
+  return STOPPED_STATUSES.includes(chunk.status) || chunk.attempts.some((attempt) => STOPPED_STATUSES.includes(attempt.status));
+}
+
 function recordChunk(chunk: ChunkReport, records: readonly TestRecord[]): RecordedChunk {
   const tests = new Map<string, TestSample>();
   // Tests that never started measured nothing; leaving them out keeps killed chunks' entries small.
@@ -127,6 +135,7 @@ function recordChunk(chunk: ChunkReport, records: readonly TestRecord[]): Record
     peakPssBytes: sampled ? chunk.memory!.peakPssBytes : null,
     peakGpuBytes: chunk.gpu?.peakBytes ?? null,
     shard: chunk.shard === null ? null : { index: chunk.shard.index, count: chunk.shard.count },
+    stopped: wasStopped(chunk),
     tests,
   };
 }

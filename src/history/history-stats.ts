@@ -63,6 +63,14 @@ export interface ChunkStats {
   p95PeakGpuBytes: number | null;
   /** Null with fewer than two runs with a measured peak. */
   trend: PeakTrend | null;
+  /**
+   * Counted runs in which the chunk was stopped (killed, a limit, a timeout, a crash): their
+   * peaks and durations are lower bounds. They never pull a forecast down: the p95 figures are
+   * at least their largest value, and the medians and the trend leave them out.
+   */
+  stoppedRuns: number;
+  /** True when p95PeakBytes is a stopped run's peak, so the real need is at least that (shown as "≥"). */
+  p95PeakIsLowerBound: boolean;
 }
 
 /** The peak a chunk's memory is judged by: PSS (shared pages split) where read, else RSS. */
@@ -93,35 +101,50 @@ function peakTrend(peaks: readonly number[]): PeakTrend | null {
  * A chunk's durations, peaks and peak trend over the kept runs; null when no run recorded it.
  * Left out of the figures: runs where the chunk was interrupted (Ctrl-C), which say how long the
  * user waited, not how long the chunk takes; and runs of one shard of it (--shard I/N), which
- * ran part of its tests (their test durations still count in testDurations). Killed runs
- * (timeout, OOM) count as they are.
+ * ran part of its tests (their test durations still count in testDurations). Runs where the
+ * chunk was stopped (timeout, OOM, a memory limit, a crash) measured lower bounds: they raise
+ * the p95 figures to at least their largest value, and never lower a forecast.
  */
 export function chunkStats(history: History, name: string): ChunkStats | null {
   const entries = entriesOf(history, name);
   const last = entries.at(-1);
   if (last === undefined) return null;
   const counted = entries.filter((chunk) => chunk.status !== 'interrupted' && chunk.shard === null);
-  const durations = counted.map((chunk) => chunk.durationMs);
-  const peaks = present(counted.map(peakBytesOf));
-  const perWorker = present(
-    counted.map((chunk) => {
-      const peak = peakBytesOf(chunk);
-      return peak === null ? null : peak / chunk.workers;
-    }),
-  );
+  const complete = counted.filter((chunk) => chunk.stopped !== true);
+  const stopped = counted.filter((chunk) => chunk.stopped === true);
+  const peakPerWorker = (chunk: HistoryChunk): number | null => {
+    const peak = peakBytesOf(chunk);
+    return peak === null ? null : peak / chunk.workers;
+  };
+  const peak = atLeast(present(complete.map(peakBytesOf)), present(stopped.map(peakBytesOf)));
+  const durations = complete.map((chunk) => chunk.durationMs);
+  const peaks = present(complete.map(peakBytesOf));
   return {
     name,
     runs: counted.length,
     lastStatus: last.status,
     workers: last.workers,
     medianDurationMs: median(durations),
-    p95DurationMs: percentile(durations, 95),
+    p95DurationMs: atLeast(durations, stopped.map((chunk) => chunk.durationMs)).value,
     medianPeakBytes: median(peaks),
-    p95PeakBytes: percentile(peaks, 95),
-    peakPerWorkerBytes: percentile(perWorker, 95),
-    p95PeakGpuBytes: percentile(present(counted.map((chunk) => chunk.peakGpuBytes)), 95),
+    p95PeakBytes: peak.value,
+    peakPerWorkerBytes: atLeast(present(complete.map(peakPerWorker)), present(stopped.map(peakPerWorker))).value,
+    p95PeakGpuBytes: atLeast(present(complete.map((chunk) => chunk.peakGpuBytes)), present(stopped.map((chunk) => chunk.peakGpuBytes))).value,
     trend: peakTrend(peaks),
+    stoppedRuns: stopped.length,
+    p95PeakIsLowerBound: peak.fromLowerBound,
   };
+}
+
+/**
+ * The p95 of the samples, raised to the largest lower bound when that is higher: a run that was
+ * stopped needed at least what it measured. Null when there is neither.
+ */
+function atLeast(samples: readonly number[], lowerBounds: readonly number[]): { value: number | null; fromLowerBound: boolean } {
+  const p95 = percentile(samples, 95);
+  const bound = lowerBounds.length === 0 ? null : Math.max(...lowerBounds);
+  if (bound !== null && (p95 === null || bound > p95)) return { value: bound, fromLowerBound: true };
+  return { value: p95, fromLowerBound: false };
 }
 
 /** Every chunk name in the history: the latest run's chunks in their order, then older ones. */

@@ -44,6 +44,12 @@ export interface HistoryChunkFigures {
   peakGpuBytes: number | null;
   /** Set when the run ran only shard `index` of `count` of the chunk (--shard I/N). */
   shard: { index: number; count: number } | null;
+  /**
+   * True when the chunk, or one of its attempts, was stopped before it ended on its own (a kill,
+   * a limit, a timeout, a crash, Ctrl-C): its peak and duration are then lower bounds, not
+   * samples of what a whole run takes. Absent in histories written before this field.
+   */
+  stopped?: boolean;
 }
 
 /** One chunk of one run, as stored in history.json. */

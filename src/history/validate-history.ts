@@ -37,6 +37,7 @@ function checkChunk(value: unknown, at: string, testIdCount: number): Problem {
   for (const key of ['peakRssBytes', 'peakPssBytes', 'peakGpuBytes'] as const) {
     if (!isCountOrNull(value[key])) return `${at}.${key} must be a number or null`;
   }
+  if (value.stopped !== undefined && typeof value.stopped !== 'boolean') return `${at}.stopped must be true, false or absent`;
   const shard = value.shard;
   if (shard !== null && !(isObject(shard) && Number.isInteger(shard.index) && Number.isInteger(shard.count) && (shard.index as number) >= 1 && (shard.count as number) >= 1))
     return `${at}.shard must be null or { index, count }`;

@@ -33,9 +33,9 @@ export interface FailedTest {
 /** One chunk as the HTML report shows it. */
 export interface HtmlChunkData {
   report: ChunkReport;
-  /** The first attempt's timeline (the one report.json's memory summary describes). */
+  /** The timeline of every attempt, on the chunk's clock (a recovery attempt's samples follow at its start). */
   samples: MemorySample[];
-  /** The first attempt's test starts, in time order. */
+  /** Every attempt's test starts, on the chunk's clock, in time order. */
   testMarks: TestMark[];
   /** Failed, errored, killed and crashed tests of every attempt. */
   failedTests: FailedTest[];
@@ -153,11 +153,29 @@ async function findChunkDir(chunk: ChunkReport, options: HtmlInputOptions): Prom
   return own;
 }
 
+/** Milliseconds from the chunk's start to an attempt's start; null when either is unknown. */
+function attemptOffsetMs(chunk: ChunkReport, startedAt: string | undefined): number | null {
+  if (chunk.startedAt === null || startedAt === undefined) return null;
+  const offset = Date.parse(startedAt) - Date.parse(chunk.startedAt);
+  return Number.isFinite(offset) ? offset : null;
+}
+
 async function readChunk(chunk: ChunkReport, records: readonly TestRecord[] | undefined, options: HtmlInputOptions): Promise<HtmlChunkData> {
   const dir = await findChunkDir(chunk, options);
   const samples = parseSamples((await readText(path.join(dir, 'samples.jsonl'))) ?? '');
   const firstEvents = (await readText(path.join(dir, 'events.jsonl'))) ?? '';
   const testMarks = buildTestMarks(firstEvents, chunk);
+  // Recovery attempts continue the chart on the chunk's clock: one timeline for every attempt.
+  for (const attempt of chunk.attempts.filter((entry) => entry.attempt > 1)) {
+    const offsetMs = attemptOffsetMs(chunk, attempt.startedAt);
+    if (offsetMs === null) continue;
+    const attemptFolder = path.join(dir, `attempt-${attempt.attempt}`);
+    for (const sample of parseSamples((await readText(path.join(attemptFolder, 'samples.jsonl'))) ?? '')) samples.push({ ...sample, t: sample.t + offsetMs });
+    const attemptChunk = { ...chunk, startedAt: attempt.startedAt };
+    for (const mark of buildTestMarks((await readText(path.join(attemptFolder, 'events.jsonl'))) ?? '', attemptChunk)) testMarks.push({ ...mark, tMs: mark.tMs + offsetMs });
+  }
+  samples.sort((a, b) => a.t - b.t);
+  testMarks.sort((a, b) => a.tMs - b.tMs);
   let failedTests: FailedTest[];
   if (records) failedTests = failedTestsFromRecords(records);
   else {

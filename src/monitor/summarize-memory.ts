@@ -57,6 +57,13 @@ function readSamples(samplesFile: string): MemorySample[] {
   return samples;
 }
 
+/** The RSS of each sample of a timeline file that had a live process, in order (for a timeline across attempts). */
+export function readSampleRss(samplesFile: string): number[] {
+  return readSamples(samplesFile)
+    .filter((sample) => sample.processes > 0)
+    .map((sample) => sample.rssBytes);
+}
+
 // Start-up adds threads and files (xdist workers, imports); a leak keeps adding them. Counted
 // after the warm-up, and only a count that rose at least this many separate times is flagged.
 const MIN_RISES_FOR_A_LEAK = 3;

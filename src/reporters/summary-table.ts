@@ -33,11 +33,14 @@ function describeGpu(chunk: ChunkReport): string {
 /** The end-of-run table: one row per chunk with its status, tests, duration, workers and memory. */
 export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): string {
   const showGpu = report.chunks.some((chunk) => chunk.gpu !== null);
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak mem', 'Growth', 'Leak', 'Memory'];
+  // Tests that never started are neither skipped nor errors: their own column, when there are any.
+  const showNotRun = report.chunks.some((chunk) => (chunk.notRun ?? 0) > 0);
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', ...(showNotRun ? ['Not run'] : []), 'Duration', 'Workers', 'Peak mem', 'Growth', 'Leak', 'Memory'];
   if (showGpu) head.push('Peak GPU');
+  const colAligns: ('left' | 'right')[] = ['left', 'left', 'right', 'right', 'right', 'right', ...(showNotRun ? (['right'] as const) : []), 'right', 'right', 'right', 'right', 'left', 'left', 'right'];
   const table = new Table({
     head,
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left', 'right'],
+    colAligns,
     // cli-table3 colours headers and borders itself; colour (or none) is chalk's decision here.
     style: { head: [], border: [] },
     // One line per chunk: no rule between rows.
@@ -53,6 +56,7 @@ export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): str
       chunk.tests && chunk.tests.failed > 0 ? chalk.red(String(chunk.tests.failed)) : formatCount(chunk.tests?.failed),
       formatCount(chunk.tests?.skipped),
       chunk.tests && chunk.tests.errors > 0 ? chalk.red(String(chunk.tests.errors)) : formatCount(chunk.tests?.errors),
+      ...(showNotRun ? [chunk.notRun ? chalk.yellow(String(chunk.notRun)) : formatCount(chunk.notRun ?? undefined)] : []),
       chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs),
       String(chunk.workers),
       describePeak(chunk),

@@ -33,6 +33,8 @@ export interface AttemptReport {
   attempt: number;
   /** initial: the chunk as configured; blamed-alone: the blamed test in its own process; not-run: what never ran. */
   kind: 'initial' | 'blamed-alone' | 'not-run';
+  /** When this attempt's process was started. */
+  startedAt: string;
   status: ChunkStatus;
   message: string;
   exitCode: number | null;
@@ -40,6 +42,9 @@ export interface AttemptReport {
   workers: number;
   durationMs: number;
   tests: TestCounts | null;
+  /** This attempt's own sampled peaks (the chunk's memory summary covers every attempt); null when not sampled. */
+  peakRssBytes: number | null;
+  peakPssBytes: number | null;
   logFile: string;
 }
 

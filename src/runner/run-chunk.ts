@@ -3,7 +3,8 @@ import path from 'node:path';
 import { formatBytes, resolveSizeBytes } from '../config/parse-size.js';
 import type { EmitEvent } from '../events/types.js';
 import type { GpuSource } from '../monitor/attribute-gpu.js';
-import { summarizeMemory } from '../monitor/summarize-memory.js';
+import { readSampleRss, summarizeMemory, TIMELINE_POINTS, type MemorySummary } from '../monitor/summarize-memory.js';
+import { bucketMaxima } from '../util/bucket-maxima.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { readMachineMemory } from '../proc/machine-memory.js';
 import { buildChunkReport, buildUnstartedChunkReport } from '../results/build-report.js';
@@ -58,14 +59,52 @@ function resolveGpuLimitBytes(plan: ChunkPlan, gpu: GpuSource | undefined, warn:
   return resolveSizeBytes(plan.gpuMemoryLimit, totalBytes);
 }
 
-function buildGpuReport(attempt: AttemptResult, limitBytes: number | undefined): ChunkGpuReport | null {
-  const totals = attempt.totals;
-  if (!totals || totals.peakGpuBytes === null) return null;
+/** The GPU figures of every attempt: the highest peak of any, and each device's highest. */
+function buildGpuReport(attempts: readonly AttemptResult[], limitBytes: number | undefined): ChunkGpuReport | null {
+  const measured = attempts.flatMap((attempt) => (attempt.totals && attempt.totals.peakGpuBytes !== null ? [attempt.totals] : []));
+  const highest = measured.reduce<(typeof measured)[number] | undefined>((best, totals) => (best === undefined || totals.peakGpuBytes! > best.peakGpuBytes! ? totals : best), undefined);
+  if (highest === undefined) return null;
+  const devices = new Map<string, ChunkGpuReport['devices'][number]>();
+  for (const totals of measured)
+    for (const [key, device] of totals.gpuDevicePeaks) {
+      const seen = devices.get(key);
+      if (seen === undefined || (device.peakUsedBytes ?? -1) > (seen.peakUsedBytes ?? -1)) devices.set(key, { ...device });
+    }
   return {
-    peakBytes: totals.peakGpuBytes,
-    attribution: totals.gpuAttribution,
+    peakBytes: highest.peakGpuBytes!,
+    attribution: highest.gpuAttribution,
     limitBytes: limitBytes ?? null,
-    devices: [...totals.gpuDevicePeaks.values()].sort((a, b) => a.index - b.index),
+    devices: [...devices.values()].sort((a, b) => a.index - b.index),
+  };
+}
+
+function highestOf(values: readonly (number | null)[]): number | null {
+  const present = values.filter((value): value is number => value !== null);
+  return present.length === 0 ? null : Math.max(...present);
+}
+
+/**
+ * The chunk's memory summary over every attempt: peaks, process count and samples of all of
+ * them, and a timeline that runs through each attempt in turn. The leak verdict, slope and
+ * growth judge the first attempt only (a recovery attempt is another process running a part of
+ * the chunk), and its reason says so when there were more.
+ */
+function summarizeAttempts(plan: ChunkPlan, attempts: readonly AttemptResult[]): MemorySummary | null {
+  const first = attempts[0];
+  if (!first?.totals) return null;
+  const summary = summarizeMemory(first.samplesFile, first.totals, plan.sampleIntervalMs, plan.leakThresholds);
+  const measured = attempts.filter((attempt) => attempt.totals !== undefined);
+  if (measured.length < 2) return summary;
+  const timeline = measured.flatMap((attempt) => readSampleRss(attempt.samplesFile));
+  return {
+    ...summary,
+    samples: measured.reduce((sum, attempt) => sum + attempt.totals!.samples, 0),
+    peakRssBytes: Math.max(...measured.map((attempt) => attempt.totals!.peakRssBytes)),
+    peakPssBytes: highestOf(measured.map((attempt) => attempt.totals!.peakPssBytes)),
+    peakProcesses: Math.max(...measured.map((attempt) => attempt.totals!.peakProcesses)),
+    endRssBytes: timeline.at(-1) ?? summary.endRssBytes,
+    verdictReason: `first attempt: ${summary.verdictReason}`,
+    rssTimelineBytes: bucketMaxima(timeline, TIMELINE_POINTS),
   };
 }
 
@@ -74,6 +113,7 @@ export function describeAttempt(attempt: AttemptResult, kind: AttemptReport['kin
   return {
     attempt: attempt.attempt,
     kind,
+    startedAt: attempt.startedAt.toISOString(),
     status: attempt.outcome.status,
     message: attempt.outcome.message,
     exitCode: attempt.end.exitCode,
@@ -81,6 +121,8 @@ export function describeAttempt(attempt: AttemptResult, kind: AttemptReport['kin
     workers: attempt.plan.workers,
     durationMs: Math.round(attempt.durationMs),
     tests: attempt.hasEvents ? countRecords(attempt.records) : (attempt.junitCounts ?? null),
+    peakRssBytes: attempt.totals?.peakRssBytes ?? null,
+    peakPssBytes: attempt.totals?.peakPssBytes ?? null,
     logFile: attempt.plan.logFile,
   };
 }
@@ -145,15 +187,13 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     return null;
   });
 
-  const memory = first.totals
-    ? {
-        ...summarizeMemory(first.samplesFile, first.totals, plan.sampleIntervalMs, plan.leakThresholds),
-        limitBytes: memoryLimitBytes ?? null,
-        availableAtStartBytes: machine.availableBytes,
-        // The peaks were kept in memory; the timeline a verdict needs went with the folder.
-        ...(first.lostFolder ? { verdict: 'unknown' as const, verdictReason: 'its memory samples (samples.jsonl) were deleted with the chunk\'s report folder while it ran' } : {}),
-      }
-    : null;
+  const attemptResults = recovery.attempts.map(({ result }) => result);
+  const summary = summarizeAttempts(plan, attemptResults);
+  // The peaks were kept in memory; the timeline a verdict needs went with a deleted folder.
+  const samplesLost = first.lostFolder
+    ? { verdict: 'unknown' as const, verdictReason: 'its memory samples (samples.jsonl) were deleted with the chunk\'s report folder while it ran' }
+    : {};
+  const memory = summary ? { ...summary, limitBytes: memoryLimitBytes ?? null, availableAtStartBytes: machine.availableBytes, ...samplesLost } : null;
   const hasEvents = recovery.attempts.some(({ result }) => result.hasEvents);
   const report = buildChunkReport(plan, {
     outcome: recovery.outcome,
@@ -168,7 +208,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     oomKillDelta: first.oomKillDelta,
     isolation,
     memory,
-    gpu: buildGpuReport(first, gpuMemoryLimitBytes),
+    gpu: buildGpuReport(attemptResults, gpuMemoryLimitBytes),
     warnings,
     notRun: recovery.notRun,
     blamedTests: recovery.blamed,

@@ -159,15 +159,31 @@ test('historyRunFromReport records every chunk that ran, with its peaks and its 
       peakPssBytes: 700,
       peakGpuBytes: 5000,
       shard: null,
+      stopped: false,
       tests: [
         ['t::big', { durationMs: 40, outcome: 'passed', rssDeltaBytes: 250 }],
         ['t::ok', { durationMs: 7, outcome: 'passed', rssDeltaBytes: null }],
       ],
     },
   );
-  assert.deepEqual([noSamples!.status, noSamples!.peakRssBytes, noSamples!.peakPssBytes], ['oom', null, null]);
+  assert.deepEqual([noSamples!.status, noSamples!.peakRssBytes, noSamples!.peakPssBytes, noSamples!.stopped], ['oom', null, null, true]);
   assert.equal(elsewhere!.tests.size, 0, 'a chunk without records keeps its figures, with no tests');
   assert.deepEqual(sharded!.shard, { index: 2, count: 4 });
+});
+
+test('historyRunFromReport marks a chunk stopped when it, or any of its attempts, was killed: even one that recovered to passed', () => {
+  const attempt = (status: 'oom' | 'passed' | 'memory-limit', n: number) => ({
+    attempt: n, kind: n === 1 ? ('initial' as const) : ('not-run' as const), startedAt: '2026-05-01T10:00:00.000Z', status, message: '', exitCode: null, signal: null, workers: 1, durationMs: 1, tests: null, peakRssBytes: null, peakPssBytes: null, logFile: '',
+  });
+  const run = historyRunFromReport(
+    runReport([
+      chunkReport('recovered', { status: 'passed', attempts: [attempt('memory-limit', 1), attempt('passed', 2)] }),
+      chunkReport('clean', { status: 'passed', attempts: [attempt('passed', 1)] }),
+      chunkReport('failed', { status: 'failed' }),
+      chunkReport('timeout', { status: 'timeout' }),
+    ]),
+  );
+  assert.deepEqual(run.chunks.map((chunk) => [chunk.name, chunk.stopped]), [['recovered', true], ['clean', false], ['failed', false], ['timeout', true]]);
 });
 
 test('20,000 tests × 10 runs stay a few MB (about 7 MiB with ~95-character node ids)', () => {

@@ -44,8 +44,34 @@ test('chunkStats: medians and p95 of durations and peaks, and the p95 peak per w
     peakPerWorkerBytes: 450 * MiB,
     p95PeakGpuBytes: 4 * MiB,
     trend: { firstPeakBytes: 650 * MiB, lastPeakBytes: 950 * MiB, growthPercent: (300 / 650) * 100, regression: true, windowRuns: 2 },
+    stoppedRuns: 0,
+    p95PeakIsLowerBound: false,
   });
   assert.equal(chunkStats(history, 'absent'), null);
+});
+
+test('chunkStats: a stopped run is a lower bound: it raises the p95 figures, never lowers them, and stays out of the medians and trend', () => {
+  // Two complete runs at 500 and 600 MiB; one killed at 900 MiB after 5 s (it would have needed more).
+  const killed = recordedChunk('unit', { status: 'memory-limit', stopped: true, durationMs: 5_000, peakRssBytes: 900 * MiB });
+  const history = historyOf([
+    [recordedChunk('unit', { durationMs: 60_000, peakRssBytes: 500 * MiB })],
+    [killed],
+    [recordedChunk('unit', { durationMs: 70_000, peakRssBytes: 600 * MiB })],
+  ]);
+  const stats = chunkStats(history, 'unit')!;
+  assert.equal(stats.runs, 3);
+  assert.equal(stats.stoppedRuns, 1);
+  assert.equal(stats.p95PeakBytes, 900 * MiB, 'the killed run reached 900 MiB, so the chunk needs at least that');
+  assert.equal(stats.p95PeakIsLowerBound, true);
+  assert.equal(stats.medianPeakBytes, 550 * MiB, 'the median of the complete runs only');
+  assert.equal(stats.p95DurationMs, 70_000, 'a killed run\'s 5 s is a lower bound below the complete runs: it does not pull the forecast down');
+  assert.equal(stats.medianDurationMs, 65_000);
+  assert.equal(stats.trend?.firstPeakBytes, 500 * MiB);
+  assert.equal(stats.trend?.lastPeakBytes, 600 * MiB);
+
+  // A killed run below the complete ones changes nothing.
+  const low = chunkStats(historyOf([[recordedChunk('unit', { peakRssBytes: 500 * MiB })], [{ ...killed, peakRssBytes: 100 * MiB }]]), 'unit')!;
+  assert.deepEqual([low.p95PeakBytes, low.p95PeakIsLowerBound], [500 * MiB, false]);
 });
 
 test('regression: flagged when the last 3 runs\' median peak is 25% above the first 3\'s, not at 10%', () => {

@@ -40,8 +40,8 @@ function hostileChunk(): HtmlChunkData {
       blamedTests: [{ nodeid, reason: 'oom', worker: EVIL, chunkRssBytes: 10, rssGrowthBytes: 5, verdict: null }],
       topMemoryTests: [{ nodeid, rssDeltaBytes: 5 * MIB, rssEndBytes: null, gpuDeltaBytes: null, worker: EVIL }],
       attempts: [
-        { attempt: 1, kind: 'initial', status: 'oom', message: EVIL, exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 10, tests: null, logFile: EVIL },
-        { attempt: 2, kind: 'blamed-alone', status: 'oom', message: EVIL, exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 10, tests: null, logFile: EVIL },
+        { attempt: 1, kind: 'initial', startedAt: '2026-05-01T10:00:00.000Z', status: 'oom', message: EVIL, exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 10, tests: null, peakRssBytes: null, peakPssBytes: null, logFile: EVIL },
+        { attempt: 2, kind: 'blamed-alone', startedAt: '2026-05-01T10:00:01.000Z', status: 'oom', message: EVIL, exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 10, tests: null, peakRssBytes: null, peakPssBytes: null, logFile: EVIL },
       ],
       memory: memory(200 * MIB, { verdictReason: EVIL }),
     },

@@ -55,20 +55,23 @@ test('readHtmlInput reads each chunk beside its log, failed tests from the event
   writeFileSync(path.join(chunkDir, 'samples.jsonl'), '{"t":0,"rssBytes":100}\n{"t":500,"rssBytes":200}\n');
   writeFileSync(path.join(chunkDir, 'events.jsonl'), lines([start(1, 't::f', 0.1, 10), end(1, 't::f', 0.2, 20, 'failed', 'assert 1 == 2'), start(1, 't::big', 0.3, 20)]));
   writeFileSync(path.join(chunkDir, 'attempt-2', 'events.jsonl'), lines([start(2, 't::g', 5, 10), end(2, 't::g', 6, 10, 'failed', 'boom')]));
+  writeFileSync(path.join(chunkDir, 'attempt-2', 'samples.jsonl'), '{"t":0,"rssBytes":300}\n{"t":250,"rssBytes":50}\n');
   const oom = chunkReport('oom', {
     status: 'oom',
     startedAt: STARTED_AT,
     logFile: path.join(chunkDir, 'output.log'),
     blamedTests: [{ nodeid: 't::big', reason: 'oom', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: 'oom-flaky' }],
     attempts: [
-      { attempt: 1, kind: 'initial', status: 'oom', message: '', exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 1, tests: null, logFile: '' },
-      { attempt: 2, kind: 'not-run', status: 'failed', message: '', exitCode: 1, signal: null, workers: 1, durationMs: 1, tests: null, logFile: '' },
+      { attempt: 1, kind: 'initial', startedAt: STARTED_AT, status: 'oom', message: '', exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 1, tests: null, peakRssBytes: 200, peakPssBytes: null, logFile: '' },
+      // A recovery attempt 4 s into the chunk: its samples and test starts continue the chart from there.
+      { attempt: 2, kind: 'not-run', startedAt: new Date(Date.parse(STARTED_AT) + 4000).toISOString(), status: 'failed', message: '', exitCode: 1, signal: null, workers: 1, durationMs: 1, tests: null, peakRssBytes: 300, peakPssBytes: null, logFile: '' },
     ],
   });
   const gone = chunkReport('gone', { logFile: path.join(reportDir, 'gone', 'output.log') });
   const [oomData, goneData] = await readHtmlInput(runReport([oom, gone], { reportDir }));
-  assert.deepEqual(oomData!.samples.map((sample) => sample.rssBytes), [100, 200]);
-  assert.deepEqual(oomData!.testMarks.map((entry) => [entry.nodeid, entry.outcome]), [['t::f', 'failed'], ['t::big', 'killed']]);
+  assert.deepEqual(oomData!.samples.map((sample) => [sample.t, sample.rssBytes]), [[0, 100], [500, 200], [4000, 300], [4250, 50]]);
+  // Attempt 2's test started 5 s after the chunk's start (events carry wall-clock times).
+  assert.deepEqual(oomData!.testMarks.map((entry) => [entry.nodeid, entry.outcome, entry.tMs]), [['t::f', 'failed', 100], ['t::big', 'killed', 300], ['t::g', 'failed', 5000]]);
   assert.deepEqual(oomData!.failedTests.map((entry) => [entry.nodeid, entry.outcome, entry.attempt, entry.message]), [
     ['t::f', 'failed', 1, 'assert 1 == 2'],
     ['t::g', 'failed', 2, 'boom'],
@@ -80,6 +83,6 @@ test('readHtmlInput reads each chunk beside its log, failed tests from the event
   const moved = chunkReport('oom', { ...oom, logFile: '/elsewhere/oom/output.log' });
   const records = new Map([['oom', [bareRecord('t::r', 'crashed', 'worker died', 1), { ...bareRecord('t::ok', 'passed', '', 1) }]]]);
   const [movedData] = await readHtmlInput(runReport([moved]), records, { searchDirs: [reportDir] });
-  assert.equal(movedData!.samples.length, 2);
+  assert.equal(movedData!.samples.length, 4);
   assert.deepEqual(movedData!.failedTests, [{ nodeid: 't::r', outcome: 'crashed', message: 'worker died', longrepr: null, attempt: 1 }]);
 });
