@@ -27,7 +27,7 @@ export const PROBE_TIMEOUT_MS = 30_000;
 
 type ProbeResult = { ok: true; found: Record<string, boolean> } | { ok: false; problem: string } | { ok: false; interrupted: true };
 
-/** The probe's own output for a message: its last lines, or "no output". */
+/** The probe's own output for a message: its last lines, quoted, or "it printed nothing". */
 function describeOutput(stdout: string, stderr: string): string {
   const tail = lastLines(`${stdout}\n${stderr}`, 5);
   return tail === '' ? 'it printed nothing' : `its last output: ${quoteText(tail, 600)}`;
