@@ -61,11 +61,15 @@ export function selectChunks(chunks: ChunkConfig[], selected: string[]): ChunkCo
 
 /**
  * Expands glob patterns among test paths with the injected matcher; a pattern matching nothing is
- * a UserError. A path that two patterns both match is passed once (pytest would run it twice).
+ * a UserError. A file that two patterns both match, under one name or two, is passed once (pytest
+ * would run it twice).
  */
 function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, options: PlanOptions): string[] {
   if (!options.expandGlob) return testPaths;
   const expandGlob = options.expandGlob;
+  const realPath = options.realPath ?? ((file: string) => file);
+  // Real paths of what the chunk's patterns matched so far, and the paths written as they are.
+  const seenReal = new Set<string>();
   const seen = new Set<string>();
   return testPaths.flatMap((testPath) => {
     if (!isGlobPattern(testPath)) {
@@ -79,9 +83,13 @@ function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, op
           'Fix the pattern (patterns are relative to the chunk\'s cwd), or remove it.',
       );
     }
-    const fresh = matches.filter((match) => !seen.has(match));
-    for (const match of fresh) seen.add(match);
-    return fresh;
+    return matches.filter((match) => {
+      const real = realPath(match, cwd);
+      if (seen.has(match) || seenReal.has(real)) return false;
+      seen.add(match);
+      seenReal.add(real);
+      return true;
+    });
   });
 }
 

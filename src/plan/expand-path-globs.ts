@@ -11,6 +11,11 @@ export function isGlobPattern(value: string): boolean {
   return GLOB_CHARS.test(value);
 }
 
+/** The real path of `file` under `cwd` (symlinks resolved), or its absolute path when it cannot be resolved. */
+export function realPathOrResolved(file: string, cwd: string): string {
+  return realPathOf(file, cwd) ?? path.resolve(cwd, file);
+}
+
 /** The real path of `file` under `cwd` (symlinks resolved), or undefined for a dangling link. */
 function realPathOf(file: string, cwd: string): string | undefined {
   try {
@@ -37,7 +42,7 @@ export function expandGlobSync(pattern: string, cwd: string): string[] {
   const matches = fg.sync(pattern, { cwd, onlyFiles: false, dot: false, followSymbolicLinks: false }).sort();
   const seen = new Set<string>();
   return matches.filter((match) => {
-    const real = realPathOf(match, cwd) ?? path.resolve(cwd, match);
+    const real = realPathOrResolved(match, cwd);
     const realParent = realPathOf(path.dirname(match), cwd);
     if (seen.has(real) || (realParent !== undefined && isSameOrAncestor(real, realParent))) return false;
     seen.add(real);
