@@ -5,7 +5,6 @@ import { parseSizeSpec, resolveSizeBytes } from '../config/parse-size.js';
 import { chooseWorkers } from '../plan/choose-workers.js';
 import { readMachineMemory } from '../proc/machine-memory.js';
 import { loadConfig } from '../config/load-config.js';
-import { quoteText } from '../config/quote-text.js';
 import type { LoadedConfig } from '../config/types.js';
 import { findOnPath } from '../gpu/gpu-monitor.js';
 import { mergeChunkDefaults } from '../plan/create-plans.js';
@@ -32,10 +31,13 @@ import { applyShard } from '../runner/apply-shard.js';
 import { buildSchedule, formatSchedule, type BuiltSchedule } from './build-schedule.js';
 import { applyRest } from './collect-coverage.js';
 import { exitProcess } from './exit.js';
+import { runInterruptibly } from './interruptible.js';
+import { collectLimitsOf } from '../plan/collect-limits.js';
 import { planChunks } from './plan-chunks.js';
 import { catchFileSizeLimit, checkReportDir, describeLostReport, exitCodeWithLostReport } from './report-dir.js';
+import { assertReportDirApart } from './report-dir-guard.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
-import { DEFAULT_REPORT_DIR, parseArgs, type CliOptions } from './parse-args.js';
+import { parseArgs, type CliOptions } from './parse-args.js';
 import { formatChunkList, formatDryRun } from './print-plans.js';
 import { watchSignals } from './signal-watcher.js';
 import { readVersion } from './version.js';
@@ -59,31 +61,6 @@ function wantsColor(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
   return stream.isTTY === true;
-}
-
-/** Whether `dir` is `inner` or one of its parent folders. */
-function isSameOrAncestor(dir: string, inner: string): boolean {
-  const relative = path.relative(dir, inner);
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-/**
- * Refuses a report dir that is, or holds, the project: each chunk's folder there is deleted and
- * rewritten on every run, so `--report-dir .` with a chunk named "tests" would delete ./tests.
- */
-function assertReportDirApart(reportDir: string, given: string, loaded: LoadedConfig, cwd: string): void {
-  const projectCwd = path.resolve(loaded.configDir, loaded.config.cwd ?? '.');
-  const guarded = [
-    { dir: cwd, what: 'the current folder' },
-    { dir: loaded.configDir, what: 'the config file\'s folder' },
-    { dir: projectCwd, what: 'the project\'s cwd' },
-  ];
-  const clash = guarded.find(({ dir }) => isSameOrAncestor(reportDir, dir));
-  if (clash === undefined) return;
-  const relation = reportDir === clash.dir ? 'is' : 'holds';
-  throw new UserError(
-    `--report-dir ${quoteText(given, 200)} ${relation} ${clash.what} (${clash.dir}). Each run deletes and rewrites a folder per chunk inside the report dir, so it must be a folder of its own, e.g. --report-dir ${DEFAULT_REPORT_DIR}.`,
-  );
 }
 
 async function runCommand(options: CliOptions, argv: readonly string[], version: string): Promise<number> {
@@ -163,11 +140,14 @@ interface HeldRunInput {
 /** Collects what --shard and a rest chunk need, runs the chunks, and writes the report set, report.json last. */
 async function runHeld({ options, version, cwd, loaded, history, historyFile, reportDir, plans, schedule, nvidiaSmi, runId, markInProgress }: HeldRunInput): Promise<number> {
   const restIndex = plans.findIndex((plan) => plan.rest);
-  if (restIndex >= 0) {
-    const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
-    plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir);
-  }
-  if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir);
+  await runInterruptibly(async (signal) => {
+    const limits = collectLimitsOf(loaded.config, signal);
+    if (restIndex >= 0) {
+      const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
+      plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir, limits);
+    }
+    if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir, limits);
+  });
   await markInProgress();
 
   const reporterFailures: string[] = [];

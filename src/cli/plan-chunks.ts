@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from '../config/types.js';
 import { createPlans } from '../plan/create-plans.js';
-import { expandGlobSync } from '../plan/expand-path-globs.js';
+import { expandGlobSync, realPathOrResolved } from '../plan/expand-path-globs.js';
 import { bundledPluginDir } from '../plan/pytest-invocation.js';
 import { resolvePython } from '../plan/resolve-python.js';
 import type { ChunkPlan } from '../plan/types.js';
@@ -26,6 +26,7 @@ export function planChunks(
     inheritedPythonPath: process.env.PYTHONPATH,
     python: resolvePython(loaded.config.python, projectCwd, loaded.configDir),
     expandGlob: expandGlobSync,
+    realPath: realPathOrResolved,
     autoWorkers,
   });
 }

@@ -27,6 +27,8 @@ import { UserError } from '../util/user-error.js';
 import { planChunks } from './plan-chunks.js';
 import { analyzeCoverage } from '../plan/coverage.js';
 import { collectAll, collectKnownMarkers } from './collect-coverage.js';
+import { runInterruptibly } from './interruptible.js';
+import { collectLimitsOf } from '../plan/collect-limits.js';
 import { formatPlan } from './format-plan.js';
 import { collectChunkNames, DEFAULT_PROGRESS_INTERVAL_MS, DEFAULT_REPORT_DIR, toUserError } from './parse-args.js';
 
@@ -239,7 +241,10 @@ async function showPlan(command: Extract<Subcommand, { name: 'plan' }>): Promise
   const loaded = await loadConfig(command.config, cwd);
   const plans = planChunks(loaded, { chunks: [], noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, path.resolve(cwd, DEFAULT_REPORT_DIR));
   const pytestPlans = plans.filter((plan) => plan.pytest !== undefined);
-  const [{ universe, selections }, knownMarkers] = await Promise.all([collectAll(loaded, plans), collectKnownMarkers(pytestPlans[0] ?? plans[0]!)]);
+  const [{ universe, selections }, knownMarkers] = await runInterruptibly((signal) => {
+    const limits = collectLimitsOf(loaded.config, signal);
+    return Promise.all([collectAll(loaded, plans, limits), collectKnownMarkers(pytestPlans[0] ?? plans[0]!, limits)]);
+  });
   const markerExpressions = new Map(pytestPlans.flatMap((plan) => (plan.pytest?.markers && !plan.rest ? [[plan.name, plan.pytest.markers] as const] : [])));
   const coverage = analyzeCoverage(universe, selections, markerExpressions, knownMarkers);
   const history = await readHistory(path.resolve(cwd, command.historyFile), warnStderr);

@@ -92,6 +92,7 @@ export const TOP_LEVEL_FIELDS = {
   python: { kind: 'string', description: 'Python interpreter for pytest chunks (a path is relative to the config file); default: .venv/bin/python in cwd or beside the config file, else python3.' },
   cwd: { kind: 'string', description: 'Working directory for every chunk, relative to the config file (default: its folder).' },
   testPaths: { kind: 'string-array', description: 'Test paths used by chunks that set no paths of their own.' },
+  collectTimeout: { kind: 'duration', description: 'Limit for each pytest --collect-only that run-chunks runs (rest chunks, --shard, run-chunks plan); default "60s".' },
 } as const satisfies Record<Exclude<keyof RunChunksConfig, 'defaults' | 'chunks'>, FieldSpec>;
 
 /** Fields that only mean something for one runner. */

@@ -1,7 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
 import { createScanner, parseTree, printParseErrorCode, SyntaxKind, type ParseError } from 'jsonc-parser';
 import path from 'node:path';
+import { formatMiB, readRegularFile, type RegularFileRead } from '../util/read-regular-file.js';
 import { UserError } from '../util/user-error.js';
+import { decodeConfigText } from './decode-config-text.js';
+import { findDuplicateKey } from './find-duplicate-keys.js';
 import type { LoadedConfig } from './types.js';
 import { asValidConfig, validateConfig } from './validate-config.js';
 
@@ -89,35 +91,48 @@ export function parseJsonText(text: string, displayPath: string): unknown {
   }
 }
 
-/** Reads a config file's text; a missing, unreadable or oversized file is a UserError. */
-async function readConfigText(resolvedPath: string, displayPath: string, configPath: string | undefined, cwd: string): Promise<string> {
+/** Reads a config file's bytes; a missing, unreadable, oversized or non-regular file is a UserError. */
+async function readConfigBytes(resolvedPath: string, displayPath: string, configPath: string | undefined, cwd: string): Promise<Buffer> {
+  let read: RegularFileRead;
   try {
-    const { size } = await stat(resolvedPath);
-    if (size > MAX_CONFIG_BYTES)
-      throw new UserError(`${displayPath} is ${Math.round(size / 1024 / 1024)} MiB, more than any config (at most 64 MiB). Check the path given to --config.`);
-    return await readFile(resolvedPath, 'utf8');
+    read = await readRegularFile(resolvedPath, MAX_CONFIG_BYTES);
   } catch (error) {
-    if (error instanceof UserError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new UserError(
-        configPath === undefined
-          ? `No ${DEFAULT_CONFIG_FILE} in ${cwd}. Create one (see the README's config reference) or point to it with --config PATH.`
-          : `Config file ${displayPath} does not exist. Check the path given to --config.`,
-      );
-    }
-    if (code === 'EISDIR') throw new UserError(`${displayPath} is a folder, not a config file. Point --config at the JSON file.`);
     throw new UserError(`Cannot read config file ${displayPath} (${code ?? String(error)}). Check its permissions.`);
   }
+  if (read.kind === 'read') return read.bytes;
+  if (read.kind === 'missing')
+    throw new UserError(
+      configPath === undefined
+        ? `No ${DEFAULT_CONFIG_FILE} in ${cwd}. Create one (see the README's config reference) or point to it with --config PATH.`
+        : `Config file ${displayPath} does not exist. Check the path given to --config.`,
+    );
+  if (read.sizeBytes !== undefined)
+    throw new UserError(`${displayPath} is ${read.what}, more than any config (at most ${formatMiB(MAX_CONFIG_BYTES)}). Check the path given to --config.`);
+  if (read.what === 'a folder') throw new UserError(`${displayPath} is a folder, not a config file. Point --config at the JSON file.`);
+  throw new UserError(
+    `${displayPath} is ${read.what}, not a config file, so run-chunks did not read it (it reads only a regular JSON file). Point --config at the JSON file.`,
+  );
+}
+
+/** A UserError when the same key appears twice in one object (JSON.parse would keep the last silently). */
+function assertNoDuplicateKeys(text: string, displayPath: string): void {
+  const duplicate = findDuplicateKey(text);
+  if (duplicate === undefined) return;
+  throw new UserError(
+    `${displayPath}:${duplicate.secondLine}: the key ${duplicate.path} appears twice in one object, on line ${duplicate.firstLine} and on line ${duplicate.secondLine}; JSON would silently keep only the last. Remove one of them.`,
+  );
 }
 
 /** Reads, parses and validates a config file; every problem becomes a UserError (exit 2). */
 export async function loadConfig(configPath: string | undefined, cwd: string): Promise<LoadedConfig> {
   const resolvedPath = path.resolve(cwd, configPath ?? DEFAULT_CONFIG_FILE);
-  const displayPath = path.relative(cwd, resolvedPath) || resolvedPath;
-  const text = await readConfigText(resolvedPath, displayPath, configPath, cwd);
-  // Editors on Windows often save a byte-order mark; it is not part of the JSON.
-  const raw = parseJsonText(text.replace(/^\uFEFF/, ''), displayPath);
+  // A file outside the current folder is shown by its absolute path ("/dev/zero", not "../../dev/zero").
+  const relativePath = path.relative(cwd, resolvedPath);
+  const displayPath = relativePath === '' || relativePath.startsWith('..') ? resolvedPath : relativePath;
+  const text = decodeConfigText(await readConfigBytes(resolvedPath, displayPath, configPath, cwd), displayPath);
+  const raw = parseJsonText(text, displayPath);
+  assertNoDuplicateKeys(text, displayPath);
   const issues = validateConfig(raw);
   if (issues.length > 0) {
     const shown = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => `  ${issue.path}: ${issue.message}`);

@@ -55,6 +55,7 @@ export interface RunChunksConfig {
   python?: string;
   cwd?: string;
   testPaths?: string[];
+  collectTimeout?: string;
   defaults?: ChunkDefaults;
   chunks: ChunkConfig[];
 }

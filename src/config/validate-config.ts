@@ -39,7 +39,7 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 /** The JSON path of `key` inside the object at `parent` ('' for the top level). */
-function keyPath(parent: string, key: string): string {
+export function keyPath(parent: string, key: string): string {
   if (!PLAIN_KEY_PATTERN.test(key)) return `${parent}[${quoteText(key)}]`;
   return parent === '' ? key : `${parent}.${key}`;
 }

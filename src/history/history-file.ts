@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeReportFile } from '../reporters/write-report-file.js';
+import { formatMiB, readRegularFile } from '../util/read-regular-file.js';
+import { UserError } from '../util/user-error.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TestRecord } from '../results/test-records.js';
 import { TestIdTable } from './history-tests.js';
@@ -15,10 +16,24 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// 10 runs of a 200,000-test suite come to about 60 MiB of compact JSON; a file four times that is
+// not a history, and V8 cannot hold a string much past 512 MiB anyway.
+export const MAX_HISTORY_BYTES = 256 * 1024 * 1024;
+
+/** The UserError for a history path that is no regular file, or too big: it is never read, nor replaced. */
+function refuseHistoryFile(file: string, what: string, tooBig: boolean): UserError {
+  const limit = tooBig ? `more than a history may be (at most ${formatMiB(MAX_HISTORY_BYTES)})` : 'not a history file';
+  return new UserError(
+    `The run history ${file} is ${what}, ${limit}, so run-chunks did not read it and would not replace it. Point --history at a regular JSON file (or a path that does not exist yet), or move that one away.`,
+  );
+}
+
 /**
  * Reads the history file. A missing file gives an empty history without a word; one that cannot
  * be read, is not JSON, or is not a history of this schema version gives an empty history and one
- * call of `warn` with a sentence naming the file and what is wrong. Never throws.
+ * call of `warn` with a sentence naming the file and what is wrong. A path that is a FIFO, device,
+ * folder or a file over MAX_HISTORY_BYTES is judged before any read and throws a UserError (exit 2):
+ * replacing it would write through a device or over something that is not a history.
  */
 export async function readHistory(file: string, warn: (message: string) => void): Promise<History> {
   const ignore = (problem: string): History => {
@@ -27,9 +42,12 @@ export async function readHistory(file: string, warn: (message: string) => void)
   };
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    const read = await readRegularFile(file, MAX_HISTORY_BYTES);
+    if (read.kind === 'missing') return emptyHistory();
+    if (read.kind === 'refused') throw refuseHistoryFile(file, read.what, read.sizeBytes !== undefined);
+    text = read.bytes.toString('utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyHistory();
+    if (error instanceof UserError) throw error;
     return ignore(`could not be read (${describeError(error)})`);
   }
   if (text.trim() === '') return ignore('is empty');

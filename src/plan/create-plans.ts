@@ -59,12 +59,23 @@ export function selectChunks(chunks: ChunkConfig[], selected: string[]): ChunkCo
   return chunks.filter((chunk) => selected.includes(chunk.name));
 }
 
-/** Expands glob patterns among test paths with the injected matcher; a pattern matching nothing is a UserError. */
+/**
+ * Expands glob patterns among test paths with the injected matcher; a pattern matching nothing is
+ * a UserError. A file that two patterns both match, under one name or two, is passed once (pytest
+ * would run it twice).
+ */
 function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, options: PlanOptions): string[] {
   if (!options.expandGlob) return testPaths;
   const expandGlob = options.expandGlob;
+  const realPath = options.realPath ?? ((file: string) => file);
+  // Real paths of what the chunk's patterns matched so far, and the paths written as they are.
+  const seenReal = new Set<string>();
+  const seen = new Set<string>();
   return testPaths.flatMap((testPath) => {
-    if (!isGlobPattern(testPath)) return [testPath];
+    if (!isGlobPattern(testPath)) {
+      seen.add(testPath);
+      return [testPath];
+    }
     const matches = expandGlob(testPath, cwd);
     if (matches.length === 0) {
       throw new UserError(
@@ -72,7 +83,13 @@ function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, op
           'Fix the pattern (patterns are relative to the chunk\'s cwd), or remove it.',
       );
     }
-    return matches;
+    return matches.filter((match) => {
+      const real = realPath(match, cwd);
+      if (seen.has(match) || seenReal.has(real)) return false;
+      seen.add(match);
+      seenReal.add(real);
+      return true;
+    });
   });
 }
 

@@ -12,6 +12,8 @@ export interface PytestInvocation {
   passthroughArgs: string[];
   /** Load the bundled event plugin (python/run_chunks_events.py) with -p. */
   withEventPlugin: boolean;
+  /** pytest-xdist is importable (found by the preflight): one worker then passes -n 0. Unknown until then. */
+  xdistImportable?: boolean;
 }
 
 /** Name under which the bundled plugin is loaded (`-p run_chunks_events`). */
@@ -24,7 +26,9 @@ export function bundledPluginDir(): string {
 
 /**
  * `python -m pytest [paths] -m EXPR -k KW [-n W --dist D] -p run_chunks_events --junitxml=FILE
- * [args] [passthrough]`. Workers 1 leaves out -n and --dist: the chunk runs without xdist.
+ * [args] [passthrough]`. Workers 1 runs without xdist: it passes -n 0 where xdist is importable
+ * (an `addopts = -n 4` would start workers otherwise), and leaves -n out where it is not (there
+ * -n is an unknown option).
  */
 export function buildPytestArgv(invocation: PytestInvocation, workers: number, junitPath: string): string[] {
   const argv = [invocation.python, '-m', 'pytest', ...invocation.testPaths];
@@ -33,6 +37,8 @@ export function buildPytestArgv(invocation: PytestInvocation, workers: number, j
   if (workers > 1) {
     argv.push('-n', String(workers));
     if (invocation.dist) argv.push('--dist', invocation.dist);
+  } else if (invocation.xdistImportable === true) {
+    argv.push('-n', '0');
   }
   if (invocation.withEventPlugin) argv.push('-p', EVENT_PLUGIN_MODULE);
   argv.push(`--junitxml=${junitPath}`, ...invocation.args, ...invocation.passthroughArgs);

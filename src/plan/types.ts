@@ -76,4 +76,6 @@ export interface PlanOptions {
   sampleIntervalMs?: number;
   /** Expands a glob pattern in a test path (relative to `cwd`); absent: patterns pass through. */
   expandGlob?: (pattern: string, cwd: string) => string[];
+  /** The real path of a matched file (symlinks resolved), so a file two patterns match under two names is passed once. */
+  realPath?: (file: string, cwd: string) => string;
 }

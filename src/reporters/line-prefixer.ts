@@ -1,33 +1,67 @@
+// Past this, an unfinished line is written out in pieces: a test printing 40 MB without a newline
+// (a progress bar, a base64 dump) must cost neither memory nor time beyond the piece being held.
+export const MAX_PENDING_CHARS = 64 * 1024;
+
+/** Ends a piece of a line cut at MAX_PENDING_CHARS, and starts the piece that follows it. */
+export const CUT_LINE_MARKER = '…';
+
 /**
- * Splits a stream's chunks of bytes into whole lines and prefixes each, keeping a partial last
+ * Splits a stream's chunks of text into whole lines and prefixes each, keeping a partial last
  * line until its end arrives (output of chunks running at once must not interleave mid-line).
+ * Linear in what is pushed: only the partial line is held, never re-joined with what came before
+ * more than once, and never longer than MAX_PENDING_CHARS.
  */
 export class LinePrefixer {
-  private partial = '';
+  private pending: string[] = [];
+  private pendingChars = 0;
+  // The line being held continues one that was cut: it starts with the marker.
+  private continuing = false;
 
   constructor(private readonly prefix: string) {}
 
-  /** Returns the complete, prefixed lines in `text` (with their newlines). */
+  /** Returns the complete, prefixed lines in `text` (with their newlines), and pieces of an overlong line. */
   push(text: string): string {
-    const combined = this.partial + text;
-    const lastNewline = combined.lastIndexOf('\n');
-    if (lastNewline < 0) {
-      this.partial = combined;
-      return '';
+    const out: string[] = [];
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
+      out.push(this.startLine(), ...this.pending, text.slice(start, newline + 1));
+      this.pending = [];
+      this.pendingChars = 0;
+      this.continuing = false;
+      start = newline + 1;
     }
-    this.partial = combined.slice(lastNewline + 1);
-    return combined
-      .slice(0, lastNewline + 1)
-      .split(/(?<=\n)/)
-      .map((line) => this.prefix + line)
-      .join('');
+    this.hold(text.slice(start), out);
+    return out.join('');
   }
 
   /** Returns what is left of an unfinished line, prefixed and ended, and forgets it. */
   flush(): string {
-    if (this.partial === '') return '';
-    const rest = `${this.prefix}${this.partial}\n`;
-    this.partial = '';
+    if (this.pendingChars === 0) return '';
+    const rest = `${this.startLine()}${this.pending.join('')}\n`;
+    this.pending = [];
+    this.pendingChars = 0;
+    this.continuing = false;
     return rest;
+  }
+
+  private startLine(): string {
+    return this.continuing ? `${this.prefix}${CUT_LINE_MARKER}` : this.prefix;
+  }
+
+  /** Keeps `rest` (no newline in it) as the partial line, writing out whole MAX_PENDING_CHARS pieces of it. */
+  private hold(rest: string, out: string[]): void {
+    let offset = 0;
+    while (this.pendingChars + (rest.length - offset) >= MAX_PENDING_CHARS) {
+      const take = MAX_PENDING_CHARS - this.pendingChars;
+      out.push(this.startLine(), ...this.pending, rest.slice(offset, offset + take), `${CUT_LINE_MARKER}\n`);
+      this.pending = [];
+      this.pendingChars = 0;
+      this.continuing = true;
+      offset += take;
+    }
+    if (offset < rest.length) {
+      this.pending.push(rest.slice(offset));
+      this.pendingChars += rest.length - offset;
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { CUT_LINE_MARKER, MAX_PENDING_CHARS } from './line-prefixer.js';
 import { LiveFooter } from './live-footer.js';
 
 // Progress changes arrive many times a second; the footer is drawn again at most this often.
@@ -32,11 +33,19 @@ export class TerminalWriter {
       this.atLineStart = text.endsWith('\n');
       return;
     }
-    this.pending += text;
-    const cut = this.pending.lastIndexOf('\n');
-    if (cut < 0) return;
-    const whole = this.pending.slice(0, cut + 1);
-    this.pending = this.pending.slice(cut + 1);
+    // Only the new text is searched, and a held line is cut at MAX_PENDING_CHARS: a long line
+    // without a newline costs linear time and bounded memory (see line-prefixer.ts).
+    const cut = text.lastIndexOf('\n');
+    if (cut < 0) {
+      this.pending += text;
+      if (this.pending.length < MAX_PENDING_CHARS) return;
+      const held = this.pending;
+      this.pending = CUT_LINE_MARKER;
+      this.footer.write(`${held}${CUT_LINE_MARKER}\n`, this.footerLines());
+      return;
+    }
+    const whole = this.pending + text.slice(0, cut + 1);
+    this.pending = text.slice(cut + 1);
     this.footer.write(whole, this.footerLines());
   }
 

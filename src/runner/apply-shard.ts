@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,35 +6,55 @@ import { partitionTests, type ShardSpec } from '../plan/shard.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { UserError } from '../util/user-error.js';
 import { formatNodeIdFile, parseNodeIdFile } from '../results/node-id-file.js';
-
-// Collecting a big suite imports every test module; minutes would mean it is stuck.
-const COLLECT_TIMEOUT_MS = 10 * 60_000;
+import { quoteText } from '../config/quote-text.js';
+import type { CollectLimits } from '../plan/collect-limits.js';
+import { EXIT_CODES } from '../results/outcome.js';
+import { lastLines, runBounded, type BoundedRunResult } from './run-bounded.js';
 
 /** The node ids a chunk selects, as pytest collects them, without running anything. */
-export async function collectChunkTests(plan: ChunkPlan): Promise<string[]> {
+export async function collectChunkTests(plan: ChunkPlan, limits: CollectLimits): Promise<string[]> {
   if (!plan.pytest?.withEventPlugin) throw new UserError(`Collecting tests needs a pytest chunk, and "${plan.name}" runs a command.`);
-  return collectTests(plan.pytest, plan.cwd, plan.env, `chunk "${plan.name}"`);
+  return collectTests(plan.pytest, plan.cwd, plan.env, `chunk "${plan.name}"`, limits);
+}
+
+/** pytest's own last words: the end of stderr (an import error in a conftest), else of stdout (collection errors). */
+function describePytestOutput(result: BoundedRunResult): string {
+  const tail = lastLines(result.stderr, 5) || lastLines(result.stdout, 5);
+  return tail === '' ? 'it printed nothing' : `its last output: ${quoteText(tail, 800)}`;
+}
+
+/**
+ * Runs one collection-only pytest (`what` names it in errors) under `limits`; a timeout, an
+ * interrupt or a failed start is a UserError. Resolves to the run when pytest exited.
+ */
+export async function runCollection(argv: string[], cwd: string, env: Record<string, string>, what: string, limits: CollectLimits): Promise<BoundedRunResult> {
+  const result = await runBounded(argv, { cwd, env: { ...process.env, ...env }, timeoutMs: limits.timeoutMs, signal: limits.signal });
+  if (result.stoppedBy === 'interrupt')
+    throw new UserError(`Interrupted by ${String(limits.signal?.reason ?? 'a signal')} while ${what}: pytest was stopped with its whole process group, and no chunk ran.`, EXIT_CODES.interrupted);
+  if (result.stoppedBy === 'timeout')
+    throw new UserError(
+      `${what[0]!.toUpperCase()}${what.slice(1)} took more than ${limits.timeoutMs / 1000} s, so pytest was stopped with its whole process group; ${describePytestOutput(result)}. ` +
+        'Something hangs while the test modules are imported (a conftest or a module-level call waiting on a network, a lock, input); if the suite really needs longer, raise "collectTimeout" in the config.',
+    );
+  if (result.spawnError)
+    throw new UserError(`Could not start pytest for ${what} (${result.spawnError.code ?? result.spawnError.message}): ${argv[0]}. Check "python" in the config.`);
+  return result;
 }
 
 /**
  * Collects with pytest (`--collect-only`) and the bundled plugin, which lists the selected node
- * ids. `label` names what is collected in errors.
+ * ids. `label` names what is collected in errors; pytest's own last output is in them.
  */
-export async function collectTests(invocation: PytestInvocation, cwd: string, env: Record<string, string>, label: string): Promise<string[]> {
+export async function collectTests(invocation: PytestInvocation, cwd: string, env: Record<string, string>, label: string, limits: CollectLimits): Promise<string[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'run-chunks-collect-'));
   try {
     const eventsFile = path.join(dir, 'events.jsonl');
-    const argv = [...buildPytestArgv({ ...invocation, withEventPlugin: true }, 1, path.join(dir, 'junit.xml')), '--collect-only', '-q'];
-    const result = await execa(argv[0]!, argv.slice(1), {
-      cwd,
-      env: { ...env, RUN_CHUNKS_EVENTS_FILE: eventsFile },
-      reject: false,
-      timeout: COLLECT_TIMEOUT_MS,
-      stdin: 'ignore',
-    });
+    // --capture=no: what a hanging conftest printed reaches the error message (fd capture would hold it).
+    const argv = [...buildPytestArgv({ ...invocation, withEventPlugin: true }, 1, path.join(dir, 'junit.xml')), '--collect-only', '-q', '--capture=no'];
+    const result = await runCollection(argv, cwd, { ...env, RUN_CHUNKS_EVENTS_FILE: eventsFile }, `collecting the tests of ${label}`, limits);
     if (result.exitCode !== 0 && result.exitCode !== 5) {
-      const tail = String(result.stdout).trim().split('\n').slice(-3).join(' / ');
-      throw new UserError(`Collecting the tests of ${label} failed (pytest exit ${result.exitCode ?? result.code}): ${tail}`);
+      const how = result.exitCode === null ? `killed by ${result.signal}` : `pytest exit ${result.exitCode}`;
+      throw new UserError(`Collecting the tests of ${label} failed (${how}); ${describePytestOutput(result)}.`);
     }
     const text = await readFile(`${eventsFile}.collected`, 'utf8').catch(() => '');
     return parseNodeIdFile(text);
@@ -49,8 +68,14 @@ export async function collectTests(invocation: PytestInvocation, cwd: string, en
  * list handed to the plugin. A shard that gets no test runs nothing and passes (allowEmpty), so
  * a matrix with more shards than tests never fails CI on pytest's "no tests" exit.
  */
-export async function applyShard(plan: ChunkPlan, spec: ShardSpec, durationsMs: ReadonlyMap<string, number>, reportDir: string): Promise<ChunkPlan & { shard: ShardInfo }> {
-  const tests = await collectChunkTests(plan);
+export async function applyShard(
+  plan: ChunkPlan,
+  spec: ShardSpec,
+  durationsMs: ReadonlyMap<string, number>,
+  reportDir: string,
+  limits: CollectLimits,
+): Promise<ChunkPlan & { shard: ShardInfo }> {
+  const tests = await collectChunkTests(plan, limits);
   const group = partitionTests(tests, durationsMs, spec.count)[spec.index - 1] ?? [];
   const selectFile = path.join(reportDir, `${plan.name}.shard-${spec.index}-of-${spec.count}.txt`);
   await writeFile(selectFile, formatNodeIdFile(group));

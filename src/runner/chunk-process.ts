@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, readFileSync, type WriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import type { ChunkPlan } from '../plan/types.js';
@@ -9,6 +9,7 @@ import { preferAsOomVictim } from '../proc/oom-kill-counter.js';
 import { killGroupNow, stopProcessGroup } from '../proc/process-group.js';
 import type { TerminationReason } from '../results/outcome.js';
 import { registerLiveGroup, unregisterLiveGroup } from './live-groups.js';
+import { holdUnlinkedFile, restoreFile } from './lost-folder.js';
 
 /** How the chunk's process ended, before classification. */
 export interface ChunkProcessEnd {
@@ -169,6 +170,15 @@ function waitForClose(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Opens the log for writing, keeping its descriptor (see holdUnlinkedFile); undefined lets the stream report the error. */
+function openLogFd(file: string): number | undefined {
+  try {
+    return openSync(file, 'w');
+  } catch {
+    return undefined;
+  }
+}
+
 function closeLog(log: WriteStream): Promise<void> {
   if (log.destroyed) return Promise.resolve();
   return new Promise((resolve) => log.end(() => resolve()));
@@ -181,7 +191,8 @@ function closeLog(log: WriteStream): Promise<void> {
 export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions): ChunkProcessHandle {
   const { containment } = options;
   const [program, ...args] = containment ? containedArgv(plan.argv, containment) : plan.argv;
-  const log = createWriteStream(plan.logFile);
+  const logFd = openLogFd(plan.logFile);
+  const log = logFd === undefined ? createWriteStream(plan.logFile) : createWriteStream(plan.logFile, { fd: logFd });
   // A failing disk must not crash the run: the chunk goes on, its log is simply incomplete.
   log.on('error', (error) => options.onLogError(error));
   let terminationReason: TerminationReason | undefined;
@@ -237,7 +248,10 @@ export function startChunkProcess(plan: ChunkPlan, options: ChunkProcessOptions)
       }
       for (const marked of await killMarkedProcesses(options.markers)) escaped.push({ ...marked, foundBy: 'markers' });
       await waitForClose(child);
+      // A test may have deleted the log with the chunk's folder: what it holds is copied back.
+      const unlinkedLog = holdUnlinkedFile(logFd);
       await closeLog(log);
+      if (unlinkedLog !== undefined) restoreFile(unlinkedLog, plan.logFile);
       if (pgid !== undefined && groupCleared) unregisterLiveGroup(pgid);
       resolve({ pid: pgid, exitCode, signal, spawnError, terminationReason, terminationDetail, groupCleared, escaped, launcherError: launcher.error ?? (launcher.execError ? describeSpawnError(launcher.execError, plan) : undefined), commandPid: launcher.commandPid, subreaperFailed: launcher.subreaperFailed });
     };

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBytes } from '../config/parse-size.js';
@@ -20,6 +21,7 @@ import { startChunkProcess, type ChunkProcessEnd, type ChunkProcessHandle, type 
 import type { ContainmentSupport, IsolationMode } from './cgroup-isolation.js';
 import { registerLiveCgroup, unregisterLiveCgroup } from './live-groups.js';
 import { parseNodeIdFile } from '../results/node-id-file.js';
+import { describeLostFolder, folderIdentity, remakeLostFolder, type LostFolder } from './lost-folder.js';
 
 /** What one run of a chunk's process needs from around it. */
 export interface AttemptContext {
@@ -62,6 +64,8 @@ export interface AttemptResult {
   /** Tests whose own process (an xdist worker, or pytest itself) died or exited under them. */
   diedUnder: string[];
   hasEvents: boolean;
+  /** Set when the chunk's report folder was deleted while it ran (see lost-folder.ts). */
+  lostFolder: LostFolder | undefined;
   collected: number | null;
   /** Node ids of the selected tests, when the plugin wrote them (`<events file>.collected`). */
   collectedIds: string[] | null;
@@ -143,6 +147,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     if (changed) context.emit({ type: 'chunk-progress', chunk: plan.name, attempt, progress: tests.progress() });
   };
 
+  const folderAtStart = folderIdentity(plan.chunkReportDir);
   const oomKillsBefore = readOomKillCount();
   const startedAtUs = monotonicNowUs();
   const startedAt = new Date();
@@ -185,6 +190,9 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   clearInterval(eventTimer);
   const totals = monitor?.stop();
   readEvents();
+  const eventsOpened = tail?.opened === true;
+  tail?.close();
+  const lostFolder = folderIdentity(plan.chunkReportDir) === folderAtStart ? undefined : { eventsLost: tail !== undefined && !eventsOpened };
   context.onProcessEnded(plan);
   const durationMs = performance.now() - startedAtMs;
   if (!end.groupCleared) context.warn(`processes of the chunk (group ${end.pid}) were still alive after SIGKILL; they may be stuck in the kernel.`);
@@ -208,6 +216,11 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     chunkOom ? (setup.limit ? 'memory-limit' : 'oom') : 'crashed',
     { exitCode: end.exitCode },
   );
+  const junitCounts = end.spawnError === undefined ? await readFreshJunit(plan.junitPath, startedAt) : undefined;
+  if (lostFolder) {
+    context.warn(describeLostFolder(plan.chunkReportDir, lostFolder, junitCounts !== undefined, existsSync(plan.logFile)));
+    remakeLostFolder(plan.chunkReportDir, plan.logFile);
+  }
   return {
     attempt,
     plan,
@@ -220,11 +233,12 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     kernelPeak: kernel.kernelPeak,
     totals,
     samplesFile,
-    junitCounts: end.spawnError === undefined ? await readFreshJunit(plan.junitPath, startedAt) : undefined,
+    junitCounts,
     records: finished.records,
     blamed: finished.blamed,
     diedUnder: finished.diedUnder,
     hasEvents: tests.hasEvents(),
+    lostFolder,
     collected: tests.progress().collected,
     collectedIds: plan.eventsFile === undefined ? null : await readCollectedIds(plan.eventsFile),
   };

@@ -12,6 +12,7 @@ import { countRecords } from '../results/chunk-test-state.js';
 import type { AttemptReport, ChunkGpuReport, ChunkReport } from '../results/report-types.js';
 import { rankMemoryTests, type TestRecord } from '../results/test-records.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
+import type { PreflightVerdict } from './preflight.js';
 import type { ContainmentSupport, IsolationMode } from './cgroup-isolation.js';
 import { recoverFromOom } from './recover-from-oom.js';
 import { runAttempt, type AttemptContext, type AttemptResult } from './run-attempt.js';
@@ -22,7 +23,7 @@ import { describeFsError } from '../util/describe-fs-error.js';
 export interface ChunkRunContext {
   runId: string;
   emit: EmitEvent;
-  preflight: (plan: ChunkPlan) => Promise<string | undefined>;
+  preflight: (plan: ChunkPlan) => Promise<PreflightVerdict>;
   /** Called once the chunk's process exists, so the run can stop it on Ctrl-C. */
   onProcessStarted: (plan: ChunkPlan, handle: ChunkProcessHandle) => void;
   onProcessEnded: (plan: ChunkPlan) => void;
@@ -161,8 +162,12 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     context.emit({ type: 'run-notice', level: 'warning', chunk: plan.name, message: `${plan.name}: ${message}` });
   };
 
-  const problem = await context.preflight(plan);
-  if (problem !== undefined) return { report: buildUnstartedChunkReport(plan, { status: 'error', message: problem }), records: [] };
+  const verdict = await context.preflight(plan);
+  if (verdict.kind === 'interrupted')
+    return { report: buildUnstartedChunkReport(plan, { status: 'skipped', message: 'not started: the run was interrupted during its preflight check' }), records: [] };
+  if (verdict.kind === 'problem') return { report: buildUnstartedChunkReport(plan, { status: 'error', message: verdict.message }), records: [] };
+  // With xdist importable, a one-worker chunk gets -n 0 (see preflight.ts).
+  plan = verdict.plan;
 
   const machine = readMachineMemory();
   const memoryLimitBytes = plan.memoryLimit === undefined ? undefined : resolveSizeBytes(plan.memoryLimit, machine.totalBytes);
@@ -188,6 +193,10 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
   const summary = summarizeAttempts(plan, attemptResults);
   // The kernel's own peak (the chunk cgroup's high-water mark), the highest of any attempt.
   const kernelPeak = attemptResults.reduce<AttemptResult['kernelPeak']>((best, attempt) => (attempt.kernelPeak && (best === null || attempt.kernelPeak.bytes > best.bytes) ? attempt.kernelPeak : best), null);
+  // The peaks were kept in memory; the timeline a verdict needs went with a deleted folder.
+  const samplesLost = first.lostFolder
+    ? { verdict: 'unknown' as const, verdictReason: 'its memory samples (samples.jsonl) were deleted with the chunk\'s report folder while it ran' }
+    : {};
   const memory = summary
     ? {
         ...summary,
@@ -195,6 +204,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
         availableAtStartBytes: machine.availableBytes,
         kernelPeakBytes: kernelPeak?.bytes ?? null,
         kernelPeakSource: kernelPeak?.source ?? null,
+        ...samplesLost,
       }
     : null;
   const hasEvents = recovery.attempts.some(({ result }) => result.hasEvents);

@@ -47,6 +47,8 @@ export class ChunkRun {
   private readonly running = new Map<string, ChunkProcessHandle>();
   private interruptedBy: NodeJS.Signals | undefined;
   private forced = false;
+  // Aborted by the first interrupt: stops an interpreter probe that is still running.
+  private readonly probes = new AbortController();
 
   constructor(private readonly options: RunOptions) {}
 
@@ -57,7 +59,7 @@ export class ChunkRun {
     emit({ type: 'run-started', runId, startedAt, plans, parallelChunks, reportDir: this.options.reportDir });
     guardRun(runId);
     const limit = pLimit(parallelChunks);
-    const preflight = createPreflight();
+    const preflight = createPreflight(this.probes.signal);
     const containment = await this.probeContainment();
     const isolation = resolveIsolation(this.options.isolation, containment);
     if (isolation.reason !== null) this.notice('warning', `--isolation cgroup: ${isolation.reason}.`);
@@ -133,6 +135,7 @@ export class ChunkRun {
     const forced = this.interruptedBy !== undefined;
     this.interruptedBy ??= signal;
     if (forced) this.forced = true;
+    this.probes.abort();
     this.options.emit({ type: 'run-interrupted', signal, forced, runningChunks: [...this.running.keys()] });
     for (const handle of this.running.values()) {
       if (forced) handle.killNow('interrupted');

@@ -6,7 +6,7 @@ import { makeProject, runCli, writeConfig, type CliResult } from '../helpers/cli
 // Every bad config must stop the CLI before anything runs: exit 2, nothing on stdout, and one
 // readable error on stderr — never a stack trace. Expected messages are written out in full.
 
-const KNOWN_TOP_FIELDS = 'Known fields: $schema, runner, python, cwd, testPaths, defaults, chunks.';
+const KNOWN_TOP_FIELDS = 'Known fields: $schema, runner, python, cwd, testPaths, collectTimeout, defaults, chunks.';
 const KNOWN_CHUNK_FIELDS =
   'Known fields: name, description, markers, paths, keyword, args, workers, dist, timeout, gracePeriod, env, required, allowEmpty, cwd, command, junit, memoryLimit, gpuMemoryLimit, sampleInterval, rest, memoryEstimate, retryOnOom, leak.';
 const DIST_VALUES = '"load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no"';

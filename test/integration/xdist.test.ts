@@ -34,14 +34,16 @@ test('xdist workers die with their chunk when it times out', async () => {
   assertNoLeftovers(result.tag);
 });
 
-test('--no-parallel runs without xdist: no -n in the command, tests run in the main process', async () => {
+test('--no-parallel runs without xdist: -n 0 in the command (xdist is installed), tests run in the main process', async () => {
   const { dir, signalDir } = makeSuiteProject({ chunks: [{ name: 'workers', markers: 'workers', workers: 2, dist: 'loadfile' }] });
   const result = await runCli(['--no-parallel'], { cwd: dir });
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
   assert.deepEqual(workersSeen(signalDir), ['main']);
   const chunk = chunkOf(readReport(dir), 'workers');
   assert.equal(chunk.workers, 1);
-  assert.ok(!chunk.command.includes('-n') && !chunk.command.includes('--dist'), chunk.commandLine);
+  // -n 0 keeps xdist off even against an addopts -n (test/faults/hostile-input.test.ts).
+  assert.equal(chunk.command[chunk.command.indexOf('-n') + 1], '0', chunk.commandLine);
+  assert.ok(!chunk.command.includes('--dist'), chunk.commandLine);
   assertNoLeftovers(result.tag);
 });
 

@@ -10,6 +10,7 @@ const FULL_PYTEST_CONFIG = {
   python: '.venv/bin/python',
   cwd: '.',
   testPaths: ['tests'],
+  collectTimeout: '2m',
   defaults: { workers: 4, dist: 'loadfile', timeout: '30m', gracePeriod: '10s', env: { CI: '1' }, required: true },
   chunks: [
     {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,7 @@ test('a missing history file is an empty history, without a warning', async () =
 
 test('a damaged, foreign or unreadable history file warns once, naming the file and the problem, and starts afresh', async () => {
   const dir = tempDir();
-  const cases: [name: string, content: string | null, problem: RegExp][] = [
+  const cases: [name: string, content: string, problem: RegExp][] = [
     ['cut.json', '{"schemaVersion":1,"testIds":[],"runs":[{"runId"', /is not valid JSON \(/],
     ['empty.json', '', /is empty/],
     ['future.json', JSON.stringify({ schemaVersion: 2, testIds: [], runs: [] }), /has schemaVersion 2, and this run-chunks reads only version 1/],
@@ -46,19 +47,28 @@ test('a damaged, foreign or unreadable history file warns once, naming the file 
       /is not a run-chunks history: runs\[0\]\.chunks\[0\]\.durationMs must be a number/,
     ],
     ['bad-index.json', JSON.stringify(historyOf([[recordedChunk('a', { tests: timedTests([['t', 5]]) })]])).replace('"testIds":["t"]', '"testIds":[]'), /tests\[0\]\[0\] must index testIds/],
-    // A folder where the file should be: reading fails with EISDIR.
-    ['folder.json', null, /could not be read \(EISDIR/],
   ];
   for (const [name, content, problem] of cases) {
     const file = path.join(dir, name);
-    if (content === null) mkdirSync(file);
-    else writeFileSync(file, content);
+    writeFileSync(file, content);
     const { history, warnings } = await readWithWarnings(file);
     assert.deepEqual(history, emptyHistory(), name);
     assert.equal(warnings.length, 1, name);
     assert.match(warnings[0]!, problem, name);
     assert.ok(warnings[0]!.startsWith(`Ignoring the run history ${file}: it `), warnings[0]);
   }
+});
+
+test('a history path that is a folder, a FIFO or a device is refused (UserError) before any read, never replaced', async () => {
+  const dir = tempDir();
+  const folder = path.join(dir, 'folder.json');
+  mkdirSync(folder);
+  const fifo = path.join(dir, 'pipe.json');
+  execFileSync('mkfifo', [fifo]);
+  for (const [file, what] of [[folder, 'a folder'], [fifo, 'a named pipe (FIFO)'], ['/dev/null', 'a character device']] as const) {
+    await assert.rejects(readWithWarnings(file), { name: 'UserError', message: new RegExp(`^The run history ${file} is ${what.replace(/[()]/g, '\\$&')}, not a history file, so run-chunks did not read it`) });
+  }
+  assert.ok(statSync(folder).isDirectory());
 });
 
 test('writeHistory creates the folder, writes atomically (no temp file left) and round-trips', async () => {

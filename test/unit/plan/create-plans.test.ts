@@ -76,6 +76,15 @@ test('glob patterns in paths are expanded by the injected matcher; one matching 
   });
 });
 
+test('a file two patterns match, under the same name or another (a symlink), is passed once; a plain path as written', () => {
+  const config = loaded({ chunks: [{ name: 'g', paths: ['tests/x.py', 'tests/*.py', 'tests/**/*.py'] }] });
+  const matches: Record<string, string[]> = { 'tests/*.py': ['tests/x.py', 'tests/alias.py'], 'tests/**/*.py': ['tests/alias.py', 'tests/sub/y.py', 'tests/x.py'] };
+  // alias.py is a second name of sub/y.py.
+  const realPath = (file: string): string => `/real/${file === 'tests/alias.py' ? 'tests/sub/y.py' : file}`;
+  const [plan] = createPlans(config, { ...OPTIONS, expandGlob: (pattern) => matches[pattern]!, realPath });
+  assert.deepEqual(plan!.pytest!.testPaths, ['tests/x.py', 'tests/alias.py']);
+});
+
 test('--chunk keeps config order; unknown names are a UserError with suggestions', () => {
   const config = loaded({ chunks: [{ name: 'unit_fast' }, { name: 'integration' }, { name: 'stress' }] });
   assert.deepEqual(createPlans(config, { ...OPTIONS, selectedChunks: ['stress', 'unit_fast'] }).map((plan) => plan.name), ['unit_fast', 'stress']);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { LiveFooter } from '../../../src/reporters/live-footer.js';
+import { CUT_LINE_MARKER, MAX_PENDING_CHARS } from '../../../src/reporters/line-prefixer.js';
 import { TerminalWriter } from '../../../src/reporters/terminal-writer.js';
 
 /** A writable stream that keeps what is written to it. */
@@ -52,4 +53,19 @@ test('without a TTY, output goes straight through and a partial line is ended on
   writer.out('done\n');
   writer.close();
   assert.equal(out.text(), 'tests/a.py ..\ndone\n');
+});
+
+test('on a TTY, a line without a newline is drawn in marked pieces once it passes 64 KiB, every byte of it', () => {
+  const out = capture();
+  const writer = new TerminalWriter(out.stream, capture().stream, true, () => []);
+  const piece = 'Z'.repeat(64 * 1024);
+  // 40 MB in 64 KiB reads, as a pipe delivers it.
+  for (let index = 0; index < 640; index += 1) writer.out(piece);
+  writer.out('\n');
+  writer.close();
+  const text = out.text();
+  assert.equal(text.length - text.replaceAll('Z', '').length, 640 * 64 * 1024);
+  const lines = text.split('\n').filter((line) => line.includes('Z'));
+  assert.ok(lines.length >= 600 && lines.every((line) => line.length <= MAX_PENDING_CHARS + 64 * 1024 + 2), String(lines.length));
+  assert.ok(lines[0]!.endsWith(CUT_LINE_MARKER) && lines[1]!.startsWith(CUT_LINE_MARKER));
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -42,4 +42,18 @@ test('an endless line is dropped and counted, and the lines after it still come'
   assert.deepEqual(tail.readNewLines(), ['after']);
   assert.equal(tail.droppedLines, 1);
   assert.equal(tail.takePartial(), '');
+});
+
+test('once open, the file is followed even after it is deleted: the writer goes on appending to it', () => {
+  const { file, tail } = tailOf();
+  const writer = openSync(file, 'a');
+  writeSync(writer, 'before\n');
+  assert.deepEqual(tail.readNewLines(), ['before']);
+  assert.equal(tail.opened, true);
+  rmSync(path.dirname(file), { recursive: true });
+  writeSync(writer, 'after the deletion\n');
+  closeSync(writer);
+  assert.deepEqual(tail.readNewLines(), ['after the deletion']);
+  tail.close();
+  assert.equal(tail.opened, false);
 });
