@@ -57,14 +57,18 @@ faultCase('evidence', 'a test SIGKILLs its own process while the machine-wide oo
   writeFileSync(vmstat, 'oom_kill 7\n');
   const run = await runEvidence({ name: 'selfkill', markers: 'selfkill', workers: 1 }, [], { RUN_CHUNKS_VMSTAT_FILE: vmstat, FIXTURE_VMSTAT: vmstat });
   expectOutcome(r, run, 'killed', 3);
-  assert.match(run.chunk.message, /^killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk \(/);
-  assert.match(run.chunk.message, /the machine-wide oom_kill counter rose by 1 meanwhile, but that counts any process on the machine, so it is no evidence for this chunk/);
+  // The chunk's message sums up its recovery (the test run alone was killed again); the first
+  // attempt's says how the kill was read.
+  const firstMessage = run.chunk.attempts[0]!.message;
+  assert.match(firstMessage, /^killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk \(/);
+  assert.match(firstMessage, /the machine-wide oom_kill counter rose by 1 meanwhile, but that counts any process on the machine, so it is no evidence for this chunk/);
+  assert.match(run.chunk.message, /was killed again when run alone \(killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk/);
   r.held('the message says no OOM evidence for this chunk, and names the machine-wide rise as context only');
   assert.equal(run.chunk.oomKillDelta, 1);
   assert.equal(run.chunk.evidence?.machineOomKillDelta, 1);
   if (noCgroup === null) {
     assert.equal(run.chunk.evidence?.chunkOomKills, 0);
-    assert.match(run.chunk.message, /oom_kill \(cgroup v[12], .+\) did not rise/);
+    assert.match(firstMessage, /oom_kill \(cgroup v[12], .+\) did not rise/);
     r.held('evidence: the chunk cgroup\'s oom_kill counter read before and after, delta 0');
   } else {
     assert.equal(run.chunk.evidence?.chunkOomKills, null);

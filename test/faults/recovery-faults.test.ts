@@ -13,8 +13,8 @@ import type { ChunkReport, RunReport } from '../../src/results/report-types.js';
 import { chunkOf, FIXTURES_DIR, makeProject, readReport, runCli, startCli, VENV_PYTHON, waitUntil, writeConfig, type CliResult } from '../helpers/cli.js';
 import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 
-// A pytest process that SIGKILLs itself reads as 'oom' today; after the merge with the "killed"
-// status (a SIGKILL from outside run-chunks without OOM evidence) it is 'killed'.
+// A pytest process that SIGKILLs itself is 'killed': a SIGKILL from outside run-chunks with no
+// OOM evidence for the chunk.
 const SELF_KILL_STATUS = 'killed';
 
 const SUITE_DIR = path.join(FIXTURES_DIR, 'recovery-suite');

@@ -108,7 +108,7 @@ test('topMemoryTests names the test that keeps 100 MB, not the one that allocate
   assert.ok(freer === undefined || freer.rssDeltaBytes < 10 * MIB, JSON.stringify(freer));
 });
 
-// After the merge with the "killed" status, a pytest process that SIGKILLs itself is 'killed'.
+// A pytest process that SIGKILLs itself is 'killed': no OOM evidence for the chunk.
 const SELF_KILL_STATUS = 'killed';
 
 test('an xdist worker that dies under a test: the test is blamed and run alone (killed again); the others keep their results', async () => {
