@@ -26,6 +26,7 @@ import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { hasProcFs } from '../proc/read-proc-stat.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { ChunkRun } from '../runner/run-chunks.js';
+import { guardRun } from '../runner/live-groups.js';
 import { UserError } from '../util/user-error.js';
 import { applyShard } from '../runner/apply-shard.js';
 import { buildSchedule, formatSchedule, type BuiltSchedule } from './build-schedule.js';
@@ -115,7 +116,7 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
     notice: (message) => void process.stderr.write(`run-chunks: notice: ${message}\n`),
   });
   try {
-    return await runHeld({ options, version, cwd, loaded, history, historyFile, reportDir, plans, schedule, nvidiaSmi, runId, markInProgress: held.markInProgress });
+    return await runHeld({ options, version, cwd, loaded, history, historyFile, reportDir, plans, schedule, nvidiaSmi, runId, markInProgress: held.markInProgress, restorePrevious: held.restorePrevious });
   } finally {
     held.release();
   }
@@ -135,20 +136,32 @@ interface HeldRunInput {
   nvidiaSmi: string | undefined;
   runId: string;
   markInProgress: () => Promise<void>;
+  restorePrevious: () => Promise<void>;
 }
 
 /** Collects what --shard and a rest chunk need, runs the chunks, and writes the report set, report.json last. */
-async function runHeld({ options, version, cwd, loaded, history, historyFile, reportDir, plans, schedule, nvidiaSmi, runId, markInProgress }: HeldRunInput): Promise<number> {
+async function runHeld({ options, version, cwd, loaded, history, historyFile, reportDir, plans, schedule, nvidiaSmi, runId, markInProgress, restorePrevious }: HeldRunInput): Promise<number> {
   const restIndex = plans.findIndex((plan) => plan.rest);
-  await runInterruptibly(async (signal) => {
-    const limits = collectLimitsOf(loaded.config, signal);
-    if (restIndex >= 0) {
-      const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
-      plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir, limits);
-    }
-    if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir, limits);
-  });
+  // Marked before the collection, which can take minutes: a run killed during it leaves "running",
+  // and the watchdog stops the collection's pytest should run-chunks be SIGKILLed.
   await markInProgress();
+  guardRun(runId);
+  try {
+    await runInterruptibly(async (signal) => {
+      const limits = collectLimitsOf(loaded.config, signal);
+      if (restIndex >= 0) {
+        const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
+        plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir, limits);
+      }
+      if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir, limits);
+    });
+  } catch (error) {
+    // No chunk started (a collection refused the run, or Ctrl-C): the earlier report stands as it was.
+    await restorePrevious().catch((restoreError: unknown) =>
+      warnStderr(`could not put the earlier report back in ${reportDir} (${restoreError instanceof Error ? restoreError.message : String(restoreError)}); it is in ${path.join(reportDir, '.previous')}.`),
+    );
+    throw error;
+  }
 
   const reporterFailures: string[] = [];
   const lostReportFiles: ReportWriteError[] = [];

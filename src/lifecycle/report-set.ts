@@ -36,6 +36,22 @@ export async function moveAsidePreviousReport(reportDir: string): Promise<void> 
   }
 }
 
+/**
+ * Puts the previous run's report set back from .previous/, report.json last (the files the run
+ * wrote at its start are replaced, or removed where there was none). For a run that stopped before
+ * any chunk started: a collection that refused it (a usage error), or Ctrl-C during it.
+ */
+export async function restorePreviousReport(reportDir: string): Promise<void> {
+  const previous = path.join(reportDir, PREVIOUS_REPORT_DIR);
+  for (const name of [...REPORT_SET_FILES].reverse()) {
+    const target = path.join(reportDir, name);
+    await rename(path.join(previous, name), target).catch(async (error: unknown) => {
+      ignoreMissing(error);
+      await rm(target, { force: true });
+    });
+  }
+}
+
 /** Writes the in-progress report.html, then the in-progress report.json (each atomically). */
 export async function writeInProgressReport(marker: RunInProgressReport): Promise<void> {
   await writeReportFile(path.join(marker.reportDir, HTML_REPORT_FILE_NAME), buildInProgressHtml(marker));

@@ -4,7 +4,7 @@ import { describeFsError } from '../util/describe-fs-error.js';
 import { UserError } from '../util/user-error.js';
 import { acquireLock, type HeldLock } from './file-lock.js';
 import { describeThisProcess, type ProcessIdentity } from './process-identity.js';
-import { moveAsidePreviousReport, writeInProgressReport } from './report-set.js';
+import { moveAsidePreviousReport, restorePreviousReport, writeInProgressReport } from './report-set.js';
 
 // A run's (or a merge's) hold on its report dir, in the order it happens: lock the report dir,
 // lock the history file, move the previous report set aside, write the in-progress report.json;
@@ -37,6 +37,8 @@ export interface HeldRun {
   release(): void;
   /** Moves the previous report set into .previous/ and writes the in-progress report.json and report.html. */
   markInProgress(): Promise<void>;
+  /** Undoes markInProgress, for a run that ends before any chunk started: the previous report set is back. */
+  restorePrevious(): Promise<void>;
 }
 
 /** Locks the report dir (and the history) for `identity`; returns the function that releases both. */
@@ -83,8 +85,9 @@ export function inProgressReport(start: RunStart, identity: ProcessIdentity): Ru
 
 /**
  * Takes the report dir (and the history) for this process: locks them, and returns how to mark the
- * report dir as holding a run in progress (called once the run is sure to start: the collection
- * for --shard and a rest chunk may still refuse it, leaving the earlier report as it was).
+ * report dir as holding a run in progress (called before anything that takes time, so that a run
+ * killed even during the collection for --shard or a rest chunk leaves "running", never the earlier
+ * verdict), and how to put the earlier report back when the run ends before any chunk started.
  */
 export function beginRun(start: RunStart): HeldRun {
   const identity = describeThisProcess(start.argv, new Date());
@@ -97,5 +100,6 @@ export function beginRun(start: RunStart): HeldRun {
       throw new UserError(`Cannot mark ${start.reportDir} as holding a run in progress: ${error instanceof Error ? error.message : String(error)}. Nothing ran. Make that folder writable, or choose another --report-dir.`);
     });
   };
-  return { identity, release, markInProgress };
+  const restorePrevious = (): Promise<void> => restorePreviousReport(start.reportDir);
+  return { identity, release, markInProgress, restorePrevious };
 }

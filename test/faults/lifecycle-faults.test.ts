@@ -484,3 +484,64 @@ faultCase('lifecycle', 'merge into a report dir whose disk is full (ENOSPC): the
     unmountDisk(disk);
   }
 });
+
+// A conftest that, when COLLECT_HANG is set, stalls pytest's collection (the up-front one of a
+// rest chunk included) and announces it; without it the suite is two quick passing tests.
+const STALLING_CONFTEST = [
+  'import os, time',
+  'if os.environ.get("COLLECT_HANG"):',
+  '    open(os.path.join(os.path.dirname(__file__), "collect-started"), "w").close()',
+  '    time.sleep(float(os.environ.get("COLLECT_HANG")))',
+  '',
+].join('\n');
+
+function makeRestProject(): { dir: string; reportDir: string } {
+  const dir = makeProject({ 'conftest.py': STALLING_CONFTEST, 'tests/test_a.py': 'def test_a():\n    pass\n', 'tests/test_b.py': 'def test_b():\n    pass\n' });
+  writeConfig(dir, { python: VENV_PYTHON, testPaths: ['tests'], chunks: [{ name: 'a', paths: ['tests/test_a.py'] }, { name: 'others', rest: true }] });
+  return { dir, reportDir: path.join(dir, REPORT_DIR) };
+}
+
+faultCase('lifecycle', 'run-chunks is SIGKILLed during a rest chunk\'s collection, after a green run', async (r) => {
+  const project = makeRestProject();
+  const green = await runCli([], { cwd: project.dir });
+  assert.equal(green.exitCode, 0, green.stdout + green.stderr);
+  const greenJson = readFileSync(path.join(project.reportDir, 'report.json'), 'utf8');
+
+  const run = startCli([], { cwd: project.dir, env: { COLLECT_HANG: '600' } });
+  await waitUntil(() => existsSync(path.join(project.dir, 'collect-started')) || run.child.exitCode !== null, STARTUP_TIMEOUT_MS, 'the collection to start');
+  assert.equal(run.child.exitCode, null, run.output());
+  const marker = readJson<RunInProgressReport>(path.join(project.reportDir, 'report.json'));
+  assert.equal(marker.status, 'running');
+  r.held('while the collection runs (before any chunk), report.json already says "running"');
+  run.child.kill('SIGKILL');
+  const result = await run.result;
+  r.outcomeOf(result.exitCode, 'running');
+  await waitUntil(() => findTaggedProcesses(result.tag).length === 0, 10_000, 'the collection\'s pytest to die');
+  r.held('the watchdog stopped the collection\'s pytest (its own process group) within 10 s');
+  const after = await runCli(['report'], { cwd: project.dir });
+  r.did(`report.json stays "running"; \`run-chunks report\` exit ${after.exitCode}`);
+  assert.equal(after.exitCode, 3, after.stdout + after.stderr);
+  assert.match(after.stdout, /is gone without finishing/);
+  assert.doesNotMatch(after.stdout, /Run passed/);
+  assert.equal(readFileSync(path.join(project.reportDir, '.previous', 'report.json'), 'utf8'), greenJson);
+  r.held('`run-chunks report`: exit 3, "gone without finishing", never the earlier green verdict (which is in .previous/)');
+  checkNoLeftovers(r, result.tag);
+});
+
+faultCase('lifecycle', 'a rest chunk\'s collection refuses the run (collectTimeout): the earlier report is put back', async (r) => {
+  const project = makeRestProject();
+  const green = await runCli([], { cwd: project.dir });
+  assert.equal(green.exitCode, 0, green.stdout + green.stderr);
+  const greenJson = readFileSync(path.join(project.reportDir, 'report.json'), 'utf8');
+  const config = readJson<Record<string, unknown>>(path.join(project.dir, 'chunks.config.json'));
+  writeConfig(project.dir, { ...config, collectTimeout: '2s' });
+  const refused = await runCli([], { cwd: project.dir, env: { COLLECT_HANG: '30' } });
+  r.outcomeOf(refused.exitCode);
+  assert.equal(refused.exitCode, 2, refused.stdout + refused.stderr);
+  assert.match(refused.stderr, /took more than 2 s/);
+  r.did('exit 2: the collection took more than 2 s; no chunk ran');
+  assert.equal(readFileSync(path.join(project.reportDir, 'report.json'), 'utf8'), greenJson);
+  assert.equal(existsSync(path.join(project.reportDir, '.run-chunks.lock')), false);
+  r.held('report.json is the earlier run\'s again, byte for byte, and the lock is released');
+  checkNoLeftovers(r, refused.tag);
+});
