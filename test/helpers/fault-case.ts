@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import { assertNoLeftovers, findTaggedProcesses, REPO_ROOT } from './cli.js';
 
 // The fault suite records what each case saw; scripts/reliability-doc.mjs turns the records of a
-// whole `npm test` into docs/reliability.md, so that table is the suite's own result, never prose.
+// whole `npm test` into the reliability table (docs/reliability.md with `npm run test:doc`), so that
+// table is the suite's own result, never prose.
 
 /** Where the records go: RUN_CHUNKS_FAULT_RECORDS, else .fault-results/ in the repository. */
 export const FAULT_RECORDS_DIR = process.env.RUN_CHUNKS_FAULT_RECORDS ?? path.join(REPO_ROOT, '.fault-results');
