@@ -9,6 +9,11 @@ export interface TrackerIdentity {
   /** Values of RUN_CHUNKS_RUN_ID and RUN_CHUNKS_CHUNK every chunk process inherits. */
   runId: string;
   chunkName: string;
+  /**
+   * run-chunks' launcher, when it leads the group (python/run_chunks_launcher.py): followed for
+   * its descendants, never counted as the chunk's, since it is run-chunks' own process.
+   */
+  launcherPid?: number;
 }
 
 // A full scan of /proc reads every process on the machine (~1.5 ms for 200); between full scans
@@ -46,12 +51,13 @@ export class ProcessTracker {
     this.needles = markerNeedles({ RUN_CHUNKS_RUN_ID: identity.runId, RUN_CHUNKS_CHUNK: identity.chunkName });
   }
 
-  /** Returns the chunk's live processes now. `nowMs` decides whether a full scan is due. */
+  /** Returns the chunk's live processes now (the launcher left out). `nowMs` decides whether a full scan is due. */
   scan(nowMs: number = performance.now()): ProcStat[] {
     const fullScanDue = !this.useProcFs || nowMs - this.lastFullScanMs >= FULL_SCAN_INTERVAL_MS;
     const members = fullScanDue ? this.scanAll(nowMs) : this.scanKnown();
     this.known = new Map(members.map((stat) => [stat.pid, stat.startTicks]));
-    return members;
+    const launcher = this.identity.launcherPid;
+    return launcher === undefined ? members : members.filter((stat) => stat.pid !== launcher);
   }
 
   private scanAll(nowMs: number): ProcStat[] {

@@ -166,7 +166,8 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   let monitor: ChunkMonitor | undefined;
   if (handle.pid !== undefined) {
     monitor = startChunkMonitor({
-      identity: { pgid: handle.pid, runId: context.runId, chunkName: plan.name },
+      // The Python launcher leads the group and forks the command: its own ~10 MiB are run-chunks', not the tests'.
+      identity: { pgid: handle.pid, runId: context.runId, chunkName: plan.name, ...(setup.python ? { launcherPid: handle.pid } : {}) },
       intervalMs: plan.sampleIntervalMs,
       samplesFile,
       gpu: context.gpu,

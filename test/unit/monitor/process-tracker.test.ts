@@ -46,3 +46,29 @@ test('tracks the group, descendants that changed group, and setsid escapees carr
     killGroupNow(pgid);
   }
 });
+
+test('a launcher that leads the group is followed for its descendants but never counted as the chunk\'s', async () => {
+  const dir = makeProject({});
+  const ready = `${dir}/ready`;
+  const leader = spawn(VENV_PYTHON, ['-c', TREE, ready], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, RUN_CHUNKS_RUN_ID: 'run-2', RUN_CHUNKS_CHUNK: 'launched' },
+  });
+  const pgid = leader.pid!;
+  const tracker = new ProcessTracker({ pgid, runId: 'run-2', chunkName: 'launched', launcherPid: pgid });
+  try {
+    await waitUntil(() => existsSync(ready), 10_000, 'the tree to start');
+    const [plainPid, regroupedPid] = readFileSync(ready, 'utf8').split(' ').map(Number);
+    for (const nowMs of [0, 1]) {
+      // A full scan, then a scan of the known processes: the launcher's children stay found through it.
+      const pids = new Set(tracker.scan(nowMs).map((stat) => stat.pid));
+      assert.equal(pids.has(pgid), false, 'the launcher itself is left out');
+      assert.ok(pids.has(plainPid!), 'its plain child');
+      assert.ok(pids.has(regroupedPid!), 'its child in another process group');
+    }
+    for (const stat of tracker.scan(2)) killGroupNow(stat.pgid);
+  } finally {
+    killGroupNow(pgid);
+  }
+});
