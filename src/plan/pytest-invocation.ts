@@ -10,7 +10,7 @@ export interface PytestInvocation {
   dist: DistMode | undefined;
   args: string[];
   passthroughArgs: string[];
-  /** Load the bundled event plugin (python/run_chunks_events.py) with -p. */
+  /** Load the bundled event plugin (python/run_chunks_events/) with -p. */
   withEventPlugin: boolean;
   /** pytest-xdist is importable (found by the preflight): one worker then passes -n 0. Unknown until then. */
   xdistImportable?: boolean;

@@ -1,4 +1,4 @@
-// The JSON lines the bundled pytest plugin (python/run_chunks_events.py) writes, one event per
+// The JSON lines the bundled pytest plugin (python/run_chunks_events/) writes, one event per
 // line, flushed at once, to `<report-dir>/<chunk>/events.jsonl` (every pytest process of the
 // chunk appends to the same file). This is their one declared type; parseTestEvent checks it.
 

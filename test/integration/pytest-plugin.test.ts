@@ -9,7 +9,7 @@ import { parseTestEventLines } from '../../src/results/parse-test-event.js';
 import type { TestEndEvent, TestEvent, TestOutcome, TestStartEvent } from '../../src/results/test-events.js';
 import { assertNoLeftovers, makeProject, FIXTURES_DIR, REPO_ROOT, VENV_PYTHON } from '../helpers/cli.js';
 
-// Runs the bundled plugin (python/run_chunks_events.py) inside real pytest, with and without
+// Runs the bundled plugin (python/run_chunks_events/) inside real pytest, with and without
 // pytest-xdist, on test/fixtures/plugin-suite: one test of every outcome, and tests that SIGKILL
 // their own process the way the OOM killer would.
 

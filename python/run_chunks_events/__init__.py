@@ -1,0 +1,69 @@
+"""pytest plugin bundled with run-chunks: streams per-test events to a JSON-lines file.
+
+Loaded with ``-p run_chunks_events`` (run-chunks puts this folder on PYTHONPATH), it does two
+independent things, each switched on by an environment variable:
+
+``RUN_CHUNKS_EVENTS_FILE``
+    Append one JSON object per line to that file, as declared in src/results/test-events.ts:
+    session-start, collected, collect-report, test-start, test-end, worker-crashed, session-finish. A chunk can be
+    OOM-killed at any moment, and the point of these events is that whatever happened before the
+    kill is still on disk; so each line goes out with one ``os.write`` on an ``O_APPEND`` fd, with
+    no buffering in between. The same file is shared by the xdist controller and its workers;
+    ``O_APPEND`` plus one write per line keeps their lines whole and unmixed.
+
+``RUN_CHUNKS_SELECT_FILE`` / ``RUN_CHUNKS_DESELECT_FILE``
+    Keep only the collected tests whose node id is listed in the select file, or drop those
+    listed in the deselect file, so that after an OOM kill run-chunks can run the blamed test
+    alone, then the tests that never got to run. These files, and ``<events file>.collected``,
+    hold one node id per line written as a JSON string: a node id may hold newlines, tabs or any
+    character (a parametrize id), and JSON says exactly where each one ends.
+
+With none set the plugin registers nothing and changes nothing. It uses the standard library
+only and must run on Python 3.8 with pytest >= 8 and pytest-xdist >= 3.5 (or no xdist at all).
+
+The package has one module per concern: ``node_ids`` (the id files and the selection),
+``writer`` (the events file), ``events_plugin`` (this process's test events), ``reports`` (a
+test's outcome and message from its phase reports), ``measure`` (RSS and GPU memory now),
+``xdist_plugin`` (the xdist controller's crash events) and ``text`` (messages and warnings).
+
+Above all it must never change a test run's outcome: every hook body is guarded, a failed write
+disables event writing (with a single warning on stderr) instead of raising, and no hook returns
+a value that pytest would act on.
+"""
+
+import os
+
+from .events_plugin import EventsPlugin
+from .node_ids import SelectPlugin, read_node_ids
+from .text import describe_error, warn
+from .writer import EventWriter
+from .xdist_plugin import XdistControllerPlugin, has_xdist_hooks, worker_id
+
+EVENTS_FILE_VARIABLE = "RUN_CHUNKS_EVENTS_FILE"
+SELECT_FILE_VARIABLE = "RUN_CHUNKS_SELECT_FILE"
+DESELECT_FILE_VARIABLE = "RUN_CHUNKS_DESELECT_FILE"
+
+
+def pytest_configure(config):
+    # Everything is registered from here, so that a run without our variables sees no hook of
+    # ours at all (and so pays nothing and risks nothing).
+    select_path = os.environ.get(SELECT_FILE_VARIABLE)
+    deselect_path = os.environ.get(DESELECT_FILE_VARIABLE)
+    if select_path or deselect_path:
+        keep = read_node_ids(SELECT_FILE_VARIABLE, select_path) if select_path else None
+        drop = read_node_ids(DESELECT_FILE_VARIABLE, deselect_path) if deselect_path else set()
+        config.pluginmanager.register(SelectPlugin(keep, drop), "run_chunks_select")
+
+    events_path = os.environ.get(EVENTS_FILE_VARIABLE)
+    if not events_path:
+        return
+    try:
+        worker = worker_id(config)
+        writer = EventWriter(events_path, worker)
+        config.pluginmanager.register(EventsPlugin(writer), "run_chunks_events_tests")
+        # xdist's hooks are known only when xdist is loaded, and pytest rejects a plugin that
+        # implements unknown hooks: hence a separate plugin object, registered only then.
+        if worker is None and has_xdist_hooks(config):
+            config.pluginmanager.register(XdistControllerPlugin(writer), "run_chunks_events_xdist")
+    except Exception as error:  # noqa: BLE001 - events are optional; the run is not
+        warn("run-chunks: test events disabled ({})".format(describe_error(error)))
