@@ -19,6 +19,24 @@ const SCRIPT_HASH = createHash('sha256').update(INLINE_SCRIPT).digest('base64');
 /** No network, no plugins, no forms; only the inline style and the one hashed inline script. */
 export const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${SCRIPT_HASH}'; base-uri 'none'; form-action 'none'`;
 
+/**
+ * The doctype and <head> every page run-chunks writes shares: the Content-Security-Policy, no
+ * referrer, the title (escaped) and the page's inline CSS, then `extra` (meta tags, the script).
+ */
+export function documentHead(title: string, css: string, extra: SafeHtml = html``): SafeHtml {
+  return html`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<style>${new SafeHtml(css)}</style>
+${extra}
+</head>`;
+}
+
 function renderHeader(report: RunReport): SafeHtml {
   const tally = new Map<string, number>();
   for (const chunk of report.chunks) tally.set(chunk.status, (tally.get(chunk.status) ?? 0) + 1);
@@ -50,17 +68,7 @@ export interface HtmlReportOptions {
  * chunk. Every name and message is escaped; nothing refers to anything outside the file.
  */
 export function buildHtmlReport(report: RunReport, chunks: HtmlChunkData[], options: HtmlReportOptions = {}): string {
-  const document = html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>run-chunks: ${report.status} (${report.chunks.length} chunks)</title>
-<style>${new SafeHtml(REPORT_CSS)}</style>
-<script>${new SafeHtml(INLINE_SCRIPT)}</script>
-</head>
+  const document = html`${documentHead(`run-chunks: ${report.status} (${report.chunks.length} chunks)`, REPORT_CSS, html`<script>${new SafeHtml(INLINE_SCRIPT)}</script>`)}
 <body>
 ${renderHeader(report)}
 <section class="overview"><h2>Timeline</h2>${renderOverview(report, chunks, options.separateMachines)}</section>

@@ -3,8 +3,8 @@
 // how to learn whether the run is still going. A run that was killed leaves this page behind,
 // never the previous run's report.
 import type { RunInProgressReport } from '../results/report-types.js';
-import { CONTENT_SECURITY_POLICY } from './build-html-report.js';
-import { html, SafeHtml } from './html-text.js';
+import { documentHead } from './build-html-report.js';
+import { html } from './html-text.js';
 
 // Small on purpose: it is written before any chunk starts, where a nearly full disk or a low
 // file-size limit should not refuse the run (the report at the end reports those).
@@ -14,17 +14,7 @@ const PAGE_CSS = 'body{font:15px/1.5 system-ui,sans-serif;margin:2rem;max-width:
 export function buildInProgressHtml(marker: RunInProgressReport): string {
   const { process: owner } = marker;
   const what = marker.kind === 'merge' ? 'merge' : 'run';
-  const document = html`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CONTENT_SECURITY_POLICY}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="run-chunks-status" content="running">
-<title>run-chunks: ${what} not finished</title>
-<style>${new SafeHtml(PAGE_CSS)}</style>
-</head>
+  const document = html`${documentHead(`run-chunks: ${what} not finished`, PAGE_CSS, html`<meta name="run-chunks-status" content="running">`)}
 <body>
 <header><h1>run-chunks: this ${what} has not finished</h1>
 <p class="warnings unfinished">This ${what} did not finish when this page was written: run-chunks (pid ${owner.pid} on ${owner.host}) started it at ${owner.startedAt}, with <code>${owner.command.join(' ')}</code>. When it finishes, its report replaces this page. If this page is still here after that ${what} should have ended, it never finished (it was killed, or its machine stopped), and there are no results to show: nothing here is a verdict.</p>
