@@ -8,6 +8,7 @@ import { cgroupName, COUNTER_FILES, openChunkCgroup, type AppliedLimit, type Cgr
 import type { KernelLogReading } from '../proc/kernel-log.js';
 import type { OomEvidence } from '../results/classify-outcome.js';
 import type { ChunkEvidence, EvidenceCounter } from '../results/report-types.js';
+import { describeFsError } from '../util/describe-fs-error.js';
 import { registerLiveCgroup, unregisterLiveCgroup } from './live-groups.js';
 import type { AttemptContext } from './run-attempt.js';
 
@@ -43,15 +44,11 @@ export function setUpContainment(plan: ChunkPlan, attempt: number, context: Atte
     try {
       limit = cgroup.limitMemory(context.memoryLimitBytes);
     } catch (error) {
-      context.warn(`could not set its memoryLimit on its cgroup ${cgroup.dir} (${describeError(error)}); run-chunks' sampling watchdog enforces it instead.`);
+      context.warn(`could not set its memoryLimit on its cgroup ${cgroup.dir} (${describeFsError(error)}); run-chunks' sampling watchdog enforces it instead.`);
     }
   }
   if (cgroup) registerLiveCgroup(cgroup.dir);
   return { cgroup, limit, before: cgroup?.read(), python, unavailable };
-}
-
-function describeError(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
 }
 
 function counter(name: string, before: number | null | undefined, after: number | null): EvidenceCounter {
