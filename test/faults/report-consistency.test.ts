@@ -70,3 +70,29 @@ faultCase('report', 'a chunk killed at its memoryLimit with recovery off: tests 
   r.held('junit.xml lists the same 6 tests as never started');
   checkNoLeftovers(r, result.tag);
 });
+
+faultCase('report', 'the launcher leads the chunk\'s group: its own process never counts in the chunk\'s memory figures', async (r) => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'first', markers: 'first', workers: 1, sampleInterval: '50ms' }] });
+  const result = await runCli([], { cwd: dir });
+  const chunk = chunkOf(readReport(dir), 'first');
+  r.outcomeOf(result.exitCode, chunk.status);
+  assert.equal(chunk.status, 'passed', chunk.message);
+  assert.ok(chunk.evidence?.containment.includes('subreaper'), 'the chunk ran under the launcher');
+  // The plugin's events carry pytest's own pid; the chunk's pid (its group leader) is the launcher's.
+  const pytestPids = new Set(
+    readFileSync(path.join(path.dirname(chunk.logFile), 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => (JSON.parse(line) as { pid: number }).pid),
+  );
+  assert.equal(pytestPids.size, 1);
+  assert.equal(pytestPids.has(chunk.pid!), false, 'pytest is the launcher\'s child, not the group leader');
+  r.held('pytest runs as the launcher\'s child (the chunk\'s pid is the launcher\'s)');
+  const samples = readFileSync(path.join(path.dirname(chunk.logFile), 'samples.jsonl'), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { processes: number });
+  assert.ok(samples.length > 0);
+  assert.ok(samples.every((sample) => sample.processes <= 1), `processes per sample: ${samples.map((sample) => sample.processes).join(',')}`);
+  assert.equal(chunk.memory!.peakProcesses, 1);
+  r.did(`${samples.length} samples, at most 1 process each (pytest); peak processes 1`);
+  r.held('no sample counts the launcher: before pytest starts and after it ends a sample holds no process, so start and end figures are pytest\'s');
+  checkNoLeftovers(r, result.tag);
+});
