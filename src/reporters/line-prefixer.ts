@@ -24,7 +24,9 @@ export class LinePrefixer {
     const out: string[] = [];
     let start = 0;
     for (let newline = text.indexOf('\n'); newline >= 0; newline = text.indexOf('\n', start)) {
-      out.push(this.startLine(), ...this.pending, text.slice(start, newline + 1));
+      // The line ends in this read, but what was held plus its end may still pass the cap.
+      const offset = this.cut(text.slice(start, newline), out, false);
+      out.push(this.startLine(), ...this.pending, text.slice(start + offset, newline + 1));
       this.pending = [];
       this.pendingChars = 0;
       this.continuing = false;
@@ -50,8 +52,25 @@ export class LinePrefixer {
 
   /** Keeps `rest` (no newline in it) as the partial line, writing out whole MAX_PENDING_CHARS pieces of it. */
   private hold(rest: string, out: string[]): void {
+    const offset = this.cut(rest, out, true);
+    if (offset < rest.length) {
+      this.pending.push(rest.slice(offset));
+      this.pendingChars += rest.length - offset;
+    }
+  }
+
+  /**
+   * Writes out whole MAX_PENDING_CHARS pieces of the held line followed by `rest` (no newline in
+   * it), and returns how much of `rest` they took. A line still open is cut when it reaches the
+   * cap; a line that ends after `rest` only when it passes it (a piece of exactly the cap then ends it).
+   */
+  private cut(rest: string, out: string[], open: boolean): number {
     let offset = 0;
-    while (this.pendingChars + (rest.length - offset) >= MAX_PENDING_CHARS) {
+    const more = (): boolean => {
+      const total = this.pendingChars + (rest.length - offset);
+      return open ? total >= MAX_PENDING_CHARS : total > MAX_PENDING_CHARS;
+    };
+    while (more()) {
       const take = MAX_PENDING_CHARS - this.pendingChars;
       out.push(this.startLine(), ...this.pending, rest.slice(offset, offset + take), `${CUT_LINE_MARKER}\n`);
       this.pending = [];
@@ -59,9 +78,6 @@ export class LinePrefixer {
       this.continuing = true;
       offset += take;
     }
-    if (offset < rest.length) {
-      this.pending.push(rest.slice(offset));
-      this.pendingChars += rest.length - offset;
-    }
+    return offset;
   }
 }

@@ -47,3 +47,30 @@ test('40 MB without a newline in 64 KiB reads: every byte comes out, held never 
   chars += prefixer.flush().replace(/^> …?|…$/gm, '').replaceAll('\n', '').length;
   assert.equal(chars, 640 * 64 * 1024);
 });
+
+// Fault case (CI, 2026-12-02): a 40 MB line came out in 610 pieces, one of them past the cap: the
+// line's end arrived in the same read as its newline, joined to what was held, and was not cut.
+test('a line that ends in the read that takes it past the cap is cut too', () => {
+  const prefixer = new LinePrefixer('> ');
+  assert.equal(prefixer.push('a'.repeat(MAX_PENDING_CHARS - 10)), '');
+  const out = prefixer.push(`${'b'.repeat(MAX_PENDING_CHARS + 20)}\n`);
+  const lines = out.split('\n').slice(0, -1);
+  assert.ok(lines.every((line) => line.length <= 2 + 1 + MAX_PENDING_CHARS + 1), lines.map((line) => line.length).join(', '));
+  assert.deepEqual(lines.map((line) => line.length), [2 + MAX_PENDING_CHARS + 1, 2 + 1 + MAX_PENDING_CHARS + 1, 2 + 1 + 10]);
+  assert.equal(lines.map((line) => line.replace(/^> …?/, '').replace(/…$/, '')).join(''), `${'a'.repeat(MAX_PENDING_CHARS - 10)}${'b'.repeat(MAX_PENDING_CHARS + 20)}`);
+});
+
+test('a line of exactly the cap that ends is one piece, without a marker', () => {
+  const prefixer = new LinePrefixer('> ');
+  assert.equal(prefixer.push(`${'c'.repeat(MAX_PENDING_CHARS)}\nnext\n`), `> ${'c'.repeat(MAX_PENDING_CHARS)}\n> next\n`);
+});
+
+test('one read holding several overlong lines cuts each at the cap', () => {
+  const prefixer = new LinePrefixer('> ');
+  const out = prefixer.push(`${'d'.repeat(3 * MAX_PENDING_CHARS)}\n${'e'.repeat(MAX_PENDING_CHARS + 1)}\n`);
+  const lines = out.split('\n').slice(0, -1);
+  assert.deepEqual(lines.map((line) => line.length), [
+    2 + MAX_PENDING_CHARS + 1, 2 + 1 + MAX_PENDING_CHARS + 1, 2 + 1 + MAX_PENDING_CHARS,
+    2 + MAX_PENDING_CHARS + 1, 2 + 1 + 1,
+  ]);
+});
