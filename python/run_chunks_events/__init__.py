@@ -23,7 +23,7 @@ only and must run on Python 3.8 with pytest >= 8 and pytest-xdist >= 3.5 (or no 
 
 The package has one module per concern: ``node_ids`` (the id files and the selection),
 ``writer`` (the events file), ``events_plugin`` (this process's test events), ``reports`` (a
-test's outcome and message from its phase reports), ``measure`` (RSS and GPU memory now),
+test's outcome and message from its phase reports), ``measure`` (RSS and GPU memory now), ``peaks`` (each test's exact peak, from VmHWM),
 ``xdist_plugin`` (the xdist controller's crash events) and ``text`` (messages and warnings).
 
 Above all it must never change a test run's outcome: every hook body is guarded, a failed write

@@ -3,6 +3,7 @@
 import pytest
 
 from .measure import read_gpu_bytes, read_rss_bytes
+from .peaks import PeakMeter
 from .reports import full_text, location_of, short_message, summarize_reports
 from .writer import write_collection_once
 from .xdist_plugin import is_xdist_controller
@@ -17,6 +18,10 @@ class EventsPlugin:
         # runs here, which is always the case in the xdist controller: it only receives the
         # workers' reports, and the workers already wrote their events.
         self.reports = None
+        self.peaks = PeakMeter()
+        # Whether the running test set up a fixture shared beyond it (session, package, module,
+        # class scope): memory it keeps is that fixture's, not a leak of the test.
+        self.shared_setup = False
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session):
@@ -42,7 +47,10 @@ class EventsPlugin:
     def pytest_runtest_protocol(self, item, nextitem):
         try:
             self.reports = []
+            self.shared_setup = False
             self.writer.write("test-start", nodeid=item.nodeid, rss=read_rss_bytes(), gpu=read_gpu_bytes())
+            # Last, so that writing the event is not part of the test's peak.
+            self.peaks.start()
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
         try:
@@ -58,6 +66,15 @@ class EventsPlugin:
             self.writer.give_up(error)
         self.reports = None
         return result
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_fixture_setup(self, fixturedef, request):
+        try:
+            if self.reports is not None and getattr(fixturedef, "scope", "function") != "function":
+                self.shared_setup = True
+        except Exception:  # noqa: BLE001 - only bookkeeping
+            pass
+        return (yield)
 
     def pytest_runtest_logreport(self, report):
         try:
@@ -90,6 +107,8 @@ class EventsPlugin:
             self.writer.give_up(error)
 
     def write_test_end(self, item):
+        # First, before building the event allocates anything.
+        peaks = self.peaks.end()
         reports = [report for report in (self.reports or []) if report.nodeid == item.nodeid]
         outcome, decisive = summarize_reports(reports)
         file_name, line = location_of(item)
@@ -104,4 +123,6 @@ class EventsPlugin:
             longrepr=full_text(decisive) if decisive else None,
             file=file_name,
             line=line,
+            sharedSetup=self.shared_setup,
+            **peaks
         )

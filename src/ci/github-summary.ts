@@ -140,7 +140,7 @@ function leakSection(report: RunReport): string | undefined {
 function topMemorySection(report: RunReport): string | undefined {
   const lines: string[] = [];
   for (const chunk of report.chunks) {
-    const top = chunk.topMemoryTests.filter((test) => test.rssDeltaBytes >= NOTABLE_TEST_GROWTH_BYTES).slice(0, TOP_MEMORY_TESTS_PER_CHUNK);
+    const top = chunk.topRetainedTests.filter((test) => test.rssDeltaBytes >= NOTABLE_TEST_GROWTH_BYTES).slice(0, TOP_MEMORY_TESTS_PER_CHUNK);
     for (const test of top) lines.push(`- **${escapeMarkdown(chunk.name)}**: ${markdownCode(test.nodeid, false)} +${formatBytes(test.rssDeltaBytes)}`);
   }
   if (lines.length === 0) return undefined;

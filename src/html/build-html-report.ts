@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { formatDurationMs } from '../config/parse-duration.js';
 import type { RunReport } from '../results/report-types.js';
-import { describePeak, formatCount } from '../reporters/chunk-figures.js';
-import { describeGpuPeak, describeGrowth, renderChunkSection, statusBadge, verdictBadge } from './chunk-section.js';
+import { describeGrowth, describePeak, formatCount } from '../reporters/chunk-figures.js';
+import { describeGpuPeak, renderChunkSection, statusBadge, verdictBadge } from './chunk-section.js';
 import type { HtmlChunkData } from './html-input.js';
 import { REPORT_CSS } from './html-styles.js';
 import { html, SafeHtml } from './html-text.js';
@@ -52,7 +52,7 @@ function renderChunkTable(chunks: readonly HtmlChunkData[]): SafeHtml {
     const gpu = showGpu ? html`<td class="num">${describeGpuPeak(chunk)}</td>` : '';
     return html`<tr><td><a href="#chunk-${index}">${chunk.name}</a>${chunk.required ? '' : html` <span class="muted">(optional)</span>`}</td><td>${statusBadge(chunk.status)}</td><td class="num">${formatCount(chunk.tests?.passed)}</td><td class="num">${formatCount(chunk.tests?.failed)}</td><td class="num">${formatCount(chunk.tests?.skipped)}</td><td class="num">${formatCount(chunk.tests?.errors)}</td><td class="num">${chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)}</td><td class="num">${chunk.workers}</td><td class="num">${describePeak(chunk)}</td><td class="num">${describeGrowth(chunk)}</td><td>${verdictBadge(chunk)}</td>${gpu}</tr>`;
   });
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak mem', 'Growth', 'Leak', ...(showGpu ? ['Peak GPU'] : [])];
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak memory', 'Growth', 'Leak', ...(showGpu ? ['Peak GPU'] : [])];
   return html`<table class="summary"><thead><tr>${head.map((cell) => html`<th>${cell}</th>`)}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 

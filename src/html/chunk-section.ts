@@ -3,18 +3,12 @@
 import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBytes } from '../config/parse-size.js';
 import type { ChunkReport } from '../results/report-types.js';
-import { describePeak, formatCount } from '../reporters/chunk-figures.js';
+import { describeGrowth, describePeak, formatCount } from '../reporters/chunk-figures.js';
 import type { HtmlChunkData } from './html-input.js';
 import { html, type HtmlValue, type SafeHtml } from './html-text.js';
 import { renderMemoryChart } from './memory-chart.js';
-import { renderBlamedTests, renderFailedTests, renderTopMemoryTests } from './test-tables.js';
+import { renderBlamedTests, renderFailedTests, renderTopRetainedTests } from './test-tables.js';
 
-/** "+3.4%", or "–" when unknown. */
-export function describeGrowth(chunk: ChunkReport): string {
-  const growth = chunk.memory?.growthPercent;
-  if (growth === null || growth === undefined) return '–';
-  return `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%`;
-}
 
 /** "+1.2 MiB/s", or "–" when unknown. */
 export function describeSlope(chunk: ChunkReport): string {
@@ -129,6 +123,6 @@ ${chunk.description ? html`<p class="muted">${chunk.description}</p>` : ''}
 ${renderFigures(chunk)}
 <div class="chart-box">${renderLegend(data)}${renderMemoryChart(data, `memory of chunk ${chunk.name} over time`)}</div>
 ${renderLeak(chunk)}
-${renderBlamedTests(chunk)}${renderTopMemoryTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderMergedShards(chunk)}${renderDetails(chunk)}
+${renderBlamedTests(chunk)}${renderTopRetainedTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderMergedShards(chunk)}${renderDetails(chunk)}
 </section>`;
 }

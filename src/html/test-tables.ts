@@ -48,9 +48,9 @@ export function renderBlamedTests(chunk: ChunkReport): SafeHtml {
 }
 
 /** The tests whose process grew most across them. */
-export function renderTopMemoryTests(chunk: ChunkReport): SafeHtml {
-  if (chunk.topMemoryTests.length === 0) return html`<h3>Top memory tests</h3><p class="muted">No test's process grew while it ran (or the chunk has no per-test results).</p>`;
-  const rows = chunk.topMemoryTests.map(
+export function renderTopRetainedTests(chunk: ChunkReport): SafeHtml {
+  if (chunk.topRetainedTests.length === 0) return html`<h3>Top memory tests</h3><p class="muted">No test's process grew while it ran (or the chunk has no per-test results).</p>`;
+  const rows = chunk.topRetainedTests.map(
     (test) =>
       html`<tr><td class="nodeid">${test.nodeid}</td><td class="num">+${formatBytes(test.rssDeltaBytes)}</td><td class="num">${bytesOrDash(test.rssEndBytes)}</td><td class="num">${test.gpuDeltaBytes === null ? '–' : formatBytes(test.gpuDeltaBytes)}</td><td>${test.worker ?? '–'}</td></tr>`,
   );

@@ -95,9 +95,13 @@ export function combineShards(entries: readonly ChunkReport[]): ChunkReport {
     testsSource: shards.find((shard) => shard.testsSource !== null)?.testsSource ?? null,
     notRun: sumOrNull(shards.map((shard) => shard.notRun)),
     blamedTests: shards.flatMap((shard) => shard.blamedTests),
-    topMemoryTests: shards
-      .flatMap((shard) => shard.topMemoryTests)
+    topRetainedTests: shards
+      .flatMap((shard) => shard.topRetainedTests)
       .sort((a, b) => b.rssDeltaBytes - a.rssDeltaBytes)
+      .slice(0, TOP_MEMORY_TESTS),
+    topPeakTests: shards
+      .flatMap((shard) => shard.topPeakTests)
+      .sort((a, b) => b.peakRssBytes - a.peakRssBytes)
       .slice(0, TOP_MEMORY_TESTS),
     attempts: shards.flatMap((shard) => shard.attempts),
     shard: null,

@@ -2,7 +2,9 @@
 //
 // The rules, in order:
 // 1. Warm-up: points before `warmupMs` are dropped (loading models and fixtures is not a leak), but
-//    the last 80% of the sampled span is always kept, so a short run is not dropped whole.
+//    the last 80% of the sampled span is always kept, so a short run is not dropped whole. Where
+//    the tests' start is known (`testsFromMs`: the moment the last pytest process began its first
+//    test), everything before it is dropped too: collection and xdist worker start-up are not tests.
 //    Fewer than 5 points left, or a window under 1 s, gives 'unknown'.
 // 2. The slope is the least-squares slope over the window. Growth is read off the fitted line
 //    (slope × window duration ÷ fitted value at the window's start), never off the raw endpoints,
@@ -84,12 +86,12 @@ export function fitLine(points: MemoryPoint[]): { slopeBytesPerMs: number; inter
 }
 
 /** Judges a memory timeline against the thresholds (rules at the top of this file). */
-export function analyzeLeak(points: MemoryPoint[], thresholds: LeakThresholds): LeakAnalysis {
+export function analyzeLeak(points: MemoryPoint[], thresholds: LeakThresholds, testsFromMs: number | null = null): LeakAnalysis {
   const sorted = [...points].sort((a, b) => a.tMs - b.tMs);
   const runMs = sorted.at(-1)?.tMs ?? 0;
   // The guides scale the allowance with how long the test ran, not with the part left after warm-up.
   const allowed = thresholds.maxGrowthPercent ?? allowedGrowthPercent(runMs);
-  const window = dropWarmup(sorted, thresholds.warmupMs);
+  const window = sorted.filter((point) => point.tMs >= warmupEndMs(sorted, thresholds.warmupMs, testsFromMs));
   const startMs = window[0]?.tMs ?? 0;
   const windowMs = (window.at(-1)?.tMs ?? 0) - startMs;
   if (window.length < MIN_SAMPLES || windowMs < MIN_WINDOW_MS) {
@@ -142,11 +144,11 @@ export function onlyGrows(values: number[]): boolean {
   return values.at(-1)! > values[0]!;
 }
 
-function dropWarmup(sorted: MemoryPoint[], warmupMs: number): MemoryPoint[] {
+/** Where the warm-up of a sorted timeline ends (rule 1). */
+export function warmupEndMs(sorted: readonly MemoryPoint[], warmupMs: number, testsFromMs: number | null): number {
   const firstTMs = sorted[0]?.tMs ?? 0;
   const spanMs = (sorted.at(-1)?.tMs ?? 0) - firstTMs;
-  const cutoffMs = Math.min(warmupMs, firstTMs + spanMs * MAX_WARMUP_SHARE);
-  return sorted.filter((point) => point.tMs >= cutoffMs);
+  return Math.max(Math.min(warmupMs, firstTMs + spanMs * MAX_WARMUP_SHARE), testsFromMs ?? -Infinity);
 }
 
 // A fall to below this share of the peak, at the end, counts as a final release.

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { bucketMaxima } from '../util/bucket-maxima.js';
-import { analyzeLeak, onlyGrows, type LeakThresholds } from './leak-verdict.js';
+import { analyzeLeak, onlyGrows, warmupEndMs, type LeakThresholds } from './leak-verdict.js';
+import type { TestSeriesLeak } from './test-series-leak.js';
 import type { MonitorTotals } from './chunk-monitor.js';
 import type { MemorySample } from './sample-types.js';
 
@@ -23,11 +24,19 @@ export interface MemorySummary {
   peakPssBytes: number | null;
   startRssBytes: number | null;
   endRssBytes: number | null;
+  /** The timeline's fitted slope and growth after its warm-up (the second witness's figures). */
   slopeBytesPerSec: number | null;
   growthPercent: number | null;
   allowedGrowthPercent: number;
+  /** The chunk's leak verdict: from its test series where the plugin gave one, else from its timeline. */
   verdict: 'stable' | 'warning' | 'leak' | 'unknown';
   verdictReason: string;
+  verdictSource: 'test-series' | 'timeline';
+  /** Each pytest process judged from its RSS after each test (see test-series-leak.ts); null without per-test figures. */
+  testSeries: TestSeriesLeak | null;
+  /** What the tree's RSS over time says, after collection and worker start-up. */
+  timelineVerdict: 'stable' | 'warning' | 'leak' | 'unknown';
+  timelineVerdictReason: string;
   peakProcesses: number;
   threads: CountTrend | null;
   fds: CountTrend | null;
@@ -84,16 +93,22 @@ function trendOf(values: number[], afterWarmup: number[]): CountTrend | null {
  * Summarises a chunk's timeline from its samples file: peaks, start and end, the leak verdict
  * (on RSS), thread and fd trends. Samples taken after the last process was gone are left out.
  */
-export function summarizeMemory(samplesFile: string, totals: MonitorTotals, intervalMs: number, thresholds: LeakThresholds): MemorySummary {
+export function summarizeMemory(
+  samplesFile: string,
+  totals: MonitorTotals,
+  intervalMs: number,
+  thresholds: LeakThresholds,
+  tests: { series: TestSeriesLeak | null; fromMs: number | null } = { series: null, fromMs: null },
+): MemorySummary {
   const samples = readSamples(samplesFile).filter((sample) => sample.processes > 0);
   // The verdict reads RSS, sampled every time; PSS is read every few seconds only, and shared
   // pages change slowly, so they shift RSS's level rather than its slope.
   const points = samples.map((sample) => ({ tMs: sample.t, bytes: sample.rssBytes }));
-  const analysis = analyzeLeak(points, thresholds);
-  // The same warm-up as the verdict's: at most a fifth of a short run.
-  const firstT = samples[0]?.t ?? 0;
-  const warmupEndMs = Math.min(thresholds.warmupMs, firstT + 0.2 * ((samples.at(-1)?.t ?? 0) - firstT));
-  const settled = samples.filter((sample) => sample.t >= warmupEndMs);
+  const analysis = analyzeLeak(points, thresholds, tests.fromMs);
+  // The same warm-up as the verdict's: threads and files opened by start-up are not a leak.
+  const cutoffMs = warmupEndMs(points, thresholds.warmupMs, tests.fromMs);
+  const settled = samples.filter((sample) => sample.t >= cutoffMs);
+  const series = tests.series;
   return {
     metric: totals.peakPssBytes === null ? 'rss' : 'pss',
     intervalMs,
@@ -105,8 +120,12 @@ export function summarizeMemory(samplesFile: string, totals: MonitorTotals, inte
     slopeBytesPerSec: analysis.slopeBytesPerSec === null ? null : Math.round(analysis.slopeBytesPerSec),
     growthPercent: analysis.growthPercent === null ? null : Math.round(analysis.growthPercent * 10) / 10,
     allowedGrowthPercent: analysis.allowedGrowthPercent,
-    verdict: analysis.verdict,
-    verdictReason: analysis.reason,
+    verdict: series ? series.verdict : analysis.verdict,
+    verdictReason: series ? series.reason : analysis.reason,
+    verdictSource: series ? 'test-series' : 'timeline',
+    testSeries: series,
+    timelineVerdict: analysis.verdict,
+    timelineVerdictReason: analysis.reason,
     peakProcesses: totals.peakProcesses,
     threads: trendOf(
       samples.flatMap((sample) => (sample.threads === null ? [] : [sample.threads])),

@@ -1,5 +1,5 @@
 import { formatBytes } from '../config/parse-size.js';
-import type { ChunkReport } from '../results/report-types.js';
+import type { ChunkPeakSource, ChunkReport } from '../results/report-types.js';
 
 // Below this a test's growth is allocator noise, lazy imports and caches: not worth a line for a
 // person. report.json still lists the top 10 whatever their size.
@@ -10,10 +10,30 @@ export function formatCount(value: number | undefined): string {
   return value === undefined ? '–' : String(value);
 }
 
-/** "412 MiB / 1 GiB": the peak the limit is checked against, with the limit when there is one. */
-export function describePeak(chunk: ChunkReport): string {
+/**
+ * "+4.2%": the growth the leak verdict judged: of its worst pytest process over its tests (after
+ * warm-up), or of the sampled timeline where there is no test series. "–" when unknown.
+ */
+export function describeGrowth(chunk: ChunkReport): string {
   const memory = chunk.memory;
-  if (!memory || memory.samples === 0) return '–';
-  const peak = formatBytes(memory.metric === 'pss' ? (memory.peakPssBytes ?? memory.peakRssBytes) : memory.peakRssBytes);
-  return memory.limitBytes === null ? peak : `${peak} / ${formatBytes(memory.limitBytes)}`;
+  if (!memory) return '–';
+  const series = memory.testSeries;
+  let growth: number | null;
+  if (series) {
+    const judged = series.processes.filter((one) => one.verdict === series.verdict && one.growthPercent !== null);
+    growth = judged.length === 0 ? null : Math.max(...judged.map((one) => one.growthPercent!));
+  } else growth = memory.growthPercent;
+  if (growth === null) return '–';
+  return `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%`;
+}
+
+/** How a chunk's peak is marked where it is shown: the source in a word or two. */
+export const PEAK_SOURCE_LABEL: Record<ChunkPeakSource, string> = { cgroup: 'cgroup', 'per-test hwm': 'test hwm', sampled: 'sampled' };
+
+/** "412 MiB cgroup / 1 GiB": the chunk's peak and where it comes from, with the limit when there is one. */
+export function describePeak(chunk: ChunkReport): string {
+  const peak = chunk.memory?.peak;
+  if (!peak) return '–';
+  const text = `${formatBytes(peak.bytes)} ${PEAK_SOURCE_LABEL[peak.source]}`;
+  return chunk.memory!.limitBytes === null ? text : `${text} / ${formatBytes(chunk.memory!.limitBytes)}`;
 }

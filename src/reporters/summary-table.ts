@@ -5,16 +5,11 @@ import { formatBytes } from '../config/parse-size.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { renderSparkline } from './sparkline.js';
 import { styleStatus } from './status-style.js';
-import { describePeak, formatCount } from './chunk-figures.js';
+import { describeGrowth, describePeak, formatCount } from './chunk-figures.js';
 
 // The table's sparkline is short: a shape to glance at; report.json keeps 32 points.
 const SPARKLINE_WIDTH = 12;
 
-function describeGrowth(chunk: ChunkReport): string {
-  const growth = chunk.memory?.growthPercent;
-  if (growth === null || growth === undefined) return '–';
-  return `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%`;
-}
 
 function describeVerdict(chunk: ChunkReport, chalk: ChalkInstance): string {
   const verdict = chunk.memory?.verdict;
@@ -35,7 +30,7 @@ export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): str
   const showGpu = report.chunks.some((chunk) => chunk.gpu !== null);
   // Tests that never started are neither skipped nor errors: their own column, when there are any.
   const showNotRun = report.chunks.some((chunk) => (chunk.notRun ?? 0) > 0);
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', ...(showNotRun ? ['Not run'] : []), 'Duration', 'Workers', 'Peak mem', 'Growth', 'Leak', 'Memory'];
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', ...(showNotRun ? ['Not run'] : []), 'Duration', 'Workers', 'Peak memory', 'Growth', 'Leak', 'RSS'];
   if (showGpu) head.push('Peak GPU');
   const colAligns: ('left' | 'right')[] = ['left', 'left', 'right', 'right', 'right', 'right', ...(showNotRun ? (['right'] as const) : []), 'right', 'right', 'right', 'right', 'left', 'left', 'right'];
   const table = new Table({

@@ -23,6 +23,9 @@ import { LinePrefixer } from './line-prefixer.js';
 import { formatProgressLine, type ChunkLiveState } from './progress-line.js';
 import { TerminalWriter } from './terminal-writer.js';
 import type { Reporter } from './reporter.js';
+
+// The tests that needed the most memory, shown per chunk (report.json keeps ten).
+const NOTABLE_PEAK_TESTS = 3;
 import { styleStatus } from './status-style.js';
 import { renderSummaryTable } from './summary-table.js';
 import { describeVerdict } from '../results/verdict-text.js';
@@ -190,7 +193,7 @@ export class TerminalReporter implements Reporter {
     this.out(`${this.describeRun(report)}\n`);
   }
 
-  /** The tests blamed for a chunk's death, and the tests whose memory grew most. */
+  /** The tests blamed for a chunk's death, the tests that needed the most memory, and those that kept the most. */
   private describeBlame(chunk: ChunkReport): string[] {
     const lines = chunk.blamedTests.map((blamed) => {
       // The evidence says why this test and not another: its process's growth, or the process that died under it.
@@ -200,7 +203,16 @@ export class TerminalReporter implements Reporter {
       if (blamed.verdict) facts.push(describeVerdict(blamed.verdict));
       return `${this.chalk.red(`${chunk.name}: blamed`)} ${blamed.nodeid} (${facts.join(', ')})`;
     });
-    const top = chunk.topMemoryTests.filter((test) => test.rssDeltaBytes >= NOTABLE_TEST_GROWTH_BYTES);
+    const needed = chunk.topPeakTests.filter((test) => (test.peakRiseBytes ?? 0) >= NOTABLE_TEST_GROWTH_BYTES).slice(0, NOTABLE_PEAK_TESTS);
+    if (needed.length > 0) {
+      const how = needed.every((test) => test.peakRssSource === 'hwm') ? 'exact peak of the test\'s process, VmHWM' : 'peak of the test\'s process; "≥": only its RSS at start and end were known';
+      lines.push(`${this.chalk.bold(`${chunk.name}: tests that needed the most memory`)} ${this.chalk.dim(`(${how})`)}`);
+      for (const test of needed) {
+        const mark = test.peakRssSource === 'hwm' ? ' ' : '≥';
+        lines.push(`  ${mark}${formatBytes(test.peakRssBytes).padStart(9)}  ${test.nodeid}${this.chalk.dim(` (+${formatBytes(test.peakRiseBytes ?? 0)} while it ran${test.worker ? `, ${test.worker}` : ''})`)}`);
+      }
+    }
+    const top = chunk.topRetainedTests.filter((test) => test.rssDeltaBytes >= NOTABLE_TEST_GROWTH_BYTES);
     if (top.length > 0) {
       lines.push(`${this.chalk.bold(`${chunk.name}: tests that kept the most memory`)}`);
       for (const test of top) lines.push(`  +${formatBytes(test.rssDeltaBytes).padStart(9)}  ${test.nodeid}${test.worker ? this.chalk.dim(` (${test.worker})`) : ''}`);

@@ -4,7 +4,7 @@ import { quoteShellCommand } from '../util/shell-quote.js';
 import type { Outcome } from './classify-outcome.js';
 import { decideRunOutcome } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
-import type { BlamedTest, TopMemoryTest } from './test-records.js';
+import type { BlamedTest, TopPeakTest, TopRetainedTest } from './test-records.js';
 import { REPORT_SCHEMA_VERSION, type AttemptReport, type ChunkEvidence, type ChunkGpuReport, type ChunkMemoryReport, type ChunkReport, type IsolationReport, type OrchestratorUsage, type RunReport, type RunScheduleReport } from './report-types.js';
 import { countMaxConcurrentChunks } from './run-schedule.js';
 
@@ -28,7 +28,8 @@ export interface ChunkFacts {
   warnings: string[];
   notRun: number | null;
   blamedTests: BlamedTest[];
-  topMemoryTests: TopMemoryTest[];
+  topRetainedTests: TopRetainedTest[];
+  topPeakTests: TopPeakTest[];
   attempts: AttemptReport[];
 }
 
@@ -61,7 +62,8 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     testsSource: facts.testsSource,
     notRun: facts.notRun,
     blamedTests: facts.blamedTests,
-    topMemoryTests: facts.topMemoryTests,
+    topRetainedTests: facts.topRetainedTests,
+    topPeakTests: facts.topPeakTests,
     attempts: facts.attempts,
     shard: plan.shard ?? null,
     oomKillDelta: facts.oomKillDelta,
@@ -95,7 +97,8 @@ export function buildUnstartedChunkReport(plan: ChunkPlan, outcome: Outcome, war
     warnings,
     notRun: null,
     blamedTests: [],
-    topMemoryTests: [],
+    topRetainedTests: [],
+    topPeakTests: [],
     attempts: [],
   });
 }

@@ -1,6 +1,6 @@
 import { formatBytes } from '../config/parse-size.js';
 import type { TestCounts } from './parse-junit.js';
-import type { CollectReportEvent, TestEvent, TestStartEvent, WorkerCrashedEvent } from './test-events.js';
+import type { CollectReportEvent, TestEndEvent, TestEvent, TestStartEvent, WorkerCrashedEvent } from './test-events.js';
 import { bareRecord, type BlameReason, type BlamedTest, type TestRecord } from './test-records.js';
 
 /** What a person watching a chunk wants to know at a glance. */
@@ -30,6 +30,13 @@ export interface ProcessExit {
 }
 
 const MS_PER_SECOND = 1000;
+
+/** A test's peak: exact from its process's VmHWM, else the larger of its RSS at start and end (a lower bound). */
+function peakOf(event: TestEndEvent, rssStart: number | null): Pick<TestRecord, 'peakRssBytes' | 'peakRssSource'> {
+  if (event.peakMethod === 'hwm' && event.peak !== null) return { peakRssBytes: event.peak, peakRssSource: 'hwm' };
+  const known = [rssStart, event.rss].filter((value): value is number => value !== null);
+  return known.length === 0 ? { peakRssBytes: null, peakRssSource: null } : { peakRssBytes: Math.max(...known), peakRssSource: 'start-end' };
+}
 const MIB = 1024 * 1024;
 /**
  * Growth of a test's own process that counts as evidence against it when several tests ran at a
@@ -70,6 +77,8 @@ export class ChunkTestState {
   private readonly collectorIds = new Set<string>();
   /** pytest processes whose session ended (session-finish), with their exit status. */
   private readonly sessionExits = new Map<number, number>();
+  /** When each pytest process began its first test (epoch seconds). */
+  private readonly firstStarts = new Map<number, number>();
 
   constructor(private readonly attempt = 1) {}
 
@@ -82,6 +91,7 @@ export class ChunkTestState {
         return true;
       case 'test-start':
         this.running.set(event.pid, event);
+        if (!this.firstStarts.has(event.pid)) this.firstStarts.set(event.pid, event.t);
         return true;
       case 'test-end': {
         const started = this.running.get(event.pid);
@@ -100,6 +110,10 @@ export class ChunkTestState {
           rssEndBytes: event.rss,
           gpuStartBytes: started?.nodeid === event.nodeid ? started.gpu : null,
           gpuEndBytes: event.gpu,
+          ...peakOf(event, started?.nodeid === event.nodeid ? started.rss : null),
+          childPeakRssBytes: event.childPeak,
+          gpuPeakBytes: event.gpuPeak,
+          oneTimeSetup: event.sharedSetup || event.newModules > 0,
           attempt: this.attempt,
         });
         return true;
@@ -116,6 +130,14 @@ export class ChunkTestState {
       default:
         return false;
     }
+  }
+
+  /**
+   * When the last of the chunk's pytest processes began its first test (epoch seconds): before
+   * it, some process was still starting up or collecting. Null when no test started.
+   */
+  testsStartedAtS(): number | null {
+    return this.firstStarts.size === 0 ? null : Math.max(...this.firstStarts.values());
   }
 
   /** The chunk's progress now. */

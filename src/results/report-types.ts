@@ -3,14 +3,14 @@ import type { GpuAttribution } from '../monitor/attribute-gpu.js';
 import type { MemorySummary } from '../monitor/summarize-memory.js';
 import type { ChunkStatus, RunStatus } from './outcome.js';
 import type { TestCounts } from './parse-junit.js';
-import type { BlamedTest, TopMemoryTest } from './test-records.js';
+import type { BlamedTest, TopPeakTest, TopRetainedTest } from './test-records.js';
 import type { ProcessIdentity } from '../lifecycle/process-identity.js';
 
 // The shape of report.json. schema/report.schema.json documents it and a test checks real
 // reports against that schema, so the two cannot drift apart silently.
 
 /** Bumped on any incompatible change to the report's shape. */
-export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** A chunk's memory in report.json: the sampled summary plus the limit it ran under. */
 export interface ChunkMemoryReport extends MemorySummary {
@@ -22,6 +22,24 @@ export interface ChunkMemoryReport extends MemorySummary {
   kernelPeakBytes: number | null;
   /** Where kernelPeakBytes was read, e.g. "cgroup v1 memory.max_usage_in_bytes"; null without it. */
   kernelPeakSource: string | null;
+  /** The chunk's peak from the best source this system had; null when nothing was measured. */
+  peak: ChunkPeak | null;
+}
+
+/**
+ * Where a chunk's headline peak comes from, best first: 'cgroup', the kernel's exact high-water
+ * mark of memory charged to the chunk's own cgroup (anonymous memory and page cache); 'per-test
+ * hwm', the highest exact per-test peak of one pytest process (VmHWM), higher than any sample;
+ * 'sampled', the process tree's summed RSS at its highest sample. The last two are lower bounds
+ * of the tree's true peak: a peak between samples, or of several processes at once, is not in them.
+ */
+export type ChunkPeakSource = 'cgroup' | 'per-test hwm' | 'sampled';
+
+export interface ChunkPeak {
+  bytes: number;
+  source: ChunkPeakSource;
+  /** In words: what was measured, and whether it is exact or a lower bound. */
+  detail: string;
 }
 
 /** One kernel counter of the chunk's cgroup, before and after the chunk ran. */
@@ -136,8 +154,10 @@ export interface ChunkReport {
   notRun: number | null;
   /** The tests running when the chunk was killed, or in an xdist worker that crashed. */
   blamedTests: BlamedTest[];
-  /** The tests whose memory grew most (largest first). */
-  topMemoryTests: TopMemoryTest[];
+  /** The tests that kept the most memory (RSS at their end minus at their start, largest first). */
+  topRetainedTests: TopRetainedTest[];
+  /** The tests whose process needed the most memory while they ran (highest peak first). */
+  topPeakTests: TopPeakTest[];
   /** Every run of the chunk's process, the first included. */
   attempts: AttemptReport[];
   /** Set when this run was one shard of the chunk (--shard I/N). */

@@ -49,6 +49,21 @@ export interface TestEndEvent extends EventBase {
   /** Where the test is defined (relative to the rootdir), when pytest knows. */
   file: string | null;
   line: number | null;
+  /**
+   * This process's exact peak RSS during the test (setup to teardown): VmHWM, reset through
+   * /proc/self/clear_refs at its start and read at its end. Null where that is not permitted.
+   */
+  peak: number | null;
+  /** 'hwm' when `peak` was measured so; null when it could not be. */
+  peakMethod: 'hwm' | null;
+  /** Largest peak RSS of a child process that ended during the test (RUSAGE_CHILDREN): a lower bound; null when none did. */
+  childPeak: number | null;
+  /** torch.cuda.max_memory_allocated() over the test, when CUDA was initialised by the tests; null otherwise. */
+  gpuPeak: number | null;
+  /** The test set up a fixture shared beyond it (session, package, module or class scope). */
+  sharedSetup: boolean;
+  /** Modules imported during the test (growth of sys.modules). */
+  newModules: number;
 }
 
 /** Written by the xdist controller when a worker dies under a test. */

@@ -10,6 +10,13 @@ export type TestRecordOutcome =
   /** Collected, never started: the chunk died first. */
   | 'not-run';
 
+/**
+ * How a test's peak RSS is known: 'hwm', exactly, from the kernel's high-water mark of its
+ * process (VmHWM reset at the test's start); 'start-end', only as the larger of the RSS at its
+ * start and end where the reset was not permitted: a lower bound, blind to what the test freed.
+ */
+export type PeakSource = 'hwm' | 'start-end';
+
 /** One test's result, kept by run-chunks from the plugin's event stream. */
 export interface TestRecord {
   nodeid: string;
@@ -26,6 +33,15 @@ export interface TestRecord {
   rssEndBytes: number | null;
   gpuStartBytes: number | null;
   gpuEndBytes: number | null;
+  /** The test's peak RSS in its own process (setup to teardown), and how it is known (see PeakSource). */
+  peakRssBytes: number | null;
+  peakRssSource: PeakSource | null;
+  /** Largest peak of a child process that ended during the test (RUSAGE_CHILDREN): a lower bound of its children's needs. */
+  childPeakRssBytes: number | null;
+  /** torch's exact CUDA allocation peak over the test (max_memory_allocated), when the tests initialised CUDA. */
+  gpuPeakBytes: number | null;
+  /** Whether the test set up a fixture shared beyond it, or imported modules: one-time growth, not a leak. Null when unknown. */
+  oneTimeSetup: boolean | null;
   /** 1 for the chunk's first run, 2+ for recovery attempts after an OOM. */
   attempt: number;
 }
@@ -46,6 +62,11 @@ export function bareRecord(nodeid: string, outcome: TestRecordOutcome, message: 
     rssEndBytes: null,
     gpuStartBytes: null,
     gpuEndBytes: null,
+    peakRssBytes: null,
+    peakRssSource: null,
+    childPeakRssBytes: null,
+    gpuPeakBytes: null,
+    oneTimeSetup: null,
     attempt,
   };
 }
@@ -88,7 +109,7 @@ export interface BlamedTest {
 }
 
 /** A test among those whose memory grew most. */
-export interface TopMemoryTest {
+export interface TopRetainedTest {
   nodeid: string;
   rssDeltaBytes: number;
   rssEndBytes: number | null;
@@ -96,7 +117,51 @@ export interface TopMemoryTest {
   worker: string | null;
 }
 
-/** How many tests to list in topMemoryTests. */
+/** A test among those that needed the most memory at once. */
+export interface TopPeakTest {
+  nodeid: string;
+  /** Its process's peak RSS during the test, and how that is known. */
+  peakRssBytes: number;
+  peakRssSource: PeakSource;
+  /** How far its process rose above its RSS at the test's start; null when that is unknown. */
+  peakRiseBytes: number | null;
+  /** What it kept (RSS at its end minus at its start); null when either is unknown. */
+  rssDeltaBytes: number | null;
+  childPeakRssBytes: number | null;
+  gpuPeakBytes: number | null;
+  durationMs: number | null;
+  worker: string | null;
+}
+
+/**
+ * The tests whose process reached the highest RSS while they ran, highest first: the ones that
+ * need the memory (a test that allocates 800 MB and frees it is here, and not among the retained).
+ * Each test once, at its highest attempt.
+ */
+export function rankPeakTests(records: readonly TestRecord[], limit = TOP_MEMORY_TESTS): TopPeakTest[] {
+  const best = new Map<string, TestRecord>();
+  for (const record of records) {
+    if (record.peakRssBytes === null || record.peakRssSource === null) continue;
+    const seen = best.get(record.nodeid);
+    if (!seen || record.peakRssBytes > seen.peakRssBytes!) best.set(record.nodeid, record);
+  }
+  return [...best.values()]
+    .sort((a, b) => b.peakRssBytes! - a.peakRssBytes!)
+    .slice(0, limit)
+    .map((record) => ({
+      nodeid: record.nodeid,
+      peakRssBytes: record.peakRssBytes!,
+      peakRssSource: record.peakRssSource!,
+      peakRiseBytes: record.rssStartBytes === null ? null : Math.max(0, record.peakRssBytes! - record.rssStartBytes),
+      rssDeltaBytes: record.rssStartBytes !== null && record.rssEndBytes !== null ? record.rssEndBytes - record.rssStartBytes : null,
+      childPeakRssBytes: record.childPeakRssBytes,
+      gpuPeakBytes: record.gpuPeakBytes,
+      durationMs: record.durationMs,
+      worker: record.worker,
+    }));
+}
+
+/** How many tests to list in topPeakTests and topRetainedTests. */
 export const TOP_MEMORY_TESTS = 10;
 
 /**
@@ -104,7 +169,7 @@ export const TOP_MEMORY_TESTS = 10;
  * that keeps 100 MB shows +100 MB; one that allocates and frees it shows about nothing, so the
  * leaker is named, not the test that happened to run next.
  */
-export function rankMemoryTests(records: readonly TestRecord[], limit = TOP_MEMORY_TESTS): TopMemoryTest[] {
+export function rankRetainedTests(records: readonly TestRecord[], limit = TOP_MEMORY_TESTS): TopRetainedTest[] {
   return records
     .filter((record) => record.rssStartBytes !== null && record.rssEndBytes !== null && record.rssEndBytes > record.rssStartBytes)
     .map((record) => ({

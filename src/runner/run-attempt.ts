@@ -68,6 +68,8 @@ export interface AttemptResult {
   collected: number | null;
   /** Node ids of the selected tests, when the plugin wrote them (`<events file>.collected`). */
   collectedIds: string[] | null;
+  /** Milliseconds after the attempt's start when its last pytest process began its first test; null when none did. */
+  testsFromMs: number | null;
 }
 
 /** File name of a chunk's memory timeline inside its report folder. */
@@ -241,7 +243,12 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     lostFolder,
     collected: tests.progress().collected,
     collectedIds: plan.eventsFile === undefined ? null : await readCollectedIds(plan.eventsFile),
+    testsFromMs: testsFromMs(tests.testsStartedAtS(), startedAt),
   };
+}
+
+function testsFromMs(startedAtS: number | null, attemptStartedAt: Date): number | null {
+  return startedAtS === null ? null : Math.max(0, Math.round(startedAtS * 1000 - attemptStartedAt.getTime()));
 }
 
 /**

@@ -4,13 +4,14 @@ import { formatBytes, resolveSizeBytes } from '../config/parse-size.js';
 import type { EmitEvent } from '../events/types.js';
 import type { GpuSource } from '../monitor/attribute-gpu.js';
 import { readSampleRss, summarizeMemory, TIMELINE_POINTS, type MemorySummary } from '../monitor/summarize-memory.js';
+import { judgeTestSeries, seriesOf } from '../monitor/test-series-leak.js';
 import { bucketMaxima } from '../util/bucket-maxima.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { readMachineMemory } from '../proc/machine-memory.js';
 import { buildChunkReport, buildUnstartedChunkReport } from '../results/build-report.js';
 import { countRecords } from '../results/chunk-test-state.js';
-import type { AttemptReport, ChunkGpuReport, ChunkReport } from '../results/report-types.js';
-import { rankMemoryTests, type TestRecord } from '../results/test-records.js';
+import type { AttemptReport, ChunkGpuReport, ChunkPeak, ChunkReport } from '../results/report-types.js';
+import { rankPeakTests, rankRetainedTests, type TestRecord } from '../results/test-records.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
 import type { PreflightVerdict } from './preflight.js';
 import type { ContainmentSupport, IsolationMode } from './cgroup-isolation.js';
@@ -94,7 +95,8 @@ function highestOf(values: readonly (number | null)[]): number | null {
 function summarizeAttempts(plan: ChunkPlan, attempts: readonly AttemptResult[]): MemorySummary | null {
   const first = attempts[0];
   if (!first?.totals) return null;
-  const summary = summarizeMemory(first.samplesFile, first.totals, plan.sampleIntervalMs, plan.leakThresholds);
+  const series = judgeTestSeries(seriesOf(first.records), plan.leakThresholds.maxGrowthPercent);
+  const summary = summarizeMemory(first.samplesFile, first.totals, plan.sampleIntervalMs, plan.leakThresholds, { series, fromMs: first.testsFromMs });
   const measured = attempts.filter((attempt) => attempt.totals !== undefined);
   if (measured.length < 2) return summary;
   const timeline = measured.flatMap((attempt) => readSampleRss(attempt.samplesFile));
@@ -108,6 +110,17 @@ function summarizeAttempts(plan: ChunkPlan, attempts: readonly AttemptResult[]):
     verdictReason: `first attempt: ${summary.verdictReason}`,
     rssTimelineBytes: bucketMaxima(timeline, TIMELINE_POINTS),
   };
+}
+
+/** The chunk's headline peak: the kernel's where its cgroup kept one, else the higher of two lower bounds. */
+function choosePeak(summary: MemorySummary, kernelPeak: AttemptResult['kernelPeak'], records: readonly TestRecord[]): ChunkPeak | null {
+  if (kernelPeak)
+    return { bytes: kernelPeak.bytes, source: 'cgroup', detail: `exact: the kernel's high-water mark of memory charged to the chunk's cgroup (${kernelPeak.source}), page cache included` };
+  const perTest = records.reduce<TestRecord | undefined>((best, record) => (record.peakRssSource === 'hwm' && record.peakRssBytes !== null && (best === undefined || record.peakRssBytes > best.peakRssBytes!) ? record : best), undefined);
+  if (perTest && perTest.peakRssBytes! > summary.peakRssBytes)
+    return { bytes: perTest.peakRssBytes!, source: 'per-test hwm', detail: `a lower bound: the exact peak of one pytest process${perTest.worker ? ` (${perTest.worker})` : ''} during ${perTest.nodeid}, higher than any sample of the whole tree (every ${summary.intervalMs} ms)` };
+  if (summary.samples === 0) return null;
+  return { bytes: summary.peakRssBytes, source: 'sampled', detail: `a lower bound: the process tree's summed RSS at its highest sample (every ${summary.intervalMs} ms); a peak between samples is not in it` };
 }
 
 /** One attempt as report.json lists it. */
@@ -204,6 +217,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
         availableAtStartBytes: machine.availableBytes,
         kernelPeakBytes: kernelPeak?.bytes ?? null,
         kernelPeakSource: kernelPeak?.source ?? null,
+        peak: choosePeak(summary, kernelPeak, records),
         ...samplesLost,
       }
     : null;
@@ -230,7 +244,8 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     warnings,
     notRun: recovery.notRun,
     blamedTests: recovery.blamed,
-    topMemoryTests: rankMemoryTests(records),
+    topPeakTests: rankPeakTests(records),
+    topRetainedTests: rankRetainedTests(records),
     attempts: recovery.attempts.map(({ result, kind }) => describeAttempt(result, kind)),
   });
   return { report, records };

@@ -8,7 +8,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { RunInProgressReport, RunReport } from '../../src/results/report-types.js';
+import { REPORT_SCHEMA_VERSION, type RunInProgressReport, type RunReport } from '../../src/results/report-types.js';
 import { chunkOf, FIXTURES_DIR, findTaggedProcesses, makeProject, readAnnounced, REPO_ROOT, runCli, startCli, VENV_PYTHON, waitUntil, writeConfig, type CliResult } from '../helpers/cli.js';
 import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 
@@ -367,7 +367,7 @@ faultCase('lifecycle', 'merge SIGKILLed at 24 moments while it replaces an earli
   const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   const identity = { pid: dead, host: os.hostname(), startTime: 1, bootId, command: ['run-chunks', 'merge', 'job-a'], startedAt: '2026-01-01T00:00:00.000Z' };
   writeFileSync(path.join(merged, '.run-chunks.lock'), JSON.stringify(identity));
-  const marker: RunInProgressReport = { schemaVersion: 1, tool: current.tool, runId: 'killed-merge', status: 'running', kind: 'merge', startedAt: identity.startedAt, configFile: null, reportDir: merged, process: identity, plannedChunks: [] };
+  const marker: RunInProgressReport = { schemaVersion: REPORT_SCHEMA_VERSION, tool: current.tool, runId: 'killed-merge', status: 'running', kind: 'merge', startedAt: identity.startedAt, configFile: null, reportDir: merged, process: identity, plannedChunks: [] };
   assert.ok(validateReport(marker), JSON.stringify(validateReport.errors));
   writeFileSync(path.join(merged, 'report.json'), JSON.stringify(marker));
   const told = await runCli(['report', 'merged'], { cwd: project.dir });

@@ -306,6 +306,12 @@ export const testEvent: fc.Arbitrary<TestEvent> = fc.oneof(
     longrepr: textOrNull,
     file: textOrNull,
     line: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }),
+    peak: bytesOrNull,
+    peakMethod: fc.constantFrom('hwm' as const, null),
+    childPeak: bytesOrNull,
+    gpuPeak: bytesOrNull,
+    sharedSetup: fc.boolean(),
+    newModules: fc.nat(5_000),
   }),
   fc.record({
     event: fc.constant('worker-crashed' as const),

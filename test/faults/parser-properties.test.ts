@@ -225,7 +225,7 @@ const EVENT_KEYS: Record<TestEvent['event'], string[]> = {
   'session-start': ['rss'],
   collected: ['count'],
   'test-start': ['nodeid', 'rss', 'gpu'],
-  'test-end': ['nodeid', 'outcome', 'duration', 'rss', 'gpu', 'message', 'longrepr', 'file', 'line'],
+  'test-end': ['nodeid', 'outcome', 'duration', 'rss', 'gpu', 'message', 'longrepr', 'file', 'line', 'peak', 'peakMethod', 'childPeak', 'gpuPeak', 'sharedSetup', 'newModules'],
   'worker-crashed': ['crashedWorker', 'nodeid', 'message', 'exitCode', 'signal'],
   'collect-report': ['nodeid', 'outcome', 'longrepr'],
   'session-finish': ['exitstatus'],
@@ -241,7 +241,7 @@ function assertWellFormedEvent(event: TestEvent): void {
   assert.ok(Number.isSafeInteger(event.pid) && event.pid > 0);
   assertSecondsUsable(event.t, 't');
   const record = event as unknown as Record<string, unknown>;
-  for (const field of ['rss', 'gpu', 'count'] as const) if (field in record) assertBytesOrNull(record[field] as number | null, field);
+  for (const field of ['rss', 'gpu', 'count', 'peak', 'childPeak', 'gpuPeak', 'newModules'] as const) if (field in record) assertBytesOrNull(record[field] as number | null, field);
   if (event.event === 'test-end') {
     assert.ok(event.duration >= 0);
     assertSecondsUsable(event.duration, 'duration');

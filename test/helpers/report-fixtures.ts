@@ -17,6 +17,10 @@ export function memory(peakRssBytes: number, overrides: Partial<ChunkMemoryRepor
     allowedGrowthPercent: 10,
     verdict: 'stable',
     verdictReason: 'flat',
+    verdictSource: 'timeline',
+    testSeries: null,
+    timelineVerdict: 'stable',
+    timelineVerdictReason: 'flat',
     peakProcesses: 1,
     threads: null,
     fds: null,
@@ -25,6 +29,7 @@ export function memory(peakRssBytes: number, overrides: Partial<ChunkMemoryRepor
     availableAtStartBytes: null,
     kernelPeakBytes: null,
     kernelPeakSource: null,
+    peak: { bytes: peakRssBytes, source: 'sampled', detail: 'a lower bound: the process tree\'s summed RSS at its highest sample (every 500 ms)' },
     ...overrides,
   };
 }
@@ -57,7 +62,8 @@ export function baseChunkReport(name: string, overrides: Partial<ChunkReport> = 
     testsSource: 'events',
     notRun: 0,
     blamedTests: [],
-    topMemoryTests: [],
+    topRetainedTests: [],
+    topPeakTests: [],
     attempts: [],
     shard: null,
     oomKillDelta: 0,

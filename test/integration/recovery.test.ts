@@ -97,11 +97,11 @@ test('a test that SIGKILLs its own process (no xdist): completed tests keep thei
   assert.match(readFileSync(chunk.junitFile!, 'utf8'), /never started: the chunk was stopped \(killed\)/);
 });
 
-test('topMemoryTests names the test that keeps 100 MB, not the one that allocates and frees it', async () => {
+test('topRetainedTests names the test that keeps 100 MB, not the one that allocates and frees it', async () => {
   const { dir } = makeSuiteProject({ chunks: [{ name: 'memhog', markers: 'memhog' }] });
   const result = await runCli([], { cwd: dir });
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
-  const top = chunkOf(readReport(dir), 'memhog').topMemoryTests;
+  const top = chunkOf(readReport(dir), 'memhog').topRetainedTests;
   assert.equal(top[0]?.nodeid, 'tests/test_memhog.py::test_b_keeps_100_mib');
   assert.ok(top[0]!.rssDeltaBytes >= 95 * MIB, `delta ${top[0]!.rssDeltaBytes}`);
   const freer = top.find((entry) => entry.nodeid.endsWith('test_a_allocates_and_frees_100_mib'));

@@ -13,7 +13,7 @@ export function chunkReport(name: string, overrides: Partial<ChunkReport> = {}):
 /** A run of the given chunks. */
 export function runReport(chunks: ChunkReport[], overrides: Partial<RunReport> = {}): RunReport {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'run-chunks', version: '0.1.0' },
     runId: 'run-1',
     status: 'passed',
@@ -58,7 +58,7 @@ export function failedRun(): RunReport {
         exitCode: 1,
         tests: { total: 3, passed: 1, failed: 2, skipped: 0, errors: 0 },
         memory: memory(3 * 1024 ** 3, { verdict: 'leak', verdictReason: 'grew 40% (allowed 10%) at 2 MiB/s without levelling off', limitBytes: 4 * 1024 ** 3 }),
-        topMemoryTests: [{ nodeid: 'tests/test_i.py::test_cache', rssDeltaBytes: 300 * 1024 * 1024, rssEndBytes: null, gpuDeltaBytes: null, worker: 'gw0' }],
+        topRetainedTests: [{ nodeid: 'tests/test_i.py::test_cache', rssDeltaBytes: 300 * 1024 * 1024, rssEndBytes: null, gpuDeltaBytes: null, worker: 'gw0' }],
       }),
       chunkReport('stress', {
         status: 'oom',

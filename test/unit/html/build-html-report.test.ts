@@ -38,7 +38,7 @@ function hostileChunk(): HtmlChunkData {
       commandLine: `pytest -k '${EVIL}'`,
       cwd: EVIL,
       blamedTests: [{ nodeid, reason: 'oom', evidence: 'the only test running when the chunk was stopped', worker: EVIL, chunkRssBytes: 10, rssGrowthBytes: 5, verdict: null }],
-      topMemoryTests: [{ nodeid, rssDeltaBytes: 5 * MIB, rssEndBytes: null, gpuDeltaBytes: null, worker: EVIL }],
+      topRetainedTests: [{ nodeid, rssDeltaBytes: 5 * MIB, rssEndBytes: null, gpuDeltaBytes: null, worker: EVIL }],
       attempts: [
         { attempt: 1, kind: 'initial', startedAt: '2026-05-01T10:00:00.000Z', status: 'oom', message: EVIL, exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 10, tests: null, peakRssBytes: null, peakPssBytes: null, logFile: EVIL },
         { attempt: 2, kind: 'blamed-alone', startedAt: '2026-05-01T10:00:01.000Z', status: 'oom', message: EVIL, exitCode: null, signal: 'SIGKILL', workers: 1, durationMs: 10, tests: null, peakRssBytes: null, peakPssBytes: null, logFile: EVIL },
@@ -105,8 +105,8 @@ test('20,000 tests and 200,000 samples build in well under a few seconds into a 
   const failedTests: FailedTest[] = marks
     .filter((entry) => entry.outcome === 'failed')
     .map((entry) => ({ nodeid: entry.nodeid, outcome: 'failed', message: 'AssertionError: boom '.repeat(40), longrepr: 'Traceback\n'.repeat(1000), attempt: 1 }));
-  const topMemoryTests = marks.slice(0, 10).map((entry) => ({ nodeid: entry.nodeid, rssDeltaBytes: MIB, rssEndBytes: null, gpuDeltaBytes: null, worker: null }));
-  const data = chunkData('big', { tests: { total: tests, passed: tests - failedTests.length, failed: failedTests.length, skipped: 0, errors: 0 }, topMemoryTests }, { samples: timeline, testMarks: marks, failedTests });
+  const topRetainedTests = marks.slice(0, 10).map((entry) => ({ nodeid: entry.nodeid, rssDeltaBytes: MIB, rssEndBytes: null, gpuDeltaBytes: null, worker: null }));
+  const data = chunkData('big', { tests: { total: tests, passed: tests - failedTests.length, failed: failedTests.length, skipped: 0, errors: 0 }, topRetainedTests }, { samples: timeline, testMarks: marks, failedTests });
 
   const startedAt = performance.now();
   const page = build([data]);

@@ -22,7 +22,7 @@ test('the shards of one chunk (--shard I/N on N machines) merge into one chunk e
     durationMs: 2000,
     tests: { total: 2, passed: 1, failed: 1, skipped: 0, errors: 0 },
     memory: memory(900),
-    topMemoryTests: [{ nodeid: 't::big', rssDeltaBytes: 400, rssEndBytes: 900, gpuDeltaBytes: null, worker: 'gw1' }],
+    topRetainedTests: [{ nodeid: 't::big', rssDeltaBytes: 400, rssEndBytes: 900, gpuDeltaBytes: null, worker: 'gw1' }],
   });
   const merged = mergeRunReports([runReport([chunkReport('other'), second], { runId: 'job-2' }), runReport([first], { runId: 'job-1' })], OPTIONS);
   assert.deepEqual(
@@ -38,7 +38,7 @@ test('the shards of one chunk (--shard I/N on N machines) merge into one chunk e
   assert.equal(unit.startedAt, '2026-05-01T10:00:01.000Z');
   assert.equal(unit.durationMs, 3000, 'shards run side by side: the longest one');
   assert.equal(unit.memory?.peakRssBytes, 900);
-  assert.equal(unit.topMemoryTests.length, 1);
+  assert.equal(unit.topRetainedTests.length, 1);
   assert.equal(unit.shard, null);
   assert.deepEqual(unit.warnings, ['shard 1/2: low memory at start']);
   assert.deepEqual({ status: merged.status, exitCode: merged.exitCode }, { status: 'failed', exitCode: 1 });

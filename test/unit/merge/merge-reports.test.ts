@@ -124,7 +124,8 @@ test('readReportDir: a clear error for a missing dir, no report.json, bad JSON, 
   };
   await expectError(write('cut', '{"schemaVersion": 1, "tool"'), /not valid JSON/);
   await expectError(write('other', JSON.stringify({ schemaVersion: 1, tool: { name: 'jest' }, chunks: [] })), /not a run-chunks report/);
-  await expectError(write('future', JSON.stringify({ schemaVersion: 2, tool: { name: 'run-chunks', version: '9.0.0' }, chunks: [] })), /schemaVersion 2 \(written by run-chunks 9\.0\.0\).*only schemaVersion 1/);
+  await expectError(write('future', JSON.stringify({ schemaVersion: 3, tool: { name: 'run-chunks', version: '9.0.0' }, chunks: [] })), /schemaVersion 3 \(written by run-chunks 9\.0\.0\).*only schemaVersion 2/);
+  await expectError(write('older', JSON.stringify({ schemaVersion: 1, tool: { name: 'run-chunks', version: '0.1.0' }, chunks: [] })), /schemaVersion 1/);
   const report = runReport([chunkReport('A')]);
   const withoutJunit = await readReportDir(writeReportDir(report, null));
   assert.deepEqual(withoutJunit, { report, junitXml: null });

@@ -22,6 +22,12 @@ const EVENTS: TestEvent[] = [
     longrepr: 'def test_x():\n>       assert 1 + 1 == 3\nE       AssertionError',
     file: 'tests/test_a.py',
     line: 10,
+    peak: 40837056,
+    peakMethod: 'hwm',
+    childPeak: null,
+    gpuPeak: 20000,
+    sharedSetup: false,
+    newModules: 0,
   },
   {
     event: 'worker-crashed',
