@@ -25,6 +25,7 @@ const AREAS = [
   ['recovery', 'OOM recovery, blame and counts'],
   ['evidence', 'Telling an OOM kill from any other SIGKILL, by the kernel\'s evidence for the chunk'],
   ['containment', 'Processes that leave the chunk whatever they do to their environment'],
+  ['memory', 'Memory verdicts: leaks judged from the series of tests, peaks no sampler sees'],
 ];
 
 /** Escapes a cell for a Markdown table. */

@@ -109,6 +109,8 @@ export function summarizeMemory(
   const cutoffMs = warmupEndMs(points, thresholds.warmupMs, tests.fromMs);
   const settled = samples.filter((sample) => sample.t >= cutoffMs);
   const series = tests.series;
+  // Too few tests to judge: the verdict stays unknown, but what the timeline saw is said.
+  const witness = series && series.verdict === 'unknown' && (analysis.verdict === 'leak' || analysis.verdict === 'warning') ? `; its timeline, the second witness, says ${analysis.verdict}: ${analysis.reason}` : '';
   return {
     metric: totals.peakPssBytes === null ? 'rss' : 'pss',
     intervalMs,
@@ -121,7 +123,7 @@ export function summarizeMemory(
     growthPercent: analysis.growthPercent === null ? null : Math.round(analysis.growthPercent * 10) / 10,
     allowedGrowthPercent: analysis.allowedGrowthPercent,
     verdict: series ? series.verdict : analysis.verdict,
-    verdictReason: series ? series.reason : analysis.reason,
+    verdictReason: series ? `${series.reason}${witness}` : analysis.reason,
     verdictSource: series ? 'test-series' : 'timeline',
     testSeries: series,
     timelineVerdict: analysis.verdict,

@@ -228,6 +228,8 @@ export class TerminalReporter implements Reporter {
     if (memory.verdict === 'leak' || memory.verdict === 'warning') {
       const paint = memory.verdict === 'leak' ? this.chalk.red : this.chalk.yellow;
       lines.push(`${paint(`${chunk.name}: memory ${memory.verdict}`)}: ${memory.verdictReason}. Timeline: ${this.display(path.join(path.dirname(chunk.logFile), 'samples.jsonl'))}`);
+    } else if (memory.verdict === 'unknown' && (memory.timelineVerdict === 'leak' || memory.timelineVerdict === 'warning')) {
+      lines.push(`${this.chalk.yellow(`${chunk.name}: memory not judged`)}: ${memory.verdictReason}. Timeline: ${this.display(path.join(path.dirname(chunk.logFile), 'samples.jsonl'))}`);
     }
     if (memory.threads?.onlyGrows)
       lines.push(this.chalk.yellow(`${chunk.name}: threads only grew, ${memory.threads.start} → ${memory.threads.end} (a thread leak?)`));

@@ -11,7 +11,7 @@ import { assertNoLeftovers, findTaggedProcesses, REPO_ROOT } from './cli.js';
 export const FAULT_RECORDS_DIR = process.env.RUN_CHUNKS_FAULT_RECORDS ?? path.join(REPO_ROOT, '.fault-results');
 
 /** The groups of docs/reliability.md, in the order they appear there. */
-export type FaultArea = 'process' | 'signals' | 'output' | 'report' | 'lifecycle' | 'recovery' | 'evidence' | 'containment' | 'gpu' | 'input' | 'names' | 'parsers' | 'secrets';
+export type FaultArea = 'process' | 'signals' | 'output' | 'report' | 'lifecycle' | 'recovery' | 'evidence' | 'containment' | 'gpu' | 'input' | 'names' | 'parsers' | 'secrets' | 'memory';
 
 /** What one fault case saw, filled in by the case as it checks things. */
 export interface FaultRecord {
