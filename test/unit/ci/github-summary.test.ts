@@ -51,7 +51,7 @@ test('every table row keeps its column count, whatever the test ids contain', ()
     for (const row of table) assert.equal(cells(row).length, width, row);
   }
   assert.deepEqual(cells(chunks[0]!), ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Peak memory / limit', 'Leak']);
-  assert.deepEqual(cells(chunks[3]!), ['integration _(optional)_', '❌ failed', '1', '2', '0', '0', '1.5s', '3 GiB / 4 GiB', '🔴 leak']);
+  assert.deepEqual(cells(chunks[3]!), ['integration _(optional)_', '❌ failed', '1', '2', '0', '0', '1.5s', '3 GiB sampled / 4 GiB', '🔴 leak']);
   assert.deepEqual(cells(chunks[4]!).slice(0, 2), ['stress', '☠️ oom']);
   assert.deepEqual(cells(blamed[2]!), ['`tests/test_s.py::test_big`', 'oom', 'gw1', '6 GiB', '7.8 GiB', 'killed again when run alone (oom-deterministic)']);
   assert.equal(blamed.length, 4);
