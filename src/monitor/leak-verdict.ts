@@ -203,7 +203,7 @@ function describe(verdict: LeakAnalysis['verdict'], facts: Facts): string {
 }
 
 // Two decimals for small figures, whole percents from 100: "0.4%", "6.25%", "14.9%", "114%".
-function formatPercent(percent: number): string {
+export function formatPercent(percent: number): string {
   const magnitude = Math.abs(percent);
   const rounded = Number(percent.toFixed(magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2));
   return `${rounded === 0 ? 0 : rounded}%`;

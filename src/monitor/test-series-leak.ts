@@ -22,7 +22,7 @@
 
 import { formatBytes } from '../config/parse-size.js';
 import type { TestRecord } from '../results/test-records.js';
-import { allowedGrowthPercent, fitLine } from './leak-verdict.js';
+import { allowedGrowthPercent, fitLine, formatPercent } from './leak-verdict.js';
 
 /** One test as the series needs it, in the order its process ran them. */
 export interface SeriesTest {
@@ -222,8 +222,4 @@ function round1(value: number): number {
 
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
-}
-
-function formatPercent(percent: number): string {
-  return `${Number(percent.toFixed(Math.abs(percent) >= 10 ? 0 : 1))}%`;
 }
