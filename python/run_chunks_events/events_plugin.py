@@ -102,7 +102,7 @@ class EventsPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session, exitstatus):
         try:
-            self.writer.write("session-finish", exitstatus=int(exitstatus))
+            self.writer.write("session-finish", exitstatus=int(exitstatus), peak=self.peaks.process_peak())
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
 

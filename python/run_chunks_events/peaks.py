@@ -13,6 +13,8 @@ Two more figures, each only where the kernel or torch gives it exactly:
   process waited for so far. When it rose during the test, a child that ended during the test
   reached that much: a lower bound of what the test's children needed (children still running,
   or never waited for, are not in it).
+- ``peak`` of session-finish: the process's own peak over its whole life, VmHWM read just before
+  each reset and at the end, so the resets lose nothing of it.
 - ``gpuPeak``: ``torch.cuda.max_memory_allocated()``, reset at the test's start, when the tests
   themselves imported torch and initialised CUDA (or initialised it during this test, which
   starts torch's counters at zero). Never initialised here: that would create a CUDA context.
@@ -64,6 +66,8 @@ class PeakMeter:
         self.cuda_at_start = False
         self.gpu_reset = False
         self.modules_at_start = 0
+        # This process's own peak across the resets: VmHWM read just before each one.
+        self.lifetime_peak = None
 
     def _files(self):
         # /proc/self is resolved when the file is opened: a forked child must open its own.
@@ -71,12 +75,14 @@ class PeakMeter:
         if self.pid != pid:
             self.close()
             self.pid = pid
+            self.lifetime_peak = None
             self.clear_fd = _open("/proc/self/clear_refs", os.O_WRONLY)
             self.status_fd = _open("/proc/self/status", os.O_RDONLY)
 
     def start(self):
         self._files()
         self.reset_ok = False
+        self._keep_lifetime_peak()
         if self.clear_fd is not None and self.status_fd is not None:
             try:
                 self.reset_ok = os.write(self.clear_fd, b"5") == 1
@@ -115,6 +121,17 @@ class PeakMeter:
             "gpuPeak": gpu_peak,
             "newModules": max(0, len(sys.modules) - self.modules_at_start),
         }
+
+    def process_peak(self):
+        """This process's exact peak RSS over its whole life so far, resets included; None where VmHWM is unreadable."""
+        self._files()
+        self._keep_lifetime_peak()
+        return self.lifetime_peak
+
+    def _keep_lifetime_peak(self):
+        hwm = self._read_hwm() if self.status_fd is not None else None
+        if hwm is not None and (self.lifetime_peak is None or hwm > self.lifetime_peak):
+            self.lifetime_peak = hwm
 
     def _read_hwm(self):
         try:

@@ -77,6 +77,9 @@ export class ChunkTestState {
   private readonly collectorIds = new Set<string>();
   /** pytest processes whose session ended (session-finish), with their exit status. */
   private readonly sessionExits = new Map<number, number>();
+  /** pytest processes whose session started, and the whole-session peak each reported at its end. */
+  private readonly sessionStarts = new Set<number>();
+  private readonly sessionPeaks = new Map<number, number | null>();
   /** When each pytest process began its first test (epoch seconds). */
   private readonly firstStarts = new Map<number, number>();
 
@@ -124,8 +127,12 @@ export class ChunkTestState {
         return true;
       case 'collect-report':
         return this.addCollectorRecord(event);
+      case 'session-start':
+        this.sessionStarts.add(event.pid);
+        return false;
       case 'session-finish':
         this.sessionExits.set(event.pid, event.exitstatus);
+        this.sessionPeaks.set(event.pid, event.peak);
         return false;
       default:
         return false;
@@ -138,6 +145,22 @@ export class ChunkTestState {
    */
   testsStartedAtS(): number | null {
     return this.firstStarts.size === 0 ? null : Math.max(...this.firstStarts.values());
+  }
+
+  /**
+   * The sum of every pytest process's own whole-session peak (VmHWM): an upper bound of their
+   * combined peak. Null unless every process that started a session reported its peak at its end
+   * (one killed, or without VmHWM, leaves its peak unknown).
+   */
+  pytestPeakSum(): { bytes: number; processes: number } | null {
+    if (this.sessionStarts.size === 0) return null;
+    let bytes = 0;
+    for (const pid of this.sessionStarts) {
+      const peak = this.sessionPeaks.get(pid);
+      if (peak === undefined || peak === null) return null;
+      bytes += peak;
+    }
+    return { bytes, processes: this.sessionStarts.size };
   }
 
   /** The chunk's progress now. */

@@ -54,7 +54,7 @@ const EVENT_FIELDS: Record<TestEvent['event'], Record<string, FieldCheck>> = {
   },
   'worker-crashed': { crashedWorker: isString, nodeid: isStringOrNull, message: isString, exitCode: (value) => value === null || isWhole(value), signal: isStringOrNull },
   'collect-report': { nodeid: isString, outcome: (value) => value === 'failed' || value === 'skipped', longrepr: isString },
-  'session-finish': { exitstatus: isWhole },
+  'session-finish': { exitstatus: isWhole, peak: isBytesOrNull },
 };
 
 function isEventName(value: unknown): value is TestEvent['event'] {

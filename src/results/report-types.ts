@@ -24,6 +24,12 @@ export interface ChunkMemoryReport extends MemorySummary {
   kernelPeakSource: string | null;
   /** The chunk's peak from the best source this system had; null when nothing was measured. */
   peak: ChunkPeak | null;
+  /**
+   * An upper bound of the pytest processes' combined peak: the sum of each one's own exact
+   * whole-session peak (VmHWM). Processes the tests started are not in it. Null unless every
+   * pytest process of an attempt reported its peak (none was killed); the highest attempt's.
+   */
+  pytestPeakSum: { bytes: number; processes: number } | null;
 }
 
 /**

@@ -92,6 +92,8 @@ export interface CollectReportEvent extends EventBase {
 export interface SessionFinishEvent extends EventBase {
   event: 'session-finish';
   exitstatus: number;
+  /** This process's exact peak RSS over its whole session (VmHWM, kept across the per-test resets); null where unreadable. */
+  peak: number | null;
 }
 
 /** Every event the plugin writes. */

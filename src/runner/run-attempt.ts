@@ -70,6 +70,8 @@ export interface AttemptResult {
   collectedIds: string[] | null;
   /** Milliseconds after the attempt's start when its last pytest process began its first test; null when none did. */
   testsFromMs: number | null;
+  /** The sum of its pytest processes' whole-session peaks, when every one reported it. */
+  pytestPeakSum: { bytes: number; processes: number } | null;
 }
 
 /** File name of a chunk's memory timeline inside its report folder. */
@@ -244,6 +246,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     collected: tests.progress().collected,
     collectedIds: plan.eventsFile === undefined ? null : await readCollectedIds(plan.eventsFile),
     testsFromMs: testsFromMs(tests.testsStartedAtS(), startedAt),
+    pytestPeakSum: tests.pytestPeakSum(),
   };
 }
 

@@ -218,6 +218,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
         kernelPeakBytes: kernelPeak?.bytes ?? null,
         kernelPeakSource: kernelPeak?.source ?? null,
         peak: choosePeak(summary, kernelPeak, records),
+        pytestPeakSum: attemptResults.reduce<AttemptResult['pytestPeakSum']>((best, attempt) => (attempt.pytestPeakSum && (best === null || attempt.pytestPeakSum.bytes > best.bytes) ? attempt.pytestPeakSum : best), null),
         ...samplesLost,
       }
     : null;

@@ -323,7 +323,7 @@ export const testEvent: fc.Arbitrary<TestEvent> = fc.oneof(
     signal: fc.option(fc.constantFrom('SIGKILL', 'SIGSEGV'), { nil: null }),
   }),
   fc.record({ event: fc.constant('collect-report' as const), ...base, nodeid: text, outcome: fc.constantFrom('failed' as const, 'skipped' as const), longrepr: text }),
-  fc.record({ event: fc.constant('session-finish' as const), ...base, exitstatus: fc.integer({ min: -15, max: 5 }) }),
+  fc.record({ event: fc.constant('session-finish' as const), ...base, exitstatus: fc.integer({ min: -15, max: 5 }), peak: bytesOrNull }),
   // fast-check's records have no prototype; JSON.parse's objects do.
 ).map((event) => ({ ...event }));
 

@@ -228,7 +228,7 @@ const EVENT_KEYS: Record<TestEvent['event'], string[]> = {
   'test-end': ['nodeid', 'outcome', 'duration', 'rss', 'gpu', 'message', 'longrepr', 'file', 'line', 'peak', 'peakMethod', 'childPeak', 'gpuPeak', 'sharedSetup', 'newModules'],
   'worker-crashed': ['crashedWorker', 'nodeid', 'message', 'exitCode', 'signal'],
   'collect-report': ['nodeid', 'outcome', 'longrepr'],
-  'session-finish': ['exitstatus'],
+  'session-finish': ['exitstatus', 'peak'],
 };
 
 /** Seconds that become milliseconds downstream (durations, timeline marks) must stay whole numbers there. */

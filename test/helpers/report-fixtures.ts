@@ -29,6 +29,7 @@ export function memory(peakRssBytes: number, overrides: Partial<ChunkMemoryRepor
     availableAtStartBytes: null,
     kernelPeakBytes: null,
     kernelPeakSource: null,
+    pytestPeakSum: null,
     peak: { bytes: peakRssBytes, source: 'sampled', detail: 'a lower bound: the process tree\'s summed RSS at its highest sample (every 500 ms)' },
     ...overrides,
   };

@@ -58,6 +58,9 @@ describe('per-test memory', () => {
     const peak = chunk.memory!.peak!;
     assert.ok(['cgroup', 'per-test hwm', 'sampled'].includes(peak.source));
     if (peak.source !== 'cgroup') assert.ok(peak.bytes >= chunk.topPeakTests[0]!.peakRssBytes, JSON.stringify(peak));
+    // pytest's own whole-session peak, kept across the per-test resets: at least any test's.
+    assert.equal(chunk.memory!.pytestPeakSum?.processes, 1);
+    assert.ok(chunk.memory!.pytestPeakSum!.bytes >= chunk.topPeakTests[0]!.peakRssBytes, JSON.stringify(chunk.memory!.pytestPeakSum));
     assert.match(result.stdout, /peaks: tests that needed the most memory \(exact peak of the test's process, VmHWM\)\n {5}\d+(\.\d+)? MiB {2}tests\/test_peaks\.py::test_holds_a_peak\[/);
     assertNoLeftovers(result.tag);
   });
@@ -89,6 +92,8 @@ describe('per-test memory', () => {
       // The model (48 MiB, module scope) and the lru cache (16 × 2 MiB) grew memory, and neither is a leak.
       assert.ok(seriesOf(healthy).processes.some((one) => one.verdict === 'stable'), JSON.stringify(seriesOf(healthy).processes));
 
+      // The controller and each worker (or pytest alone) reported its whole-session peak.
+      assert.equal(leaky.memory!.pytestPeakSum?.processes, workers === 1 ? 1 : workers + 1);
       assert.match(result.stdout, /leaky: memory leak: /);
       const failing = await runCli(['--fail-on-leak'], { cwd: dir });
       assert.equal(failing.exitCode, 1, failing.stdout + failing.stderr);

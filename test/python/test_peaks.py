@@ -148,3 +148,20 @@ def test_no_gpu_peak_without_torch_or_when_the_reset_failed(monkeypatch):
     meter.start()
     cuda.peak = 5
     assert meter.end()["gpuPeak"] is None, "initialised before the test and not reset: the peak may be an earlier test's"
+
+
+def test_the_process_peak_survives_the_per_test_resets():
+    meter = peaks.PeakMeter()
+    meter.start()
+    before = read_rss_bytes()
+    block = filled(250 * MIB)
+    del block
+    meter.end()
+    meter.start()  # resets VmHWM: the 250 MiB peak is gone from the kernel's counter
+    meter.end()
+    assert meter.process_peak() - before >= 245 * MIB
+
+
+def test_no_process_peak_without_vmhwm(monkeypatch):
+    monkeypatch.setattr(peaks, "_open", lambda path, flags: None)
+    assert peaks.PeakMeter().process_peak() is None

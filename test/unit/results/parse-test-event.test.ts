@@ -40,7 +40,7 @@ const EVENTS: TestEvent[] = [
     exitCode: null,
     signal: 'SIGKILL',
   },
-  { event: 'session-finish', pid: 16623, worker: null, t: 1795242864.340261, exitstatus: 1 },
+  { event: 'session-finish', pid: 16623, worker: null, t: 1795242864.340261, exitstatus: 1, peak: 90177536 },
   { event: 'collect-report', pid: 16623, worker: 'gw0', t: 1795242864.13, nodeid: 'tests/test_broken.py', outcome: 'failed', longrepr: "ImportError while importing test module 'tests/test_broken.py'." },
 ];
 
