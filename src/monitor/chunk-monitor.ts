@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { GpuAttribution, GpuSource } from './attribute-gpu.js';
-import { GpuUsageTracker } from './gpu-usage-tracker.js';
+import { GpuUsageTracker, type GpuPidReading } from './gpu-usage-tracker.js';
 import { pageSizeBytes, type ProcStat } from '../proc/read-proc-stat.js';
 import { measureTree, type TreeUsage } from './measure-tree.js';
 import { measureTreeWithPidusage } from './measure-with-pidusage.js';
@@ -39,6 +39,8 @@ export interface MonitorTotals {
   /** The chunk's RSS at the latest sample, and each process's (to blame the test that grew). */
   lastRssBytes: number | null;
   lastRssByPid: Map<number, number>;
+  /** Each chunk process's GPU memory as nvidia-smi read it, by pid (see GpuUsageTracker). */
+  gpuByPid: Map<number, GpuPidReading[]>;
 }
 
 /** A chunk's sampler; `stop` ends sampling and closes the timeline file. */
@@ -81,6 +83,7 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
     peakGpuBytes: null,
     gpuAttribution: null,
     gpuDevicePeaks: new Map(),
+    gpuByPid: new Map(),
     lastRssBytes: null,
     lastRssByPid: new Map(),
   };

@@ -116,6 +116,9 @@ export class ChunkTestState {
           ...peakOf(event, started?.nodeid === event.nodeid ? started.rss : null),
           childPeakRssBytes: event.childPeak,
           gpuPeakBytes: event.gpuPeak,
+          gpuPeakSource: event.gpuPeak === null ? null : 'torch',
+          startedAtS: started?.nodeid === event.nodeid ? started.t : null,
+          endedAtS: event.t,
           oneTimeSetup: event.sharedSetup || event.newModules > 0,
           attempt: this.attempt,
         });

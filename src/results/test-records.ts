@@ -38,8 +38,16 @@ export interface TestRecord {
   peakRssSource: PeakSource | null;
   /** Largest peak of a child process that ended during the test (RUSAGE_CHILDREN): a lower bound of its children's needs. */
   childPeakRssBytes: number | null;
-  /** torch's exact CUDA allocation peak over the test (max_memory_allocated), when the tests initialised CUDA. */
+  /**
+   * The test's GPU peak: 'torch', exact, torch's CUDA allocation peak over the test
+   * (max_memory_allocated) when the tests initialised CUDA; else 'nvidia-smi', the highest
+   * sampled used_memory of its process during the test (context included; a lower bound).
+   */
   gpuPeakBytes: number | null;
+  gpuPeakSource: 'torch' | 'nvidia-smi' | null;
+  /** When the test started and ended (epoch seconds, from its events); null when unknown. */
+  startedAtS: number | null;
+  endedAtS: number | null;
   /** Whether the test set up a fixture shared beyond it, or imported modules: one-time growth, not a leak. Null when unknown. */
   oneTimeSetup: boolean | null;
   /** 1 for the chunk's first run, 2+ for recovery attempts after an OOM. */
@@ -66,6 +74,9 @@ export function bareRecord(nodeid: string, outcome: TestRecordOutcome, message: 
     peakRssSource: null,
     childPeakRssBytes: null,
     gpuPeakBytes: null,
+    gpuPeakSource: null,
+    startedAtS: null,
+    endedAtS: null,
     oneTimeSetup: null,
     attempt,
   };
@@ -129,6 +140,7 @@ export interface TopPeakTest {
   rssDeltaBytes: number | null;
   childPeakRssBytes: number | null;
   gpuPeakBytes: number | null;
+  gpuPeakSource: 'torch' | 'nvidia-smi' | null;
   durationMs: number | null;
   worker: string | null;
 }
@@ -156,6 +168,7 @@ export function rankPeakTests(records: readonly TestRecord[], limit = TOP_MEMORY
       rssDeltaBytes: record.rssStartBytes !== null && record.rssEndBytes !== null ? record.rssEndBytes - record.rssStartBytes : null,
       childPeakRssBytes: record.childPeakRssBytes,
       gpuPeakBytes: record.gpuPeakBytes,
+      gpuPeakSource: record.gpuPeakSource,
       durationMs: record.durationMs,
       worker: record.worker,
     }));

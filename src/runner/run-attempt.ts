@@ -10,6 +10,7 @@ import type { ChunkPlan } from '../plan/types.js';
 import { monotonicNowUs, readOomKillLines, type KernelLogReading } from '../proc/kernel-log.js';
 import { readOomKillCount } from '../proc/oom-kill-counter.js';
 import { ChunkTestState, COLLECTION_FAILURE_MESSAGE } from '../results/chunk-test-state.js';
+import { attachSampledGpuPeaks } from '../monitor/gpu-usage-tracker.js';
 import { classifyOutcome, type OomEvidence, type Outcome } from '../results/classify-outcome.js';
 import { parseJunitCounts, type TestCounts } from '../results/parse-junit.js';
 import { parseTestEvent } from '../results/parse-test-event.js';
@@ -220,6 +221,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     chunkOom ? (setup.limit ? 'memory-limit' : 'oom') : 'crashed',
     { exitCode: end.exitCode },
   );
+  if (totals) attachSampledGpuPeaks(finished.records, totals.gpuByPid);
   const junitCounts = end.spawnError === undefined ? await readFreshJunit(plan.junitPath, startedAt) : undefined;
   if (lostFolder) {
     context.warn(describeLostFolder(plan.chunkReportDir, lostFolder, junitCounts !== undefined, existsSync(plan.logFile)));

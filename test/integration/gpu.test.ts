@@ -55,6 +55,12 @@ test('GPU memory of the chunk\'s own processes is attributed to it; per-device p
   ]);
   assert.match(result.stdout, /Peak GPU/);
   assert.match(result.stdout, /1\.46 GiB/);
+  // Without torch, a test's GPU peak is its process's nvidia-smi readings while it ran (each idle
+  // test lasts 0.4 s: several GPU rounds on an idle machine, at least one on a loaded one).
+  const tests = chunkOf(report, 'gpu').topPeakTests;
+  const withGpu = tests.filter((entry) => entry.gpuPeakBytes !== null);
+  assert.ok(withGpu.length >= 1, JSON.stringify(tests));
+  assert.ok(withGpu.every((entry) => entry.gpuPeakBytes === 1_500 * MIB && entry.gpuPeakSource === 'nvidia-smi'), JSON.stringify(withGpu));
   assertNoLeftovers(result.tag);
 });
 
