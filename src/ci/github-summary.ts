@@ -4,7 +4,7 @@ import type { ChunkStatus, RunStatus } from '../results/outcome.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TopPeakTest } from '../results/test-records.js';
 import { escapeMarkdown, markdownCode } from './markdown-text.js';
-import { describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
+import { describeGpuPeak, describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
 import { describeVerdict as describeRecoveryVerdict } from '../results/verdict-text.js';
 
 /** Statuses meaning run-chunks or the kernel stopped the chunk (or a worker died) mid-run. */
@@ -32,12 +32,6 @@ const VERDICT_EMOJI = { stable: '🟢', warning: '🟡', leak: '🔴', unknown: 
 // The summary is read on a web page (and GitHub refuses one over 1 MiB): the full lists are in report.json.
 const MAX_BLAMED_PER_CHUNK = 20;
 const TOP_MEMORY_TESTS_PER_CHUNK = 3;
-
-function describeGpu(chunk: ChunkReport): string {
-  if (!chunk.gpu) return '–';
-  const peak = formatBytes(chunk.gpu.peakBytes);
-  return chunk.gpu.limitBytes === null ? peak : `${peak} / ${formatBytes(chunk.gpu.limitBytes)}`;
-}
 
 function describeVerdict(chunk: ChunkReport): string {
   const verdict = chunk.memory?.verdict;
@@ -85,7 +79,7 @@ function chunkTable(report: RunReport): string {
       describePeak(chunk),
       describeVerdict(chunk),
     ];
-    if (showGpu) cells.push(describeGpu(chunk));
+    if (showGpu) cells.push(describeGpuPeak(chunk));
     lines.push(row(cells));
   }
   return lines.join('\n');

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBytes } from '../config/parse-size.js';
+import { formatSignedPercent } from '../util/format-percent.js';
 import { chunkNames, chunkStats, REGRESSION_GROWTH_PERCENT, type ChunkStats, type PeakTrend } from './history-stats.js';
 import type { History } from './history-types.js';
 import { highestTestPeaks } from './test-peak-stats.js';
@@ -20,19 +21,15 @@ function duration(value: number | null): string {
   return value === null ? '–' : formatDurationMs(value);
 }
 
-function signedPercent(value: number): string {
-  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
-}
-
 function describeTrend(trend: PeakTrend | null): string {
   if (trend === null) return '–';
-  return trend.regression ? `${signedPercent(trend.growthPercent)} ${REGRESSION_MARK}` : signedPercent(trend.growthPercent);
+  return trend.regression ? `${formatSignedPercent(trend.growthPercent)} ${REGRESSION_MARK}` : formatSignedPercent(trend.growthPercent);
 }
 
 function describeRegression(stats: ChunkStats, trend: PeakTrend): string {
   const window = trend.windowRuns === 1 ? 'the first run vs the last' : `median of the first ${trend.windowRuns} runs vs the last ${trend.windowRuns}`;
   return (
-    `Memory regression in ${stats.name}: its peak grew ${signedPercent(trend.growthPercent)} ` +
+    `Memory regression in ${stats.name}: its peak grew ${formatSignedPercent(trend.growthPercent)} ` +
     `(${formatBytes(trend.firstPeakBytes)} → ${formatBytes(trend.lastPeakBytes)}, ${window}; more than ${REGRESSION_GROWTH_PERCENT}% is flagged).`
   );
 }

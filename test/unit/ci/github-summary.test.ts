@@ -147,3 +147,19 @@ test('the reporter appends to GITHUB_STEP_SUMMARY; a failed write throws with th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('limits written in decimal units show in them, with the peak beside them in the same units', () => {
+  const peak = { bytes: 2.9e9, source: 'cgroup' as const, detail: 'memory.max_usage_in_bytes' };
+  const markdown = buildGithubSummary(
+    runReport([
+      chunkReport('decimal', {
+        memory: memory(2.9e9, { limitBytes: 3e9, peak }),
+        gpu: { peakBytes: 1.5e9, attribution: 'process', limitBytes: 2e9, devices: [] },
+      }),
+      chunkReport('binary', { memory: memory(2.9e9, { limitBytes: 4 * 1024 ** 3, peak }) }),
+    ]),
+  );
+  const [chunks] = tableBlocks(markdown);
+  assert.deepEqual(cells(chunks![2]!).slice(-3), ['2.9 GB cgroup / 3 GB', '🟢 stable', '1.5 GB / 2 GB']);
+  assert.deepEqual(cells(chunks![3]!).slice(-3), ['2.7 GiB cgroup / 4 GiB', '🟢 stable', '–']);
+});

@@ -31,9 +31,9 @@ test('the history table: one row per chunk with durations, peaks and trend; a re
   assert.match(text.split('\n')[0]!, /^Run history: 7 runs \(2026-05-01T10:01:00\.000Z to 2026-05-01T10:07:00\.000Z\)\.$/);
   const [head, memoryRow, fastRow] = rows(text);
   assert.deepEqual(head, ['Chunk', 'Runs', 'Last status', 'Median time', 'p95 time', 'Median peak', 'p95 peak', 'p95 per worker', 'Peak trend']);
-  assert.deepEqual(memoryRow, ['unit_memory', '7', 'passed', '1m03s', '1m06s', '1.07 GiB', '1.22 GiB', '625 MiB', '+25.0% REGRESSION']);
+  assert.deepEqual(memoryRow, ['unit_memory', '7', 'passed', '1m03s', '1m06s', '1.07 GiB', '1.22 GiB', '625 MiB', '+25% REGRESSION']);
   assert.deepEqual(fastRow, ['unit_fast', '7', 'passed', '5.0s', '5.0s', '503 MiB', '506 MiB', '253 MiB', '+0.8%']);
-  assert.match(text, /Memory regression in unit_memory: its peak grew \+25\.0% \(1000 MiB → 1\.22 GiB, median of the first 3 runs vs the last 3; more than 20% is flagged\)\./);
+  assert.match(text, /Memory regression in unit_memory: its peak grew \+25% \(1000 MiB → 1\.22 GiB, median of the first 3 runs vs the last 3; more than 20% is flagged\)\./);
   assert.doesNotMatch(text, /regression in unit_fast/);
 });
 
