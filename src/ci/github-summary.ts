@@ -152,7 +152,7 @@ function neededMemorySection(report: RunReport): string | undefined {
       .map((test) => ({ chunk, test })),
   );
   if (listed.length === 0) return undefined;
-  const exact = "exact: the kernel's high-water mark of its process (VmHWM), reset at the test's start";
+  const exact = "exact: the kernel's high-water mark, VmHWM, reset at the test's start";
   const how = listed.every(({ test }) => test.peakRssSource === 'hwm') ? exact : `${exact}; "≥": a lower bound, the larger of its RSS at start and end, where the reset was not permitted`;
   const lines = listed.map(({ chunk, test }) => `- **${escapeMarkdown(chunk.name)}**: ${markdownCode(test.nodeid, false)} ${describeNeededTest(test)}`);
   return `### Tests that needed the most memory\n\nThe highest RSS of each test's own process while it ran (${how}).\n\n${lines.join('\n')}`;

@@ -60,7 +60,7 @@ test('the tests that needed the most memory are listed apart from those that kep
   );
   const section = markdown.slice(markdown.indexOf('### Tests that needed the most memory'));
   assert.doesNotMatch(markdown, /### Tests that kept the most memory/, 'nothing was kept: that list is not shown');
-  assert.match(section, /^The highest RSS of each test's own process while it ran \(exact: the kernel's high-water mark of its process \(VmHWM\), reset at the test's start; "≥": a lower bound, /m);
+  assert.match(section, /^The highest RSS of each test's own process while it ran \(exact: the kernel's high-water mark, VmHWM, reset at the test's start; "≥": a lower bound, /m);
   const items = section.split('\n').filter((line) => line.startsWith('- '));
   assert.deepEqual(items, [
     '- **models**: `tests/test_m.py::test_load` 2 GiB exact peak (+1.86 GiB while it ran, a child process ≥ 600 MiB, GPU peak 3 GiB, gw\\_1)',
