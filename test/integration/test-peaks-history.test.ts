@@ -6,7 +6,7 @@ import { readChunkTests } from '../../src/history/history-tests.js';
 import type { History } from '../../src/history/history-types.js';
 import { testPeakForecasts } from '../../src/history/test-peak-stats.js';
 import { testRecordsFromJunit } from '../../src/merge/junit-test-records.js';
-import { assertNoLeftovers, FIXTURES_DIR, makeProject, runCli, VENV_PYTHON, writeConfig } from '../helpers/cli.js';
+import { assertNoLeftovers, chunkOf, FIXTURES_DIR, makeProject, readReport, runCli, VENV_PYTHON, writeConfig } from '../helpers/cli.js';
 
 const MiB = 1024 * 1024;
 // test_peaks.py holds this much in each test, however briefly.
@@ -35,6 +35,9 @@ test('each test\'s exact peak goes into junit.xml, back out of it through merge,
   const merged = await runCli(['merge', 'r1', '--report-dir', 'm', '--history', 'merged.json'], { cwd: dir });
   assertNoLeftovers(merged.tag);
   assert.equal(merged.exitCode, 0, merged.stdout + merged.stderr);
+  const ran = chunkOf(readReport(dir, 'r1'), 'peaks').topPeakTests;
+  assert.equal(ran.length, 4);
+  assert.deepEqual(chunkOf(readReport(dir, 'm'), 'peaks').topPeakTests, ran, 'the merged report keeps the run\'s topPeakTests');
   const peaksOf = (file: string) => {
     const history = readHistoryFile(path.join(dir, file));
     return [...readChunkTests(history, history.runs[0]!.chunks[0]!)].map(([nodeid, sample]) => [nodeid, sample.peak]);
@@ -53,6 +56,7 @@ test('each test\'s exact peak goes into junit.xml, back out of it through merge,
   assert.ok(oneSecond.p95PeakRssBytes >= HELD_BYTES);
 
   const printed = await runCli(['history', '--history', 'run.json'], { cwd: dir });
+  assertNoLeftovers(printed.tag);
   assert.equal(printed.exitCode, 0, printed.stderr);
   assert.match(printed.stdout, /Tests with the highest peak RSS/);
   assert.match(printed.stdout, /│ tests\/test_peaks\.py::test_holds_a_peak\[1ms\] +│ +1 │ +3\d\d MiB │ exact/);
