@@ -2,8 +2,9 @@ import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBytes } from '../config/parse-size.js';
 import type { ChunkStatus, RunStatus } from '../results/outcome.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
+import type { TopPeakTest } from '../results/test-records.js';
 import { escapeMarkdown, markdownCode } from './markdown-text.js';
-import { describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
+import { describeGpuPeak, describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
 import { describeVerdict as describeRecoveryVerdict } from '../results/verdict-text.js';
 
 /** Statuses meaning run-chunks or the kernel stopped the chunk (or a worker died) mid-run. */
@@ -31,12 +32,6 @@ const VERDICT_EMOJI = { stable: '🟢', warning: '🟡', leak: '🔴', unknown: 
 // The summary is read on a web page (and GitHub refuses one over 1 MiB): the full lists are in report.json.
 const MAX_BLAMED_PER_CHUNK = 20;
 const TOP_MEMORY_TESTS_PER_CHUNK = 3;
-
-function describeGpu(chunk: ChunkReport): string {
-  if (!chunk.gpu) return '–';
-  const peak = formatBytes(chunk.gpu.peakBytes);
-  return chunk.gpu.limitBytes === null ? peak : `${peak} / ${formatBytes(chunk.gpu.limitBytes)}`;
-}
 
 function describeVerdict(chunk: ChunkReport): string {
   const verdict = chunk.memory?.verdict;
@@ -84,7 +79,7 @@ function chunkTable(report: RunReport): string {
       describePeak(chunk),
       describeVerdict(chunk),
     ];
-    if (showGpu) cells.push(describeGpu(chunk));
+    if (showGpu) cells.push(describeGpuPeak(chunk));
     lines.push(row(cells));
   }
   return lines.join('\n');
@@ -137,23 +132,49 @@ function leakSection(report: RunReport): string | undefined {
   return `### Memory leaks\n\n${lines.join('\n')}${failing}`;
 }
 
-function topMemorySection(report: RunReport): string | undefined {
+/** "333 MiB exact peak (+300 MiB while it ran, gw0)", or "≥ 150 MiB peak (…)" for a lower bound. */
+function describeNeededTest(test: TopPeakTest): string {
+  const facts: string[] = [];
+  if (test.peakRiseBytes !== null) facts.push(`+${formatBytes(test.peakRiseBytes)} while it ran`);
+  if (test.childPeakRssBytes !== null && test.childPeakRssBytes >= NOTABLE_TEST_GROWTH_BYTES) facts.push(`a child process ≥ ${formatBytes(test.childPeakRssBytes)}`);
+  if (test.gpuPeakBytes !== null) facts.push(`GPU peak ${formatBytes(test.gpuPeakBytes)}`);
+  if (test.worker !== null) facts.push(escapeMarkdown(test.worker));
+  const peak = test.peakRssSource === 'hwm' ? `${formatBytes(test.peakRssBytes)} exact peak` : `≥ ${formatBytes(test.peakRssBytes)} peak`;
+  return facts.length === 0 ? peak : `${peak} (${facts.join(', ')})`;
+}
+
+function neededMemorySection(report: RunReport): string | undefined {
+  // As in the terminal: a test whose process barely rose above its start did not need the memory itself.
+  const listed = report.chunks.flatMap((chunk) =>
+    chunk.topPeakTests
+      .filter((test) => (test.peakRiseBytes ?? 0) >= NOTABLE_TEST_GROWTH_BYTES)
+      .slice(0, TOP_MEMORY_TESTS_PER_CHUNK)
+      .map((test) => ({ chunk, test })),
+  );
+  if (listed.length === 0) return undefined;
+  const exact = "exact: the kernel's high-water mark, VmHWM, reset at the test's start";
+  const how = listed.every(({ test }) => test.peakRssSource === 'hwm') ? exact : `${exact}; "≥": a lower bound, the larger of its RSS at start and end, where the reset was not permitted`;
+  const lines = listed.map(({ chunk, test }) => `- **${escapeMarkdown(chunk.name)}**: ${markdownCode(test.nodeid, false)} ${describeNeededTest(test)}`);
+  return `### Tests that needed the most memory\n\nThe highest RSS of each test's own process while it ran (${how}).\n\n${lines.join('\n')}`;
+}
+
+function keptMemorySection(report: RunReport): string | undefined {
   const lines: string[] = [];
   for (const chunk of report.chunks) {
     const top = chunk.topRetainedTests.filter((test) => test.rssDeltaBytes >= NOTABLE_TEST_GROWTH_BYTES).slice(0, TOP_MEMORY_TESTS_PER_CHUNK);
     for (const test of top) lines.push(`- **${escapeMarkdown(chunk.name)}**: ${markdownCode(test.nodeid, false)} +${formatBytes(test.rssDeltaBytes)}`);
   }
   if (lines.length === 0) return undefined;
-  return `### Tests that kept the most memory\n\n${lines.join('\n')}`;
+  return `### Tests that kept the most memory\n\nHow much each test's process grew from its start to its end.\n\n${lines.join('\n')}`;
 }
 
 /**
  * The run as GitHub-flavoured Markdown for the job summary: a heading with the run's status, a
- * table of chunks, the killed chunks with their blamed tests, leak verdicts, and the tests that
- * kept the most memory. Names and messages are escaped, so they can neither break the table nor
- * inject HTML.
+ * table of chunks, the killed chunks with their blamed tests, leak verdicts, the tests that
+ * needed the most memory and those that kept the most. Names and messages are escaped, so they
+ * can neither break the table nor inject HTML.
  */
 export function buildGithubSummary(report: RunReport): string {
-  const sections = [heading(report), chunkTable(report), killedSection(report), leakSection(report), topMemorySection(report)];
+  const sections = [heading(report), chunkTable(report), killedSection(report), leakSection(report), neededMemorySection(report), keptMemorySection(report)];
   return `${sections.filter((section) => section !== undefined).join('\n\n')}\n`;
 }

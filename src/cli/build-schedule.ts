@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { formatDurationMs } from '../config/parse-duration.js';
-import { formatBytes, parseSizeSpec, resolveSizeBytes } from '../config/parse-size.js';
+import { formatBesideLimit, formatLimit, parseSizeSpec, resolveSizeBytes } from '../config/parse-size.js';
 import { forecastChunk, type ChunkForecastHistory, type ForecastSource } from '../plan/forecast.js';
 import { runsAloneBecause, simulateSchedule, type ScheduleItem } from '../plan/schedule.js';
 import type { ChunkPlan } from '../plan/types.js';
@@ -35,11 +35,11 @@ export function formatSchedule(schedule: BuiltSchedule): string {
   const { slots, makespanMs } = simulateSchedule([...schedule.items.values()], schedule.limits);
   const lines = [
     '',
-    `Schedule for a memory budget of ${formatBytes(schedule.limits.budgetBytes)} and ${schedule.limits.cores} cores (forecast):`,
+    `Schedule for a memory budget of ${formatLimit(schedule.limits.budgetBytes)} and ${schedule.limits.cores} cores (forecast):`,
   ];
   for (const slot of slots) {
     const item = schedule.items.get(slot.name)!;
-    const peak = item.forecastPeakBytes === undefined ? 'peak unknown' : `peak ${formatBytes(item.forecastPeakBytes)}`;
+    const peak = item.forecastPeakBytes === undefined ? 'peak unknown' : `peak ${formatBesideLimit(item.forecastPeakBytes, schedule.limits.budgetBytes)}`;
     const duration = item.forecastDurationMs === undefined ? 'duration unknown' : `~${formatDurationMs(item.forecastDurationMs)}`;
     const alone = runsAloneBecause(item, schedule.limits);
     const company = alone ? `alone (${alone})` : slot.alongside.length > 0 ? `with ${slot.alongside.join(', ')}` : 'first';

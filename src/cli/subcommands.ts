@@ -74,7 +74,7 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
             result = { name: 'plan', config: options.config, chunks: options.chunk, strict: options.strict ?? false, json: options.json ?? false, historyFile: options.history };
           })
       : name === 'history'
-      ? baseCommand('run-chunks history', 'Print each chunk\'s median and p95 duration and peak memory over the recorded runs, and memory regressions.')
+      ? baseCommand('run-chunks history', 'Print each chunk\'s median and p95 duration and peak memory over the recorded runs, memory regressions, and the tests with the highest p95 peak.')
           .option('--history <path>', 'run history file', DEFAULT_HISTORY_FILE)
           .action((options: { history: string }) => {
             result = { name: 'history', historyFile: options.history };

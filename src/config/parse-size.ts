@@ -16,6 +16,7 @@ const UNIT_BYTES: Record<string, number> = {
 const SIZE_PATTERN = /^(\d+(?:\.\d+)?)\s*(b|[kmgtpe]i?b?)$/;
 const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)\s*%$/;
 const BINARY_UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+const DECIMAL_UNITS = ['kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
 /**
  * The amount "4GB"-style text names, however large (Infinity for "1e999"-long digit runs);
@@ -56,16 +57,53 @@ export function formatBytes(bytes: number): string {
   return bytes < 0 && text !== '0 B' ? `-${text}` : text;
 }
 
-function formatMagnitude(bytes: number): string {
-  if (Math.round(bytes) < 1024) return `${Math.round(bytes)} B`;
-  let value = bytes / 1024;
+/** Formats bytes in decimal units with three significant digits: "900 B", "3 GB", "2.79 GB", "-12 MB". */
+export function formatDecimalBytes(bytes: number): string {
+  const text = formatMagnitude(Math.abs(bytes), 1000, DECIMAL_UNITS);
+  return bytes < 0 && text !== '0 B' ? `-${text}` : text;
+}
+
+/** The exponent of the largest power of `base` (up to base^6) that divides `bytes` exactly. */
+function unitExponent(bytes: number, base: number): number {
+  let exponent = 0;
+  while (exponent < 6 && bytes % base ** (exponent + 1) === 0) exponent += 1;
+  return exponent;
+}
+
+/**
+ * Whether a size reads as written in decimal units: a whole multiple of a decimal unit (kB, MB,
+ * GB, TB) larger than any binary unit it is a multiple of. 3GB (3,000,000,000) is one; 4GiB, 512MiB
+ * and 1000MiB are not, and neither is 1024kB (exactly 1000 KiB too). The report keeps limits as
+ * bytes only, and this recovers how they were written without keeping the text.
+ */
+export function isDecimalSize(bytes: number): boolean {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) return false;
+  return unitExponent(bytes, 1000) > unitExponent(bytes, 1024);
+}
+
+/** A limit as its user wrote it: "3 GB" for a memoryLimit of "3GB" (not "2.79 GiB"), "4 GiB" for "4GiB". */
+export function formatLimit(limitBytes: number): string {
+  return isDecimalSize(limitBytes) ? formatDecimalBytes(limitBytes) : formatBytes(limitBytes);
+}
+
+/**
+ * A figure shown beside a limit, in the limit's units, so the two compare at a glance: a peak of
+ * 2.9e9 bytes beside a "3GB" limit is "2.9 GB", not "2.7 GiB". Binary without a limit.
+ */
+export function formatBesideLimit(bytes: number, limitBytes: number | null): string {
+  return limitBytes !== null && isDecimalSize(limitBytes) ? formatDecimalBytes(bytes) : formatBytes(bytes);
+}
+
+function formatMagnitude(bytes: number, base = 1024, units: readonly string[] = BINARY_UNITS): string {
+  if (Math.round(bytes) < base) return `${Math.round(bytes)} B`;
+  let value = bytes / base;
   let unitIndex = 0;
   // Compare after rounding: 1023.7 KiB would otherwise print as "1024 KiB" rather than "1 MiB".
-  while (roundSignificant(value) >= 1024 && unitIndex < BINARY_UNITS.length - 1) {
-    value /= 1024;
+  while (roundSignificant(value) >= base && unitIndex < units.length - 1) {
+    value /= base;
     unitIndex += 1;
   }
-  return `${roundSignificant(value)} ${BINARY_UNITS[unitIndex]!}`;
+  return `${roundSignificant(value)} ${units[unitIndex]!}`;
 }
 
 // Number() drops toPrecision's trailing zeros ("1.50" → 1.5); from 100 up, whole units are precise enough.

@@ -1,11 +1,14 @@
 import Table from 'cli-table3';
 import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBytes } from '../config/parse-size.js';
+import { formatSignedPercent } from '../util/format-percent.js';
 import { chunkNames, chunkStats, REGRESSION_GROWTH_PERCENT, type ChunkStats, type PeakTrend } from './history-stats.js';
 import type { History } from './history-types.js';
+import { highestTestPeaks } from './test-peak-stats.js';
 
 // The text `run-chunks history` prints: one row per chunk with its durations, peaks and trend,
-// then one sentence per memory regression, so a regression is seen without reading the table.
+// then one sentence per memory regression, so a regression is seen without reading the table, and
+// the tests whose own process needed the most memory.
 
 /** The marker a regressed chunk's trend cell carries. */
 export const REGRESSION_MARK = 'REGRESSION';
@@ -18,24 +21,49 @@ function duration(value: number | null): string {
   return value === null ? '–' : formatDurationMs(value);
 }
 
-function signedPercent(value: number): string {
-  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
-}
-
 function describeTrend(trend: PeakTrend | null): string {
   if (trend === null) return '–';
-  return trend.regression ? `${signedPercent(trend.growthPercent)} ${REGRESSION_MARK}` : signedPercent(trend.growthPercent);
+  return trend.regression ? `${formatSignedPercent(trend.growthPercent)} ${REGRESSION_MARK}` : formatSignedPercent(trend.growthPercent);
 }
 
 function describeRegression(stats: ChunkStats, trend: PeakTrend): string {
   const window = trend.windowRuns === 1 ? 'the first run vs the last' : `median of the first ${trend.windowRuns} runs vs the last ${trend.windowRuns}`;
   return (
-    `Memory regression in ${stats.name}: its peak grew ${signedPercent(trend.growthPercent)} ` +
+    `Memory regression in ${stats.name}: its peak grew ${formatSignedPercent(trend.growthPercent)} ` +
     `(${formatBytes(trend.firstPeakBytes)} → ${formatBytes(trend.lastPeakBytes)}, ${window}; more than ${REGRESSION_GROWTH_PERCENT}% is flagged).`
   );
 }
 
-/** The `run-chunks history` text: a table of every chunk in the history, and its regressions. */
+/** How many tests the "highest peak" table lists. */
+export const HIGHEST_PEAK_TESTS = 10;
+
+const PLAIN_TABLE = {
+  // Plain text: cli-table3 would colour the header and borders itself.
+  style: { head: [], border: [] },
+  chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+};
+
+/** The tests with the highest p95 peak, as a sentence saying what the figure is and a table; none when no test's peak was recorded. */
+function describeTestPeaks(history: History): string[] {
+  const highest = highestTestPeaks(history, HIGHEST_PEAK_TESTS);
+  if (highest.length === 0) return [];
+  const table = new Table({ head: ['Test', 'Runs', 'p95 peak', 'Measured'], colAligns: ['left', 'right', 'right', 'left'], ...PLAIN_TABLE });
+  for (const test of highest) {
+    table.push([
+      test.nodeid,
+      String(test.runs),
+      test.allExact ? formatBytes(test.p95PeakRssBytes) : `≥ ${formatBytes(test.p95PeakRssBytes)}`,
+      test.allExact ? 'exact' : 'lower bound in some run',
+    ]);
+  }
+  return [
+    'Tests with the highest peak RSS in their own process (nearest-rank p95 over the runs that measured each; ' +
+      '"≥": some run knew only the larger of its start and end RSS, a lower bound):',
+    table.toString(),
+  ];
+}
+
+/** The `run-chunks history` text: a table of every chunk in the history, its regressions, and the tests with the highest peak. */
 export function formatHistoryTable(history: History): string {
   if (history.runs.length === 0) return 'The run history is empty: each run of run-chunks adds itself to it, so run some chunks first.';
   const all = chunkNames(history).map((name) => chunkStats(history, name)!);
@@ -45,9 +73,7 @@ export function formatHistoryTable(history: History): string {
   const table = new Table({
     head,
     colAligns: ['left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-    // Plain text: cli-table3 would colour the header and borders itself.
-    style: { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+    ...PLAIN_TABLE,
   });
   for (const stats of all) {
     const row = [
@@ -76,5 +102,5 @@ export function formatHistoryTable(history: History): string {
           `Stopped runs (killed, over a limit, timed out or crashed) measured lower bounds: ${stopped.map((stats) => `${stats.name} ${stats.stoppedRuns}`).join(', ')}. ` +
             'They are left out of the medians and the trend, and raise the p95 figures to at least what they reached ("≥" where that decides the figure).',
         ];
-  return [`Run history: ${span}.`, table.toString(), ...regressions, ...stoppedNote].join('\n');
+  return [`Run history: ${span}.`, table.toString(), ...regressions, ...stoppedNote, ...describeTestPeaks(history)].join('\n');
 }

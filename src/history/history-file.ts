@@ -5,7 +5,7 @@ import { UserError } from '../util/user-error.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TestRecord } from '../results/test-records.js';
 import { TestIdTable } from './history-tests.js';
-import { DEFAULT_KEEP_RUNS, emptyHistory, HISTORY_SCHEMA_VERSION, type History, type HistoryRun, type RecordedChunk, type RecordedRun, type TestSample } from './history-types.js';
+import { DEFAULT_KEEP_RUNS, emptyHistory, HISTORY_SCHEMA_VERSION, type History, type HistoryChunk, type HistoryRun, type RecordedChunk, type RecordedRun, type TestSample } from './history-types.js';
 import { findHistoryProblem } from './validate-history.js';
 
 // Reading, updating and writing the run history. Losing the history must never cost a run: a
@@ -70,6 +70,14 @@ export async function writeHistory(file: string, history: History): Promise<void
   await writeReportFile(path.resolve(file), `${JSON.stringify(history)}\n`);
 }
 
+/** A stored chunk's own figures, and any fields a later run-chunks added, without its tests and their peaks. */
+function withoutTests(chunk: HistoryChunk): Omit<HistoryChunk, 'tests' | 'testPeaks'> {
+  const figures: Partial<HistoryChunk> = { ...chunk };
+  delete figures.tests;
+  delete figures.testPeaks;
+  return figures as Omit<HistoryChunk, 'tests' | 'testPeaks'>;
+}
+
 /**
  * Adds a run to the history and keeps only the last `keepRuns` runs (oldest first, in the order
  * they were recorded). A run whose runId is already in the history replaces it, so recording the
@@ -83,13 +91,13 @@ export function appendRun(history: History, run: RecordedRun, keepRuns = DEFAULT
   const table = new TestIdTable();
   const runs: HistoryRun[] = kept.map((old) => ({
     ...old,
-    chunks: old.chunks.map((chunk) => ({ ...chunk, tests: table.reindexTests(history, chunk.tests) })),
+    chunks: old.chunks.map((chunk) => ({ ...withoutTests(chunk), ...table.reindexTests(history, chunk) })),
   }));
   runs.push({
     runId: run.runId,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
-    chunks: run.chunks.map(({ tests, ...figures }) => ({ ...figures, tests: table.storeTests(tests) })),
+    chunks: run.chunks.map(({ tests, ...figures }) => ({ ...figures, ...table.storeTests(tests) })),
   });
   return { schemaVersion: HISTORY_SCHEMA_VERSION, testIds: table.ids, runs };
 }
@@ -105,11 +113,12 @@ function finalRecords(records: readonly TestRecord[]): Map<string, TestRecord> {
 }
 
 function toSample(record: TestRecord): TestSample {
-  const { durationMs, rssStartBytes, rssEndBytes } = record;
+  const { durationMs, rssStartBytes, rssEndBytes, peakRssBytes, peakRssSource } = record;
   return {
     durationMs: durationMs === null ? null : Math.round(durationMs),
     outcome: record.outcome,
     rssDeltaBytes: rssStartBytes !== null && rssEndBytes !== null ? Math.round(rssEndBytes - rssStartBytes) : null,
+    peak: peakRssBytes !== null && peakRssSource !== null ? { bytes: Math.round(peakRssBytes), source: peakRssSource } : null,
   };
 }
 

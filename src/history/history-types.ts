@@ -1,12 +1,12 @@
 import type { ChunkStatus } from '../results/outcome.js';
-import type { TestRecordOutcome } from '../results/test-records.js';
+import type { PeakSource, TestRecordOutcome } from '../results/test-records.js';
 
 // The shape of the run history file (.run-chunks/history.json): its one declared type. The file
 // keeps the last N runs, each with every recorded chunk's duration and memory peaks and every
 // test's duration, outcome and memory growth. Per-test data is the bulk (20,000 tests × 10 runs),
 // so tests are stored as tuples that point into one table of node ids instead of repeating each
-// ~90-character id in every run: such a history takes about 7 MB (2 MB of ids, 5 MB of results)
-// where objects keyed by node id would take about 30 MB.
+// ~90-character id in every run: such a history takes about 7 MB (2 MB of ids, 5 MB of results),
+// about 11 MB with every test's peak, where objects keyed by node id would take about 30 MB.
 
 /** Bumped on any incompatible change to the history's shape; a file with another version is started afresh. */
 export const HISTORY_SCHEMA_VERSION = 1;
@@ -30,6 +30,9 @@ void everyOutcomeListed;
  * process's RSS at its end minus at its start) is null when either figure was not measured.
  */
 export type HistoryTest = [testIndex: number, durationMs: number | null, outcome: HistoryTestOutcome, rssDeltaBytes: number | null];
+
+/** One test's peak RSS in one run, as stored: [peakRssBytes, how it is known ('hwm' exact, 'start-end' a lower bound)]. */
+export type HistoryTestPeak = [peakRssBytes: number, peakRssSource: PeakSource];
 
 /** Chunk-level figures of one recorded chunk, shared by the stored and the recorded forms. */
 export interface HistoryChunkFigures {
@@ -55,6 +58,13 @@ export interface HistoryChunkFigures {
 /** One chunk of one run, as stored in history.json. */
 export interface HistoryChunk extends HistoryChunkFigures {
   tests: HistoryTest[];
+  /**
+   * Each test's peak, by position: testPeaks[i] belongs to tests[i] (null: no peak measured).
+   * Absent when no test of the chunk had one, and in histories written before this field. A
+   * parallel list rather than two more tuple members, so that a run-chunks that predates it
+   * still reads the file (it checks each tuple's length) and keeps the list when it adds a run.
+   */
+  testPeaks?: (HistoryTestPeak | null)[];
 }
 
 /** One run, as stored in history.json. */
@@ -79,6 +89,8 @@ export interface TestSample {
   durationMs: number | null;
   outcome: HistoryTestOutcome;
   rssDeltaBytes: number | null;
+  /** The test's peak RSS in its own process, and how it is known; null when not measured. */
+  peak: { bytes: number; source: PeakSource } | null;
 }
 
 /** One chunk of a run that is not in a history yet: its tests keyed by node id. */

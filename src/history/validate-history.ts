@@ -1,4 +1,5 @@
 import { CHUNK_STATUSES } from '../results/outcome.js';
+import type { PeakSource } from '../results/test-records.js';
 import { HISTORY_SCHEMA_VERSION, HISTORY_TEST_OUTCOMES, type History } from './history-types.js';
 
 // Checks a parsed history.json against its declared type before anything trusts it: a file cut
@@ -28,6 +29,20 @@ function checkTest(value: unknown, at: string, testIdCount: number): Problem {
   return undefined;
 }
 
+const PEAK_SOURCES: readonly unknown[] = ['hwm', 'start-end'] satisfies readonly PeakSource[];
+
+/** testPeaks, when there: one entry per test, null or [peakRssBytes, 'hwm' | 'start-end']. */
+function checkTestPeaks(value: unknown, at: string, testCount: number): Problem {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length !== testCount) return `${at} must be absent or a list with one entry per test`;
+  for (const [index, peak] of value.entries()) {
+    if (peak === null) continue;
+    if (!Array.isArray(peak) || peak.length !== 2 || !isCount(peak[0]) || !PEAK_SOURCES.includes(peak[1]))
+      return `${at}[${index}] must be null or [peakRssBytes, "hwm" | "start-end"]`;
+  }
+  return undefined;
+}
+
 function checkChunk(value: unknown, at: string, testIdCount: number): Problem {
   if (!isObject(value)) return `${at} must be an object`;
   if (typeof value.name !== 'string') return `${at}.name must be a string`;
@@ -46,7 +61,7 @@ function checkChunk(value: unknown, at: string, testIdCount: number): Problem {
     const problem = checkTest(test, `${at}.tests[${index}]`, testIdCount);
     if (problem) return problem;
   }
-  return undefined;
+  return checkTestPeaks(value.testPeaks, `${at}.testPeaks`, value.tests.length);
 }
 
 function checkRun(value: unknown, at: string, testIdCount: number): Problem {

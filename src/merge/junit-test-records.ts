@@ -1,9 +1,10 @@
 // Reads per-test records back from a run-chunks JUnit file (<report-dir>/junit.xml), for chunks
 // that ran on another machine: their events are not here, but their junit.xml carries each test's
-// time, outcome and memory properties, which is what the run history keeps.
+// time, outcome and memory properties (its peak and how that is known included), which is what the
+// run history keeps.
 import { XMLParser } from 'fast-xml-parser';
 import { junitNamesFromNodeid } from '../results/pytest-junit-names.js';
-import { bareRecord, type TestRecord, type TestRecordOutcome } from '../results/test-records.js';
+import { bareRecord, type PeakSource, type TestRecord, type TestRecordOutcome } from '../results/test-records.js';
 
 type XmlNode = Record<string, unknown>;
 
@@ -80,6 +81,15 @@ function propertiesOf(testcase: XmlNode): Map<string, string> {
   return properties;
 }
 
+const PEAK_SOURCES: readonly PeakSource[] = ['hwm', 'start-end'];
+
+/** The test's peak and its source; none unless both are there: a peak of unknown source could be read as exact. */
+function peakOf(properties: ReadonlyMap<string, string>): { bytes: number; source: PeakSource } | null {
+  const bytes = numberOrNull(properties.get('peakRssBytes'));
+  const source = PEAK_SOURCES.find((known) => known === properties.get('peakRssSource'));
+  return bytes === null || source === undefined ? null : { bytes, source };
+}
+
 function recordOf(testcase: XmlNode): TestRecord {
   const file = attribute(testcase, 'file') ?? null;
   const nodeid = nodeidFromJunitNames(attribute(testcase, 'classname') ?? '', attribute(testcase, 'name') ?? '', file);
@@ -88,6 +98,7 @@ function recordOf(testcase: XmlNode): TestRecord {
   const seconds = numberOrNull(attribute(testcase, 'time'));
   const rssEndBytes = numberOrNull(properties.get('rssEndBytes'));
   const rssDeltaBytes = numberOrNull(properties.get('rssDeltaBytes'));
+  const peak = peakOf(properties);
   return {
     ...bareRecord(nodeid, outcome, '', numberOrNull(properties.get('attempt')) ?? 1),
     message: null,
@@ -98,6 +109,10 @@ function recordOf(testcase: XmlNode): TestRecord {
     line: numberOrNull(attribute(testcase, 'line')),
     rssStartBytes: rssEndBytes !== null && rssDeltaBytes !== null ? rssEndBytes - rssDeltaBytes : null,
     rssEndBytes,
+    peakRssBytes: peak?.bytes ?? null,
+    peakRssSource: peak?.source ?? null,
+    childPeakRssBytes: numberOrNull(properties.get('childPeakRssBytes')),
+    gpuPeakBytes: numberOrNull(properties.get('gpuPeakBytes')),
   };
 }
 

@@ -1,4 +1,5 @@
-import { formatBytes } from '../config/parse-size.js';
+import { formatBesideLimit, formatBytes, formatLimit } from '../config/parse-size.js';
+import { formatSignedPercent } from '../util/format-percent.js';
 import type { ChunkPeakSource, ChunkReport } from '../results/report-types.js';
 
 // Below this a test's growth is allocator noise, lazy imports and caches: not worth a line for a
@@ -11,7 +12,7 @@ export function formatCount(value: number | undefined): string {
 }
 
 /**
- * "+4.2%": the growth the leak verdict judged: of its worst pytest process over its tests (after
+ * "+4.2%", "+38.2%", "+382%" (see formatPercent): the growth the leak verdict judged: of its worst pytest process over its tests (after
  * warm-up), or of the sampled timeline where there is no test series. "–" when unknown.
  */
 export function describeGrowth(chunk: ChunkReport): string {
@@ -24,16 +25,27 @@ export function describeGrowth(chunk: ChunkReport): string {
     growth = judged.length === 0 ? null : Math.max(...judged.map((one) => one.growthPercent!));
   } else growth = memory.growthPercent;
   if (growth === null) return '–';
-  return `${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%`;
+  return formatSignedPercent(growth);
 }
 
 /** How a chunk's peak is marked where it is shown: the source in a word or two. */
 export const PEAK_SOURCE_LABEL: Record<ChunkPeakSource, string> = { cgroup: 'cgroup', 'per-test hwm': 'test hwm', sampled: 'sampled' };
 
-/** "412 MiB cgroup / 1 GiB": the chunk's peak and where it comes from, with the limit when there is one. */
+/**
+ * "412 MiB cgroup / 1 GiB": the chunk's peak and where it comes from, with the limit when there is
+ * one, in the units the limit was written in: "2.9 GB cgroup / 3 GB" for a memoryLimit of "3GB".
+ */
 export function describePeak(chunk: ChunkReport): string {
   const peak = chunk.memory?.peak;
   if (!peak) return '–';
-  const text = `${formatBytes(peak.bytes)} ${PEAK_SOURCE_LABEL[peak.source]}`;
-  return chunk.memory!.limitBytes === null ? text : `${text} / ${formatBytes(chunk.memory!.limitBytes)}`;
+  const limitBytes = chunk.memory!.limitBytes;
+  const text = `${formatBesideLimit(peak.bytes, limitBytes)} ${PEAK_SOURCE_LABEL[peak.source]}`;
+  return limitBytes === null ? text : `${text} / ${formatLimit(limitBytes)}`;
+}
+
+/** "3.1 GiB / 8 GiB": the chunk's GPU memory peak, with its gpuMemoryLimit (in that limit's units) when there is one. */
+export function describeGpuPeak(chunk: ChunkReport): string {
+  if (!chunk.gpu) return '–';
+  const { peakBytes, limitBytes } = chunk.gpu;
+  return limitBytes === null ? formatBytes(peakBytes) : `${formatBesideLimit(peakBytes, limitBytes)} / ${formatLimit(limitBytes)}`;
 }

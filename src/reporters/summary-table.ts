@@ -1,11 +1,10 @@
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { formatDurationMs } from '../config/parse-duration.js';
-import { formatBytes } from '../config/parse-size.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { renderSparkline } from './sparkline.js';
 import { styleStatus } from './status-style.js';
-import { describeGrowth, describePeak, formatCount } from './chunk-figures.js';
+import { describeGpuPeak, describeGrowth, describePeak, formatCount } from './chunk-figures.js';
 
 // The table's sparkline is short: a shape to glance at; report.json keeps 32 points.
 const SPARKLINE_WIDTH = 12;
@@ -17,12 +16,6 @@ function describeVerdict(chunk: ChunkReport, chalk: ChalkInstance): string {
   if (verdict === 'leak') return chalk.red.bold('leak');
   if (verdict === 'warning') return chalk.yellow('warning');
   return verdict === 'stable' ? chalk.green('stable') : chalk.dim('unknown');
-}
-
-function describeGpu(chunk: ChunkReport): string {
-  if (!chunk.gpu) return '–';
-  const peak = formatBytes(chunk.gpu.peakBytes);
-  return chunk.gpu.limitBytes === null ? peak : `${peak} / ${formatBytes(chunk.gpu.limitBytes)}`;
 }
 
 /** The end-of-run table: one row per chunk with its status, tests, duration, workers and memory. */
@@ -59,7 +52,7 @@ export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): str
       describeVerdict(chunk, chalk),
       renderSparkline(chunk.memory?.rssTimelineBytes ?? [], SPARKLINE_WIDTH),
     ];
-    if (showGpu) row.push(describeGpu(chunk));
+    if (showGpu) row.push(describeGpuPeak(chunk));
     table.push(row);
   }
   return table.toString();

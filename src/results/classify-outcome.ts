@@ -1,6 +1,6 @@
 import type { RunnerKind } from '../config/types.js';
 import { formatDurationMs } from '../config/parse-duration.js';
-import { formatBytes } from '../config/parse-size.js';
+import { formatLimit } from '../config/parse-size.js';
 import type { ChunkStatus, TerminationReason } from './outcome.js';
 
 /** How a chunk's process ended, as the supervisor saw it. */
@@ -70,7 +70,7 @@ function classifyKill(how: string, oom: OomEvidence): Outcome {
   if (oom.chunkOomKills !== null && oom.chunkOomKills > 0) {
     const counted = oom.proof ?? `${oom.source} rose by ${oom.chunkOomKills}`;
     if (oom.cgroupLimitBytes !== null)
-      return { status: 'memory-limit', message: `${how}: the kernel OOM-killed it at its cgroup memory limit of ${formatBytes(oom.cgroupLimitBytes)}; ${counted}${peak}` };
+      return { status: 'memory-limit', message: `${how}: the kernel OOM-killed it at its cgroup memory limit of ${formatLimit(oom.cgroupLimitBytes)}; ${counted}${peak}` };
     return { status: 'oom', message: `${how}: the kernel's OOM killer killed it; ${counted}${peak}${describeMachineContext(oom.machineOomKillDelta)}` };
   }
   const why = oom.chunkOomKills === null ? `no OOM counter of its own: ${oom.source}` : `${oom.source} did not rise`;

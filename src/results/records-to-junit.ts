@@ -2,12 +2,23 @@ import type { JunitSuite, JunitTestCase } from './junit-writer.js';
 import type { ChunkReport } from './report-types.js';
 import { bareRecord, type TestRecord } from './test-records.js';
 
-/** One test's JUnit case, with its memory as properties (bytes) for CI tools that show them. */
+/**
+ * One test's JUnit case, with its memory as properties (bytes) for CI tools that show them, and
+ * for `run-chunks merge`, which reads them back (src/merge/junit-test-records.ts): peakRssBytes
+ * with peakRssSource ('hwm' exact, 'start-end' a lower bound), childPeakRssBytes, gpuPeakBytes.
+ */
 export function recordToJunitCase(record: TestRecord): JunitTestCase {
   const properties: Record<string, string | number> = {};
   if (record.rssStartBytes !== null && record.rssEndBytes !== null) properties.rssDeltaBytes = record.rssEndBytes - record.rssStartBytes;
   if (record.rssEndBytes !== null) properties.rssEndBytes = record.rssEndBytes;
   if (record.gpuStartBytes !== null && record.gpuEndBytes !== null) properties.gpuDeltaBytes = record.gpuEndBytes - record.gpuStartBytes;
+  // The peak travels with its source: 'start-end' is only a lower bound, and a reader must know.
+  if (record.peakRssBytes !== null && record.peakRssSource !== null) {
+    properties.peakRssBytes = record.peakRssBytes;
+    properties.peakRssSource = record.peakRssSource;
+  }
+  if (record.childPeakRssBytes !== null) properties.childPeakRssBytes = record.childPeakRssBytes;
+  if (record.gpuPeakBytes !== null) properties.gpuPeakBytes = record.gpuPeakBytes;
   if (record.worker !== null) properties.worker = record.worker;
   if (record.attempt > 1) properties.attempt = record.attempt;
   return {

@@ -2,7 +2,7 @@
 // before it starts, with its memory limit under --isolation cgroup), the launcher's Python, and,
 // after it ends, the cgroup's counters (or the kernel log where there are none) read into the
 // evidence report.json carries; then the cgroup is removed.
-import { formatBytes } from '../config/parse-size.js';
+import { formatBesideLimit } from '../config/parse-size.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { cgroupName, COUNTER_FILES, openChunkCgroup, type AppliedLimit, type CgroupReading, type ChunkCgroup } from '../proc/cgroup/chunk-cgroup.js';
 import type { KernelLogReading } from '../proc/kernel-log.js';
@@ -102,7 +102,7 @@ export async function readKernelEvidence(
       chunkOomKills,
       source,
       cgroupLimitBytes: limit?.limitBytes ?? null,
-      kernelPeak: kernelPeak ? `kernel peak ${formatBytes(kernelPeak.bytes)} from ${kernelPeak.source}` : null,
+      kernelPeak: kernelPeak ? `kernel peak ${formatBesideLimit(kernelPeak.bytes, limit?.limitBytes ?? null)} from ${kernelPeak.source}` : null,
       machineOomKillDelta,
     },
     evidence: {

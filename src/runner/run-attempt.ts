@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes } from '../config/parse-size.js';
+import { formatBesideLimit, formatLimit } from '../config/parse-size.js';
 import type { EmitEvent } from '../events/types.js';
 import type { GpuSource } from '../monitor/attribute-gpu.js';
 import { startChunkMonitor, type ChunkMonitor, type LimitKind, type MonitorTotals } from '../monitor/chunk-monitor.js';
@@ -111,7 +111,8 @@ async function readCollectedIds(eventsFile: string): Promise<string[] | null> {
 function describeLimit(kind: LimitKind, observedBytes: number, limitBytes: number, metric: string): string {
   const what = kind === 'memory-limit' ? `its process tree's memory (${metric})` : 'its GPU memory';
   const field = kind === 'memory-limit' ? 'memoryLimit' : 'gpuMemoryLimit';
-  return `${what} reached ${formatBytes(observedBytes)}, over its ${field} of ${formatBytes(limitBytes)}`;
+  // In the limit's own units: "reached 3.01 GB, over its memoryLimit of 3 GB", not "2.8 GiB … of 3 GB".
+  return `${what} reached ${formatBesideLimit(observedBytes, limitBytes)}, over its ${field} of ${formatLimit(limitBytes)}`;
 }
 
 const KILL_STATUSES = ['oom', 'killed', 'memory-limit', 'gpu-memory-limit', 'timeout', 'crashed', 'interrupted'] as const;

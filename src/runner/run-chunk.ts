@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBytes, resolveSizeBytes } from '../config/parse-size.js';
+import { formatBesideLimit, formatLimit, resolveSizeBytes } from '../config/parse-size.js';
 import type { EmitEvent } from '../events/types.js';
 import type { GpuSource } from '../monitor/attribute-gpu.js';
 import { readSampleRss, summarizeMemory, TIMELINE_POINTS, type MemorySummary } from '../monitor/summarize-memory.js';
@@ -186,8 +186,8 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
   const memoryLimitBytes = plan.memoryLimit === undefined ? undefined : resolveSizeBytes(plan.memoryLimit, machine.totalBytes);
   if (memoryLimitBytes !== undefined && machine.availableBytes < memoryLimitBytes)
     warn(
-      `only ${formatBytes(machine.availableBytes)} of memory is available to the ${machine.source} now, ` +
-        `less than the chunk's memoryLimit of ${formatBytes(memoryLimitBytes)}: it may be OOM-killed before reaching its limit.`,
+      `only ${formatBesideLimit(machine.availableBytes, memoryLimitBytes)} of memory is available to the ${machine.source} now, ` +
+        `less than the chunk's memoryLimit of ${formatLimit(memoryLimitBytes)}: it may be OOM-killed before reaching its limit.`,
     );
   const gpuMemoryLimitBytes = resolveGpuLimitBytes(plan, context.gpu, warn);
   const isolation: IsolationMode = context.isolation.used === 'cgroup' && memoryLimitBytes !== undefined ? 'cgroup' : 'watchdog';

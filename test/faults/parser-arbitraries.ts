@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { HISTORY_SCHEMA_VERSION, HISTORY_TEST_OUTCOMES, type History, type HistoryChunk, type HistoryRun, type HistoryTest } from '../../src/history/history-types.js';
+import { HISTORY_SCHEMA_VERSION, HISTORY_TEST_OUTCOMES, type History, type HistoryChunk, type HistoryRun, type HistoryTest, type HistoryTestPeak } from '../../src/history/history-types.js';
 import { CHUNK_STATUSES } from '../../src/results/outcome.js';
 import type { TestEvent } from '../../src/results/test-events.js';
 
@@ -393,8 +393,14 @@ function historyChunk(testIdCount: number): fc.Arbitrary<HistoryChunk> {
       fc.integer({ min: 1, max: 8 }).chain((count) => fc.record({ index: fc.integer({ min: 1, max: count }), count: fc.constant(count) })),
       { nil: null },
     ),
-    tests: testIdCount === 0 ? fc.constant([]) : fc.array(historyTest(testIdCount), { maxLength: 6 }),
-  });
+    tests: testIdCount === 0 ? fc.constant<HistoryTest[]>([]) : fc.array(historyTest(testIdCount), { maxLength: 6 }),
+  }).chain((chunk) => fc.option(historyTestPeaks(chunk.tests.length), { nil: undefined }).map((testPeaks): HistoryChunk => (testPeaks === undefined ? chunk : { ...chunk, testPeaks })));
+}
+
+/** Each test's peak, by position (absent in histories written before them). */
+function historyTestPeaks(testCount: number): fc.Arbitrary<(HistoryTestPeak | null)[]> {
+  const peak = fc.tuple(fc.nat(2 ** 40), fc.constantFrom('hwm' as const, 'start-end' as const));
+  return fc.array(fc.option(peak, { nil: null }), { minLength: testCount, maxLength: testCount });
 }
 
 const isoDate = fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((date) => date.toISOString());

@@ -74,7 +74,7 @@ test('a runaway allocator over memoryLimit is stopped within two sample interval
   assert.equal(chunkOf(report, 'last').tests?.passed, 2);
   const runaway = chunkOf(report, 'runaway');
   assert.equal(runaway.memory?.limitBytes, 400_000_000);
-  assert.match(runaway.message, /^stopped by run-chunks: its process tree's memory \(PSS\) reached \d+(\.\d+)? MiB, over its memoryLimit of 381 MiB$/);
+  assert.match(runaway.message, /^stopped by run-chunks: its process tree's memory \(PSS\) reached \d+(\.\d+)? MB, over its memoryLimit of 400 MB$/);
   assert.ok(runaway.memory!.peakRssBytes > 400_000_000);
   assert.equal(runaway.isolation, 'watchdog');
   assert.deepEqual(runaway.isolationDecision, { requested: 'watchdog', used: 'watchdog', reason: null });

@@ -1,7 +1,7 @@
 // Literal RunReports and TestRecords for the CI tests: what goes in is what a test reads.
 import type { ChunkReport, RunReport } from '../../../src/results/report-types.js';
 import { baseChunkReport, memory } from '../../helpers/report-fixtures.js';
-import { bareRecord, type TestRecord } from '../../../src/results/test-records.js';
+import { bareRecord, type TestRecord, type TopPeakTest } from '../../../src/results/test-records.js';
 
 export { memory };
 
@@ -40,6 +40,11 @@ export function record(nodeid: string, outcome: TestRecord['outcome'], overrides
   return { ...bareRecord(nodeid, outcome, outcome === 'passed' ? '' : `${outcome}!`, 1), message: null, ...overrides };
 }
 
+/** A test among those that needed the most memory: an exact ('hwm') peak on gw0 unless overridden. */
+export function topPeak(nodeid: string, peakRssBytes: number, overrides: Partial<TopPeakTest> = {}): TopPeakTest {
+  return { nodeid, peakRssBytes, peakRssSource: 'hwm', peakRiseBytes: null, rssDeltaBytes: null, childPeakRssBytes: null, gpuPeakBytes: null, durationMs: 100, worker: 'gw0', ...overrides };
+}
+
 // A test id meant to break a Markdown table and inject HTML if it is not escaped.
 export const HOSTILE_NODEID = 'tests/test_x.py::test_pipe[a|b<script>alert(1)</script>*x*`y`]';
 
@@ -59,6 +64,10 @@ export function failedRun(): RunReport {
         tests: { total: 3, passed: 1, failed: 2, skipped: 0, errors: 0 },
         memory: memory(3 * 1024 ** 3, { verdict: 'leak', verdictReason: 'grew 40% (allowed 10%) at 2 MiB/s without levelling off', limitBytes: 4 * 1024 ** 3 }),
         topRetainedTests: [{ nodeid: 'tests/test_i.py::test_cache', rssDeltaBytes: 300 * 1024 * 1024, rssEndBytes: null, gpuDeltaBytes: null, worker: 'gw0' }],
+        topPeakTests: [
+          topPeak('tests/test_i.py::test_alloc', 800 * 1024 * 1024, { peakRiseBytes: 700 * 1024 * 1024, rssDeltaBytes: 0 }),
+          topPeak('tests/test_i.py::test_cache', 420 * 1024 * 1024, { peakRiseBytes: 320 * 1024 * 1024, rssDeltaBytes: 300 * 1024 * 1024 }),
+        ],
       }),
       chunkReport('stress', {
         status: 'oom',

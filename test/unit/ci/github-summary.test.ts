@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { buildGithubSummary } from '../../../src/ci/github-summary.js';
 import { GithubSummaryReporter } from '../../../src/ci/github-summary-reporter.js';
 import { escapeMarkdown, markdownCode } from '../../../src/ci/markdown-text.js';
-import { chunkReport, failedRun, HOSTILE_NODEID, memory, runReport } from './ci-fixtures.js';
+import { chunkReport, failedRun, HOSTILE_NODEID, memory, runReport, topPeak } from './ci-fixtures.js';
 
 /** Cells of a Markdown table row, split on unescaped pipes (as GFM does). */
 function cells(row: string): string[] {
@@ -35,11 +35,42 @@ function tableBlocks(markdown: string): string[][] {
 test('the summary has a heading, the chunk table, killed chunks with blamed tests, leaks and top memory tests', () => {
   const markdown = buildGithubSummary(failedRun());
   const headings = markdown.split('\n').filter((line) => line.startsWith('#'));
-  assert.deepEqual(headings, ['## 💥 run-chunks: error', '### Killed chunks', '#### ☠️ stress: oom', '### Memory leaks', '### Tests that kept the most memory']);
+  assert.deepEqual(headings, ['## 💥 run-chunks: error', '### Killed chunks', '#### ☠️ stress: oom', '### Memory leaks', '### Tests that needed the most memory', '### Tests that kept the most memory']);
   assert.match(markdown, /^3 chunks in 4m05s \(exit code 3\): 1 passed, 1 failed, 1 oom\.$/m);
   assert.match(markdown, /^killed by the kernel OOM killer \(SIGKILL\) at 7\.8 GiB$/m);
   assert.match(markdown, /^- 🔴 \*\*integration\*\*: leak: grew 40% \(allowed 10%\) at 2 MiB\/s without levelling off$/m);
   assert.match(markdown, /^- \*\*integration\*\*: `tests\/test_i\.py::test_cache` \+300 MiB$/m);
+  assert.match(markdown, /^- \*\*integration\*\*: `tests\/test_i\.py::test_alloc` 800 MiB exact peak \(\+700 MiB while it ran, gw0\)$/m);
+});
+
+test('the tests that needed the most memory are listed apart from those that kept it, each peak marked exact or "≥" a lower bound', () => {
+  const MiB = 1024 * 1024;
+  const markdown = buildGithubSummary(
+    runReport([
+      chunkReport('models', {
+        topPeakTests: [
+          topPeak('tests/test_m.py::test_load', 2048 * MiB, { peakRiseBytes: 1900 * MiB, childPeakRssBytes: 600 * MiB, gpuPeakBytes: 3 * 1024 * MiB, worker: 'gw_1' }),
+          topPeak(HOSTILE_NODEID, 500 * MiB, { peakRssSource: 'start-end', peakRiseBytes: 400 * MiB, worker: null }),
+          topPeak('tests/test_m.py::test_third', 300 * MiB, { peakRiseBytes: 200 * MiB }),
+          topPeak('tests/test_m.py::test_fourth', 290 * MiB, { peakRiseBytes: 200 * MiB }),
+        ],
+      }),
+      chunkReport('quiet', { topPeakTests: [topPeak('tests/test_q.py::test_baseline', 900 * MiB, { peakRiseBytes: 2 * MiB })] }),
+    ]),
+  );
+  const section = markdown.slice(markdown.indexOf('### Tests that needed the most memory'));
+  assert.doesNotMatch(markdown, /### Tests that kept the most memory/, 'nothing was kept: that list is not shown');
+  assert.match(section, /^The highest RSS of each test's own process while it ran \(exact: the kernel's high-water mark, VmHWM, reset at the test's start; "≥": a lower bound, /m);
+  const items = section.split('\n').filter((line) => line.startsWith('- '));
+  assert.deepEqual(items, [
+    '- **models**: `tests/test_m.py::test_load` 2 GiB exact peak (+1.86 GiB while it ran, a child process ≥ 600 MiB, GPU peak 3 GiB, gw\\_1)',
+    `- **models**: ${markdownCode(HOSTILE_NODEID, false)} ≥ 500 MiB peak (+400 MiB while it ran)`,
+    '- **models**: `tests/test_m.py::test_third` 300 MiB exact peak (+200 MiB while it ran, gw0)',
+  ]);
+  assert.ok(!items[1]!.split(markdownCode(HOSTILE_NODEID, false)).join('').includes('<'), 'the hostile id stays inside its code span');
+  assert.doesNotMatch(section, /test_baseline/, 'a test whose process barely rose did not need the memory itself');
+  const exactOnly = buildGithubSummary(runReport([chunkReport('one', { topPeakTests: [topPeak('t.py::a', 300 * MiB, { peakRiseBytes: 250 * MiB })] })]));
+  assert.doesNotMatch(exactOnly, /"≥"/, 'the lower-bound note only where a listed peak is one');
 });
 
 test('every table row keeps its column count, whatever the test ids contain', () => {
@@ -115,4 +146,20 @@ test('the reporter appends to GITHUB_STEP_SUMMARY; a failed write throws with th
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('limits written in decimal units show in them, with the peak beside them in the same units', () => {
+  const peak = { bytes: 2.9e9, source: 'cgroup' as const, detail: 'memory.max_usage_in_bytes' };
+  const markdown = buildGithubSummary(
+    runReport([
+      chunkReport('decimal', {
+        memory: memory(2.9e9, { limitBytes: 3e9, peak }),
+        gpu: { peakBytes: 1.5e9, attribution: 'process', limitBytes: 2e9, devices: [] },
+      }),
+      chunkReport('binary', { memory: memory(2.9e9, { limitBytes: 4 * 1024 ** 3, peak }) }),
+    ]),
+  );
+  const [chunks] = tableBlocks(markdown);
+  assert.deepEqual(cells(chunks![2]!).slice(-3), ['2.9 GB cgroup / 3 GB', '🟢 stable', '1.5 GB / 2 GB']);
+  assert.deepEqual(cells(chunks![3]!).slice(-3), ['2.7 GiB cgroup / 4 GiB', '🟢 stable', '–']);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatBytes, parseSizeBytes, parseSizeMagnitude, parseSizeSpec, resolveSizeBytes } from '../../../src/config/parse-size.js';
+import { formatBesideLimit, formatBytes, formatDecimalBytes, formatLimit, isDecimalSize, parseSizeBytes, parseSizeMagnitude, parseSizeSpec, resolveSizeBytes } from '../../../src/config/parse-size.js';
 
 const KIB = 1024;
 const MIB = 1024 ** 2;
@@ -153,5 +153,55 @@ describe('parseSizeMagnitude', () => {
 
   test('is undefined for text that is not written as a size', () => {
     for (const text of ['1e400GB', '-1GB', '4 gigs', '60%']) assert.equal(parseSizeMagnitude(text), undefined);
+  });
+});
+
+describe('limits shown in the units they were written in', () => {
+  const shown: [written: string, text: string][] = [
+    ['3GB', '3 GB'],
+    ['1.5GB', '1.5 GB'],
+    ['2G', '2 GB'],
+    ['500M', '500 MB'],
+    ['400MB', '400 MB'],
+    ['8000MB', '8 GB'],
+    ['64kB', '64 kB'],
+    ['2.5TB', '2.5 TB'],
+    ['4GiB', '4 GiB'],
+    ['512MiB', '512 MiB'],
+    ['1.5GiB', '1.5 GiB'],
+    ['2Gi', '2 GiB'],
+    // A multiple of both: the larger unit decides (1000 MiB is no multiple of 1 MB; 1024kB is 1000 KiB exactly).
+    ['1000MiB', '1000 MiB'],
+    ['1024kB', '1000 KiB'],
+    ['999B', '999 B'],
+  ];
+  for (const [written, text] of shown) {
+    test(`a limit of ${JSON.stringify(written)} shows as ${JSON.stringify(text)}`, () => {
+      assert.equal(formatLimit(parseSizeBytes(written)!), text);
+    });
+  }
+
+  test('isDecimalSize: only exact multiples of a decimal unit larger than any binary unit they are a multiple of', () => {
+    assert.equal(isDecimalSize(3e9), true);
+    assert.equal(isDecimalSize(2e9), true, '2e9 is a multiple of 1 KiB too, but of 1 GB, the larger unit');
+    assert.equal(isDecimalSize(4 * GIB), false);
+    assert.equal(isDecimalSize(3e9 + 1), false);
+    assert.equal(isDecimalSize(0), false);
+    assert.equal(isDecimalSize(-3e9), false);
+    assert.equal(isDecimalSize(1.5), false);
+  });
+
+  test('formatDecimalBytes keeps three significant digits, like formatBytes', () => {
+    assert.equal(formatDecimalBytes(2_794_000_000), '2.79 GB');
+    assert.equal(formatDecimalBytes(999), '999 B');
+    assert.equal(formatDecimalBytes(999_600), '1 MB');
+    assert.equal(formatDecimalBytes(-12e6), '-12 MB');
+    assert.equal(formatDecimalBytes(0), '0 B');
+  });
+
+  test('a figure beside a limit takes the limit\'s units, so the two compare at a glance', () => {
+    assert.equal(formatBesideLimit(2.9e9, 3e9), '2.9 GB');
+    assert.equal(formatBesideLimit(2.9e9, 4 * GIB), '2.7 GiB');
+    assert.equal(formatBesideLimit(2.9e9, null), '2.7 GiB');
   });
 });

@@ -94,8 +94,8 @@ test('appendRun keeps the last N runs and only the test ids they use', () => {
   assert.deepEqual(
     history.runs.map((run) => [...readChunkTests(history, run.chunks[0]!)]),
     [3, 4, 5].map((n) => [
-      [`t${n}`, { durationMs: n, outcome: 'passed', rssDeltaBytes: null }],
-      ['shared', { durationMs: 100 + n, outcome: 'passed', rssDeltaBytes: null }],
+      [`t${n}`, { durationMs: n, outcome: 'passed', rssDeltaBytes: null, peak: null }],
+      ['shared', { durationMs: 100 + n, outcome: 'passed', rssDeltaBytes: null, peak: null }],
     ]),
   );
   assert.equal(appendRun(history, recordedRun(6, []), 1).runs.length, 1);
@@ -135,8 +135,8 @@ test('historyRunFromReport records every chunk that ran, with its peaks and its 
       'unit',
       [
         testRecord('t::big', { outcome: 'killed', durationMs: null, rssStartBytes: 100, rssEndBytes: 900 }),
-        testRecord('t::big', { outcome: 'passed', durationMs: 40.4, rssStartBytes: 100, rssEndBytes: 350, attempt: 2 }),
-        testRecord('t::ok', { durationMs: 7, rssStartBytes: null }),
+        testRecord('t::big', { outcome: 'passed', durationMs: 40.4, rssStartBytes: 100, rssEndBytes: 350, peakRssBytes: 8000, peakRssSource: 'hwm', attempt: 2 }),
+        testRecord('t::ok', { durationMs: 7, rssStartBytes: null, peakRssBytes: 350, peakRssSource: 'start-end' }),
         testRecord('t::never', { outcome: 'not-run', durationMs: null, rssStartBytes: null, rssEndBytes: null }),
       ],
     ],
@@ -161,8 +161,8 @@ test('historyRunFromReport records every chunk that ran, with its peaks and its 
       shard: null,
       stopped: false,
       tests: [
-        ['t::big', { durationMs: 40, outcome: 'passed', rssDeltaBytes: 250 }],
-        ['t::ok', { durationMs: 7, outcome: 'passed', rssDeltaBytes: null }],
+        ['t::big', { durationMs: 40, outcome: 'passed', rssDeltaBytes: 250, peak: { bytes: 8000, source: 'hwm' } }],
+        ['t::ok', { durationMs: 7, outcome: 'passed', rssDeltaBytes: null, peak: { bytes: 350, source: 'start-end' } }],
       ],
     },
   );
@@ -186,15 +186,63 @@ test('historyRunFromReport marks a chunk stopped when it, or any of its attempts
   assert.deepEqual(run.chunks.map((chunk) => [chunk.name, chunk.stopped]), [['recovered', true], ['clean', false], ['failed', false], ['timeout', true]]);
 });
 
-test('20,000 tests × 10 runs stay a few MB (about 7 MiB with ~95-character node ids)', () => {
+/** A passed test sample with a peak (MiB) known exactly ('hwm') or as a lower bound. */
+function peakSample(peakMiB: number | null, source: 'hwm' | 'start-end' = 'hwm') {
+  return { durationMs: 10, outcome: 'passed' as const, rssDeltaBytes: null, peak: peakMiB === null ? null : { bytes: peakMiB * 1024 * 1024, source } };
+}
+
+test('each test\'s peak is stored beside its tuple, by position, and stays with its test when runs are dropped and ids renumbered', () => {
+  let history = emptyHistory();
+  for (let n = 1; n <= 4; n += 1) {
+    const tests = new Map([
+      [`only-${n}`, peakSample(n)],
+      ['shared', peakSample(100 + n, n % 2 === 0 ? 'start-end' : 'hwm')],
+      ['unmeasured', peakSample(null)],
+    ]);
+    history = appendRun(history, recordedRun(n, [recordedChunk('unit', { tests }), recordedChunk('no-peaks', { tests: timedTests([['plain', 5]]) })]), 2);
+  }
+  const [unit, noPeaks] = history.runs.at(-1)!.chunks;
+  // Every tuple keeps its four members, so a run-chunks that predates testPeaks still reads the file.
+  assert.ok(history.runs.every((run) => run.chunks.every((chunk) => chunk.tests.every((tuple) => tuple.length === 4))));
+  assert.equal(unit!.testPeaks!.length, unit!.tests.length);
+  assert.equal('testPeaks' in noPeaks!, false, 'a chunk without any peak stores no testPeaks');
+  assert.deepEqual(
+    history.runs.map((run) => [...readChunkTests(history, run.chunks[0]!)].map(([nodeid, sample]) => [nodeid, sample.peak])),
+    [3, 4].map((n) => [
+      [`only-${n}`, { bytes: n * 1024 * 1024, source: 'hwm' }],
+      ['shared', { bytes: (100 + n) * 1024 * 1024, source: n % 2 === 0 ? 'start-end' : 'hwm' }],
+      ['unmeasured', null],
+    ]),
+  );
+});
+
+test('a history written before test peaks (no testPeaks) is read without a warning, and a run with peaks is added to it', async () => {
+  const file = path.join(tempDir(), 'history.json');
+  const old = {
+    schemaVersion: 1,
+    testIds: ['t::a'],
+    runs: [{ runId: 'old', startedAt: '2026-04-01T10:00:00.000Z', finishedAt: null, chunks: [{ name: 'unit', status: 'passed', durationMs: 5, workers: 1, peakRssBytes: 9, peakPssBytes: null, peakGpuBytes: null, shard: null, tests: [[0, 3, 'passed', null]] }] }],
+  };
+  writeFileSync(file, JSON.stringify(old));
+  const { history, warnings } = await readWithWarnings(file);
+  assert.deepEqual(warnings, []);
+  assert.deepEqual([...readChunkTests(history, history.runs[0]!.chunks[0]!)], [['t::a', { durationMs: 3, outcome: 'passed', rssDeltaBytes: null, peak: null }]]);
+  const next = appendRun(history, recordedRun(1, [recordedChunk('unit', { tests: new Map([['t::a', peakSample(7)]]) })]));
+  assert.equal('testPeaks' in next.runs[0]!.chunks[0]!, false);
+  assert.deepEqual(next.runs[1]!.chunks[0]!.testPeaks, [[7 * 1024 * 1024, 'hwm']]);
+  await writeHistory(file, next);
+  assert.deepEqual((await readWithWarnings(file)).history, next);
+});
+
+test('20,000 tests × 10 runs stay a few MB (about 11 MiB with ~95-character node ids and every test\'s peak)', () => {
   const nodeids = Array.from({ length: 20_000 }, (_, i) => `tests/integration/models/test_module_${Math.floor(i / 40)}.py::TestGeneration::test_generate[bf16-case-${i}]`);
   let history = emptyHistory();
   for (let n = 1; n <= 10; n += 1) {
-    const tests = new Map(nodeids.map((nodeid, i) => [nodeid, { durationMs: 100 + ((i * 7 + n) % 5000), outcome: 'passed' as const, rssDeltaBytes: i % 3 === 0 ? (i * 4096) % 50_000_000 : null }]));
+    const tests = new Map(nodeids.map((nodeid, i) => [nodeid, { durationMs: 100 + ((i * 7 + n) % 5000), outcome: 'passed' as const, rssDeltaBytes: i % 3 === 0 ? (i * 4096) % 50_000_000 : null, peak: { bytes: 300_000_000 + i * 4096, source: 'hwm' as const } }]));
     history = appendRun(history, recordedRun(n, [recordedChunk('integration', { tests })]));
   }
   const bytes = Buffer.byteLength(JSON.stringify(history));
-  assert.ok(bytes < 8 * 1024 * 1024, `history is ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+  assert.ok(bytes < 12 * 1024 * 1024, `history is ${(bytes / 1024 / 1024).toFixed(1)} MiB`);
   assert.equal(history.testIds.length, 20_000);
 });
 

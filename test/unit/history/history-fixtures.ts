@@ -22,7 +22,7 @@ export function recordedChunk(name: string, overrides: Partial<RecordedChunk> = 
 
 /** Tests as a Map from [nodeid, durationMs] pairs (passed, no memory figure). */
 export function timedTests(entries: [string, number | null][]): Map<string, TestSample> {
-  return new Map(entries.map(([nodeid, durationMs]) => [nodeid, { durationMs, outcome: 'passed', rssDeltaBytes: null }]));
+  return new Map(entries.map(([nodeid, durationMs]) => [nodeid, { durationMs, outcome: 'passed', rssDeltaBytes: null, peak: null }]));
 }
 
 /** A run numbered n (run-n, started n minutes after 10:00). */

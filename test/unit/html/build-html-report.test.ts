@@ -93,7 +93,7 @@ test('a chunk shows its figures, the memory chart with RSS, PSS, GPU and both li
   assert.match(page, /<title>tests\/test_g\.py::test_small\nRSS \+1 MiB, passed, started at 1\.0s<\/title>/);
   assert.match(page, /<title>tests\/test_g\.py::test_big\nRSS growth unknown, killed, started at 9\.0s\nblamed: running when the chunk was killed<\/title>/);
   assert.match(page, />blamed: test_big<\/text>/);
-  assert.match(page, /Leak verdict: <span class="badge verdict-leak">leak<\/span> grew 40% without levelling off\. Slope \+2 MiB\/s, growth \+40\.0%/);
+  assert.match(page, /Leak verdict: <span class="badge verdict-leak">leak<\/span> grew 40% without levelling off\. Slope \+2 MiB\/s, growth \+40%/);
   assert.match(page, /<dt>Peak GPU \/ limit<\/dt><dd>50 MiB \/ 100 MiB<\/dd>/);
   assert.match(page, /<tr class="blamed"><td class="nodeid">tests\/test_g\.py::test_big<\/td><td>memory-limit<\/td><td>–<\/td><td class="num">200 MiB<\/td>/);
 });

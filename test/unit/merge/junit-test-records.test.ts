@@ -4,7 +4,7 @@ import { nodeidFromJunitNames, testRecordsFromJunit } from '../../../src/merge/j
 import { buildMergedJunitXml } from '../../../src/results/junit-writer.js';
 import { junitNamesFromNodeid } from '../../../src/results/pytest-junit-names.js';
 import { chunkToJunitSuite } from '../../../src/results/records-to-junit.js';
-import { bareRecord } from '../../../src/results/test-records.js';
+import { bareRecord, rankPeakTests } from '../../../src/results/test-records.js';
 import { chunkReport, testRecord } from './report-fixtures.js';
 
 test('node ids come back from JUnit names: exactly with a file attribute, by pytest\'s class naming without', () => {
@@ -49,4 +49,39 @@ test('testRecordsFromJunit reads back what run-chunks wrote: outcomes, durations
     ],
   );
   assert.deepEqual(testRecordsFromJunit('not xml <'), new Map());
+});
+
+test('testRecordsFromJunit reads back each test\'s peak with its source, its children\'s peak and its GPU peak', () => {
+  const records = [
+    testRecord('tests/test_p.py::test_exact', { peakRssBytes: 400_000_000, peakRssSource: 'hwm', childPeakRssBytes: 50_000_000, gpuPeakBytes: 2_000_000 }),
+    testRecord('tests/test_p.py::test_bound', { peakRssBytes: 100_000_000, peakRssSource: 'start-end' }),
+    testRecord('tests/test_p.py::test_unmeasured'),
+  ];
+  const read = testRecordsFromJunit(buildMergedJunitXml([chunkToJunitSuite(chunkReport('peaks'), records)])).get('peaks')!;
+  assert.deepEqual(
+    read.map((record) => [record.nodeid, record.peakRssBytes, record.peakRssSource, record.childPeakRssBytes, record.gpuPeakBytes]),
+    [
+      ['tests/test_p.py::test_exact', 400_000_000, 'hwm', 50_000_000, 2_000_000],
+      ['tests/test_p.py::test_bound', 100_000_000, 'start-end', null, null],
+      ['tests/test_p.py::test_unmeasured', null, null, null, null],
+    ],
+  );
+  // What topPeakTests is built from: the same ranking as for a run that ran here.
+  assert.deepEqual(
+    rankPeakTests(read).map((top) => [top.nodeid, top.peakRssSource, top.peakRiseBytes]),
+    [
+      ['tests/test_p.py::test_exact', 'hwm', 300_000_000],
+      ['tests/test_p.py::test_bound', 'start-end', 0],
+    ],
+  );
+});
+
+test('a JUnit peak without a known source is not read as a peak', () => {
+  const property = (name: string, value: string): string => `<property name="${name}" value="${value}"/>`;
+  const xml = (properties: string): string =>
+    `<testsuites><testsuite name="c"><testcase classname="t" name="test_a" time="0.1"><properties>${properties}</properties></testcase></testsuite></testsuites>`;
+  for (const properties of [property('peakRssBytes', '900'), property('peakRssBytes', '900') + property('peakRssSource', 'guess'), property('peakRssSource', 'hwm')]) {
+    const [record] = testRecordsFromJunit(xml(properties)).get('c')!;
+    assert.deepEqual([record!.peakRssBytes, record!.peakRssSource], [null, null], properties);
+  }
 });

@@ -133,7 +133,7 @@ test('readReportDir: a clear error for a missing dir, no report.json, bad JSON, 
 
 test('mergeReportDirs reads, merges and writes report.json and junit.xml; the history gets every chunk with its tests', async () => {
   const recordsA = [testRecord('tests/test_a.py::test_one', { file: 'tests/test_a.py', durationMs: 250 }), testRecord('tests/test_a.py::TestX::test_two[p-1]', { outcome: 'failed', durationMs: 40 })];
-  const recordsB = [testRecord('tests/test_b.py::test_big', { rssStartBytes: 1e8, rssEndBytes: 3e8, durationMs: 900 })];
+  const recordsB = [testRecord('tests/test_b.py::test_big', { rssStartBytes: 1e8, rssEndBytes: 3e8, durationMs: 900, peakRssBytes: 7e8, peakRssSource: 'hwm' })];
   const a = chunkReport('A', { status: 'failed' });
   const b = chunkReport('B', { durationMs: 4000 });
   const dirA = writeReportDir(runReport([a], { runId: 'job-a', startedAt: T0, finishedAt: T1 }), new Map([['A', recordsA]]));
@@ -155,11 +155,11 @@ test('mergeReportDirs reads, merges and writes report.json and junit.xml; the hi
       [
         'A',
         [
-          ['tests/test_a.py::test_one', { durationMs: 250, outcome: 'passed', rssDeltaBytes: 0 }],
-          ['tests/test_a.py::TestX::test_two[p-1]', { durationMs: 40, outcome: 'failed', rssDeltaBytes: 0 }],
+          ['tests/test_a.py::test_one', { durationMs: 250, outcome: 'passed', rssDeltaBytes: 0, peak: null }],
+          ['tests/test_a.py::TestX::test_two[p-1]', { durationMs: 40, outcome: 'failed', rssDeltaBytes: 0, peak: null }],
         ],
       ],
-      ['B', [['tests/test_b.py::test_big', { durationMs: 900, outcome: 'passed', rssDeltaBytes: 2e8 }]]],
+      ['B', [['tests/test_b.py::test_big', { durationMs: 900, outcome: 'passed', rssDeltaBytes: 2e8, peak: { bytes: 7e8, source: 'hwm' } }]]],
     ],
   );
 });

@@ -63,6 +63,8 @@ test('an OOM kill counted in a cgroup run-chunks limited is memory-limit, the ke
     status: 'memory-limit',
     message: `killed by SIGKILL: the kernel OOM-killed it at its cgroup memory limit of 200 MiB; ${CGROUP_SOURCE} rose by 1`,
   });
+  // A limit written in decimal units ("300MB") is named in them.
+  assert.match(classifyOutcome(end({ signal: 'SIGKILL', oom: evidence({ chunkOomKills: 1, cgroupLimitBytes: 300e6 }) }), PYTEST).message, /at its cgroup memory limit of 300 MB;/);
   // Without a rise, a SIGKILL under a limit is still just killed.
   assert.equal(classifyOutcome(end({ signal: 'SIGKILL', oom: evidence({ cgroupLimitBytes: 1 }) }), PYTEST).status, 'killed');
 });
