@@ -17,6 +17,9 @@
 //    steep; otherwise 'stable'.
 
 import { formatBytes } from '../config/parse-size.js';
+import { formatPercent, formatSignedPercent } from '../util/format-percent.js';
+
+export { formatPercent };
 
 /** One memory sample; `tMs` counts from the chunk's start. */
 export interface MemoryPoint {
@@ -200,18 +203,6 @@ function describe(verdict: LeakAnalysis['verdict'], facts: Facts): string {
   if (growthPercent === null || Math.abs(growthPercent) < FLAT_PERCENT) return `flat: ${change}`;
   if (growthPercent < 0) return `memory shrank ${formatPercent(-growthPercent)} ${span}`;
   return `memory grew ${formatPercent(growthPercent)} ${span}, within the ${allowed} allowed`;
-}
-
-// Two decimals for small figures, whole percents from 100: "0.4%", "6.25%", "14.9%", "114%".
-export function formatPercent(percent: number): string {
-  const magnitude = Math.abs(percent);
-  const rounded = Number(percent.toFixed(magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2));
-  return `${rounded === 0 ? 0 : rounded}%`;
-}
-
-function formatSignedPercent(percent: number): string {
-  const text = formatPercent(percent);
-  return text.startsWith('-') || text === '0%' ? text : `+${text}`;
 }
 
 function formatSeconds(durationMs: number): string {
