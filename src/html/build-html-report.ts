@@ -54,9 +54,9 @@ function renderChunkTable(chunks: readonly HtmlChunkData[]): SafeHtml {
   const showGpu = chunks.some((data) => data.report.gpu !== null);
   const rows = chunks.map(({ report: chunk }, index) => {
     const gpu = showGpu ? html`<td class="num">${describeGpuPeak(chunk)}</td>` : '';
-    return html`<tr><td><a href="#chunk-${index}">${chunk.name}</a>${chunk.required ? '' : html` <span class="muted">(optional)</span>`}</td><td>${statusBadge(chunk.status)}</td><td class="num">${formatCount(chunk.tests?.passed)}</td><td class="num">${formatCount(chunk.tests?.failed)}</td><td class="num">${formatCount(chunk.tests?.skipped)}</td><td class="num">${formatCount(chunk.tests?.errors)}</td><td class="num">${chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)}</td><td class="num">${chunk.workers}</td><td class="num">${describePeak(chunk)}</td><td class="num">${describeGrowth(chunk)}</td><td>${verdictBadge(chunk)}</td>${gpu}</tr>`;
+    return html`<tr><td><a href="#chunk-${index}">${chunk.name}</a>${chunk.required ? '' : html` <span class="muted">(optional)</span>`}</td><td>${statusBadge(chunk.status)}</td><td class="num">${formatCount(chunk.tests?.passed)}</td><td class="num">${formatCount(chunk.tests?.failed)}</td><td class="num">${formatCount(chunk.tests?.skipped)}</td><td class="num">${formatCount(chunk.tests?.errors)}</td><td class="num">${chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)}</td><td class="num">${chunk.workers}</td><td class="num"${chunk.memory?.peak ? html` title="${chunk.memory.peak.detail}"` : ''}>${describePeak(chunk)}</td><td class="num">${describeGrowth(chunk)}</td><td>${verdictBadge(chunk)}</td>${gpu}</tr>`;
   });
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak memory', 'Growth', 'Leak', ...(showGpu ? ['Peak GPU'] : [])];
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak memory (source) / limit', 'RSS growth', 'Leak', ...(showGpu ? ['Peak GPU / limit'] : [])];
   return html`<table class="summary"><thead><tr>${head.map((cell) => html`<th>${cell}</th>`)}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
