@@ -54,7 +54,10 @@ function cellClass(column: (typeof ALL_TESTS_COLUMNS)[number]): string {
 
 function staticRow(row: AllTestsRow, chunks: readonly string[]): SafeHtml {
   const cells = allTestsCells(row, chunks);
-  return html`<tr class="outcome-${row[2]}">${ALL_TESTS_COLUMNS.map((column, index) => html`<td class="${cellClass(column)}">${cells[index]}</td>`)}</tr>`;
+  return html`<tr class="outcome-${row[2]}">${ALL_TESTS_COLUMNS.map((column, index) => {
+    const cls = cellClass(column);
+    return html`<td${cls ? html` class="${cls}"` : ''}>${cells[index]}</td>`;
+  })}</tr>`;
 }
 
 /** The section: legend, controls (shown when scripts run), the first page of rows, and every row as JSON. */
@@ -62,7 +65,7 @@ export function renderAllTests(data: AllTestsData): SafeHtml {
   const total = data.rows.length;
   if (total === 0) return html`<section class="all-tests" id="all-tests"><h2>All tests</h2><p class="muted">No per-test results: no chunk's records or events file held a test.</p></section>`;
   const shown = Math.min(total, ALL_TESTS_PAGE_SIZE);
-  const head = ALL_TESTS_COLUMNS.map((column) => html`<th class="${cellClass(column)}" data-column="${column.key}" aria-sort="none">${column.label}</th>`);
+  const head = ALL_TESTS_COLUMNS.map((column) => html`<th${column.numeric ? html` class="num"` : ''} data-column="${column.key}" aria-sort="none">${column.label}</th>`);
   const withoutScript =
     total <= ALL_TESTS_PAGE_SIZE
       ? `Without JavaScript: all ${total} rows, by chunk and in the order the tests were recorded; sorting and search need JavaScript.`
