@@ -43,14 +43,15 @@ export function describeGrowthSource(chunk: ChunkReport): string {
 
 function renderFigures(chunk: ChunkReport): SafeHtml {
   const tests = chunk.tests;
+  const counted = chunk.testsSource === 'events' ? "counted from the run-chunks plugin's events" : chunk.testsSource === 'junit' ? "counted from pytest's JUnit file" : undefined;
   const figures = [
-    figure('Passed', formatCount(tests?.passed)),
-    figure('Failed', formatCount(tests?.failed)),
-    figure('Skipped', formatCount(tests?.skipped)),
-    figure('Errors', formatCount(tests?.errors)),
-    figure('Not run', chunk.notRun === null ? '–' : chunk.notRun),
-    figure('Duration', chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)),
-    figure('Workers', chunk.workers),
+    figure('Passed', formatCount(tests?.passed), counted),
+    figure('Failed', formatCount(tests?.failed), counted),
+    figure('Skipped', formatCount(tests?.skipped), counted),
+    figure('Errors', formatCount(tests?.errors), counted && `${counted}; killed and crashed tests count here`),
+    figure('Not run', chunk.notRun === null ? '–' : chunk.notRun, 'collected, never started: the chunk died first'),
+    figure('Duration', chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs), "wall-clock time of every attempt, added up"),
+    figure('Workers', chunk.workers, chunk.workersReason ?? undefined),
     figure('Peak memory (source) / limit', describePeak(chunk), chunk.memory?.peak?.detail),
     figure('RSS growth', describeGrowth(chunk), describeGrowthSource(chunk)),
     figure('Leak', verdictBadge(chunk), chunk.memory ? `from the ${chunk.memory.verdictSource === 'test-series' ? 'test series of each pytest process' : 'sampled timeline'}` : undefined),

@@ -103,6 +103,8 @@ test('the peak says where it comes from, beside the other peaks measured, and th
   assert.match(page, /<li>Peak memory 812 MiB \(cgroup\): exact: the kernel&#39;s high-water mark/);
   assert.match(page, /<li>Sampled, summed over the chunk's processes \(10 samples every 500ms, lower bounds\): RSS 700 MiB at its highest sample; PSS 651 MiB at its highest reading\.<\/li>/);
   assert.match(page, /<li>Memory limit 1 GiB, checked against the sampled PSS\.<\/li>/);
+  // The counts say where they were counted.
+  assert.match(page, /<div class="figure" title="counted from the run-chunks plugin&#39;s events"><dt>Passed<\/dt><dd>3<\/dd><\/div>/);
   // The kernel's figure is the headline here, so it is not listed twice.
   assert.doesNotMatch(page, /Kernel peak of the chunk's cgroup/);
   // The summary table names each metric, and its peak cell says where the figure comes from on hover.
