@@ -189,6 +189,9 @@ export const ALL_TESTS_SCRIPT = String.raw`var RunChunksAllTests = (function () 
       render();
     });
     render();
+    // Only now do the controls show and the note for readers without scripts go: a script that
+    // failed before here leaves the page as it reads without one, which stays true.
+    document.documentElement.setAttribute('data-all-tests', 'on');
     return state;
   }
 

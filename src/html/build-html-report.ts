@@ -14,9 +14,9 @@ import { html, SafeHtml } from './html-text.js';
 import { renderOverview } from './overview-chart.js';
 
 // The page's only script, allowed by its hash: it marks the page as scripted (tests check that
-// scripts run at all, so a missing injected script proves escaping, not a dead browser; the CSS
-// shows the All tests controls only then), and runs the All tests table. Its data is a JSON block,
-// which a browser never runs.
+// scripts run at all, so a missing injected script proves escaping, not a dead browser), and runs
+// the All tests table, which marks the page data-all-tests once it has drawn it (the CSS shows the
+// table's controls only then). The table's data is a JSON block, which a browser never runs.
 const INLINE_SCRIPT = `document.documentElement.setAttribute('data-js','on');\n${ALL_TESTS_SCRIPT}`;
 const SCRIPT_HASH = createHash('sha256').update(INLINE_SCRIPT).digest('base64');
 

@@ -72,9 +72,9 @@ summary{cursor:pointer;color:var(--rss)}
 .key.dot::before{width:6px;height:6px;border-radius:3px}
 .key.limit::before{background:repeating-linear-gradient(90deg,var(--limit) 0 5px,transparent 5px 8px)}
 .key.mark::before{width:4px;height:12px;background:#8c959f}.key.blamed::before{width:6px;height:12px;background:var(--limit)}
-html:not([data-js="on"]) .js-only,html[data-js="on"] .nojs{display:none}
+html:not([data-all-tests="on"]) .js-only,html[data-all-tests="on"] .nojs{display:none}
 .table-controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:6px 0}
 .table-controls input{min-width:280px;padding:3px 6px;font:inherit}
-html[data-js="on"] .all-tests th[data-column]{cursor:pointer;user-select:none}
+html[data-all-tests="on"] .all-tests th[data-column]{cursor:pointer;user-select:none}
 .all-tests th[aria-sort="ascending"]::after{content:" ▲"}.all-tests th[aria-sort="descending"]::after{content:" ▼"}
 `;

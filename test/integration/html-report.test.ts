@@ -244,7 +244,7 @@ test('report.html opens in headless Chromium: charts and tables in the DOM, no i
   assert.equal(dumped.code, 0, dumped.output);
   const dom = dumped.stdout;
   // The page's own script ran (so scripts do run here), and neither injected one did.
-  assert.match(dom, /<html lang="en" data-js="on">/);
+  assert.match(dom, /<html lang="en" data-js="on" data-all-tests="on">/);
   assert.doesNotMatch(dom, /data-pwned/);
   assert.equal(count(dom, /<script>/i), 1);
   assert.equal(count(dom, /<script/i), 2);

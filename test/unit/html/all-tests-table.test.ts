@@ -196,8 +196,8 @@ test('without scripts: the first 100 rows are in the page as text, in data order
   assert.equal(rows[0]!.cells[4], '–');
   assert.match(page, /<p class="nojs muted">Without JavaScript: rows 1–100 of 50000, by chunk and in the order the tests were recorded; sorting, search and the other 49900 rows need JavaScript/);
   assert.match(page, /<h2>All tests <span class="muted">\(50000\)<\/span><\/h2>/);
-  // The controls and the note swap places when the script has marked the page.
-  assert.match(page, /html:not\(\[data-js="on"\]\) \.js-only,html\[data-js="on"\] \.nojs\{display:none\}/);
+  // The controls and the note swap places when the script has drawn the table and marked the page.
+  assert.match(page, /html:not\(\[data-all-tests="on"\]\) \.js-only,html\[data-all-tests="on"\] \.nojs\{display:none\}/);
   assert.match(page, /<div class="table-controls js-only">/);
 });
 
@@ -208,8 +208,10 @@ test('a small run shows all its rows without scripts; a run without per-test res
   const none = build([chunkData('none')]);
   assert.match(none, /<h2>All tests<\/h2><p class="muted">No per-test results:/);
   assert.doesNotMatch(none, /id="all-tests-data"/);
-  // The script finds no data and draws nothing.
-  assert.equal(runPage(none).elements.get('all-tests-body')!.children.length, 0);
+  // The script finds no data, draws nothing and leaves the page unmarked.
+  const blank = runPage(none);
+  assert.equal(blank.elements.get('all-tests-body')!.children.length, 0);
+  assert.equal(blank.root.getAttribute('data-all-tests'), null);
 });
 
 test("the page's CSP allows its inline script by the SHA-256 of its exact text, and nothing else", () => {
@@ -277,11 +279,12 @@ test('run against a document, the script draws a page of rows, and header clicks
   const chunks = bigRun();
   const page = build(chunks);
   const data = allTestsData(chunks);
-  const { elements, headers } = runPage(page);
+  const { elements, headers, root } = runPage(page);
   const status = elements.get('all-tests-status')!;
   const cellsOf = (index: number): string[] => allTestsCells(data.rows[index]!, data.chunks);
   // First page: the static rows again, now drawn by the script.
   assert.deepEqual(shownRows(elements), staticRows(page));
+  assert.equal(root.getAttribute('data-all-tests'), 'on');
   assert.equal(status.textContent, 'Rows 1–100 of 50000');
   assert.equal(elements.get('all-tests-prev')!.disabled, true);
   assert.equal(elements.get('all-tests-next')!.disabled, false);
