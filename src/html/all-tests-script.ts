@@ -158,20 +158,28 @@ export const ALL_TESTS_SCRIPT = String.raw`var RunChunksAllTests = (function () 
       }
     }
 
+    function sortBy(key) {
+      var numeric = false;
+      for (var c = 0; c < COLUMNS.length; c += 1) if (COLUMNS[c].key === key) numeric = COLUMNS[c].numeric;
+      // A first click on a figure shows the largest first; on a name, A to Z; a second click turns it round.
+      if (state.sortKey === key) state.descending = !state.descending;
+      else {
+        state.sortKey = key;
+        state.descending = numeric;
+      }
+      state.selected = null;
+      state.page = 0;
+      render();
+    }
     for (var h = 0; h < headers.length; h += 1) {
       headers[h].addEventListener('click', function (event) {
-        var key = event.currentTarget.getAttribute('data-column');
-        var numeric = false;
-        for (var c = 0; c < COLUMNS.length; c += 1) if (COLUMNS[c].key === key) numeric = COLUMNS[c].numeric;
-        // A first click on a figure shows the largest first; on a name, A to Z; a second click turns it round.
-        if (state.sortKey === key) state.descending = !state.descending;
-        else {
-          state.sortKey = key;
-          state.descending = numeric;
-        }
-        state.selected = null;
-        state.page = 0;
-        render();
+        sortBy(event.currentTarget.getAttribute('data-column'));
+      });
+      // The headers take the keyboard's focus (tabindex): Enter or Space sorts as a click does.
+      headers[h].addEventListener('keydown', function (event) {
+        if (event.key !== 'Enter' && event.key !== ' ') return;
+        event.preventDefault();
+        sortBy(event.currentTarget.getAttribute('data-column'));
       });
     }
     filter.addEventListener('input', function () {

@@ -65,7 +65,7 @@ export function renderAllTests(data: AllTestsData): SafeHtml {
   const total = data.rows.length;
   if (total === 0) return html`<section class="all-tests" id="all-tests"><h2>All tests</h2><p class="muted">No per-test results: no chunk's records or events file held a test.</p></section>`;
   const shown = Math.min(total, ALL_TESTS_PAGE_SIZE);
-  const head = ALL_TESTS_COLUMNS.map((column) => html`<th${column.numeric ? html` class="num"` : ''} data-column="${column.key}" aria-sort="none">${column.label}</th>`);
+  const head = ALL_TESTS_COLUMNS.map((column) => html`<th${column.numeric ? html` class="num"` : ''} data-column="${column.key}" aria-sort="none" tabindex="0">${column.label}</th>`);
   const withoutScript =
     total <= ALL_TESTS_PAGE_SIZE
       ? `Without JavaScript: all ${total} rows, by chunk and in the order the tests were recorded; sorting and search need JavaScript.`

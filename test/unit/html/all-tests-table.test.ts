@@ -65,6 +65,12 @@ function staticRows(page: string): { cls: string; cells: string[] }[] {
   return [...body.matchAll(/<tr class="([^"]*)">([\s\S]*?)<\/tr>/g)].map(([, cls, cells]) => ({ cls: cls!, cells: [...cells!.matchAll(/<td(?: class="[^"]*")?>([\s\S]*?)<\/td>/g)].map(([, text]) => unescapeHtml(text!)) }));
 }
 
+interface FakeEvent {
+  currentTarget: FakeElement;
+  key: string | undefined;
+  preventDefault(): void;
+}
+
 // A document with just what the script uses: elements by id, createElement, textContent,
 // attributes, listeners. Enough to run the script as a browser would, and to look at what it drew.
 class FakeElement {
@@ -73,7 +79,7 @@ class FakeElement {
   disabled = false;
   value = '';
   private readonly attributes = new Map<string, string>();
-  private readonly listeners = new Map<string, ((event: { currentTarget: FakeElement }) => void)[]>();
+  private readonly listeners = new Map<string, ((event: FakeEvent) => void)[]>();
   private text = '';
 
   constructor(readonly tagName: string) {}
@@ -100,12 +106,12 @@ class FakeElement {
     this.attributes.set(name, String(value));
   }
 
-  addEventListener(type: string, listener: (event: { currentTarget: FakeElement }) => void): void {
+  addEventListener(type: string, listener: (event: FakeEvent) => void): void {
     this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
   }
 
-  fire(type: string): void {
-    for (const listener of this.listeners.get(type) ?? []) listener({ currentTarget: this });
+  fire(type: string, key?: string): void {
+    for (const listener of this.listeners.get(type) ?? []) listener({ currentTarget: this, key, preventDefault: () => undefined });
   }
 }
 
@@ -129,7 +135,7 @@ function runPage(page: string): { api: ScriptApi; elements: Map<string, FakeElem
     data.textContent = dataBlockText(page);
     elements.set('all-tests-data', data);
   }
-  const headers = [...page.matchAll(/<th(?: class="[^"]*")? data-column="([a-z]+)"/g)].map(([, key]) => {
+  const headers = [...page.matchAll(/<th(?: class="[^"]*")? data-column="([a-z]+)" aria-sort="none" tabindex="0">/g)].map(([, key]) => {
     const th = new FakeElement('th');
     th.setAttribute('data-column', key!);
     return th;
@@ -300,7 +306,9 @@ test('run against a document, the script draws a page of rows, and header clicks
   assert.equal(status.textContent, 'Rows 1–100 of 50000', 'a new order starts at its first page');
   const highest = Math.max(...data.rows.map((row) => row[4] ?? -1));
   assert.equal(shownRows(elements)[0]!.cells[4]!.replace('≥ ', ''), formatBytes(highest));
-  peakHeader.fire('click');
+  peakHeader.fire('keydown', 'Tab');
+  assert.equal(peakHeader.getAttribute('aria-sort'), 'descending', 'only Enter and Space sort');
+  peakHeader.fire('keydown', 'Enter');
   assert.equal(peakHeader.getAttribute('aria-sort'), 'ascending');
   assert.ok(headers.filter((th) => th !== peakHeader).every((th) => th.getAttribute('aria-sort') === 'none'));
 
