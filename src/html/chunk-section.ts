@@ -119,6 +119,6 @@ ${chunk.description ? html`<p class="muted">${chunk.description}</p>` : ''}
 ${renderFigures(chunk)}
 <div class="chart-box">${renderLegend(data)}${renderMemoryChart(data, `memory of chunk ${chunk.name} over time`)}</div>
 ${renderLeak(chunk)}
-${renderBlamedTests(chunk)}${renderTopPeakTests(chunk)}${renderTopRetainedTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderMergedShards(chunk)}${renderDetails(chunk)}
+${renderBlamedTests(chunk)}${data.records.length > 0 ? html`<p class="muted">Each of this chunk's ${data.records.length} ${data.records.length === 1 ? 'test' : 'tests'}, with its figures, is in <a href="#all-tests">All tests</a> below.</p>` : ''}${renderTopPeakTests(chunk)}${renderTopRetainedTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderMergedShards(chunk)}${renderDetails(chunk)}
 </section>`;
 }

@@ -202,6 +202,7 @@ test('without scripts: the first 100 rows are in the page as text, in data order
   assert.equal(rows[0]!.cells[4], '–');
   assert.match(page, /<p class="nojs muted">Without JavaScript: rows 1–100 of 50000, by chunk and in the order the tests were recorded; sorting, search and the other 49900 rows need JavaScript/);
   assert.match(page, /<h2>All tests <span class="muted">\(50000\)<\/span><\/h2>/);
+  assert.match(page, /Each of this chunk's 30000 tests, with its figures, is in <a href="#all-tests">All tests<\/a> below\./);
   // The controls and the note swap places when the script has drawn the table and marked the page.
   assert.match(page, /html:not\(\[data-all-tests="on"\]\) \.js-only,html\[data-all-tests="on"\] \.nojs\{display:none\}/);
   assert.match(page, /<div class="table-controls js-only">/);
