@@ -4,19 +4,23 @@
 import { createHash } from 'node:crypto';
 import { formatDurationMs } from '../config/parse-duration.js';
 import type { RunReport } from '../results/report-types.js';
-import { describeGrowth, describePeak, formatCount } from '../reporters/chunk-figures.js';
-import { describeGpuPeak, renderChunkSection, statusBadge, verdictBadge } from './chunk-section.js';
+import { describeGpuPeak, describeGrowth, describePeak, formatCount } from '../reporters/chunk-figures.js';
+import { ALL_TESTS_SCRIPT } from './all-tests-script.js';
+import { allTestsData, renderAllTests } from './all-tests-table.js';
+import { renderChunkSection, statusBadge, verdictBadge } from './chunk-section.js';
 import type { HtmlChunkData } from './html-input.js';
 import { REPORT_CSS } from './html-styles.js';
 import { html, SafeHtml } from './html-text.js';
 import { renderOverview } from './overview-chart.js';
 
 // The page's only script, allowed by its hash: it marks the page as scripted (tests check that
-// scripts run at all, so a missing injected script proves escaping, not a dead browser).
-const INLINE_SCRIPT = "document.documentElement.setAttribute('data-js','on');";
+// scripts run at all, so a missing injected script proves escaping, not a dead browser), and runs
+// the All tests table, which marks the page data-all-tests once it has drawn it (the CSS shows the
+// table's controls only then). The table's data is a JSON block, which a browser never runs.
+const INLINE_SCRIPT = `document.documentElement.setAttribute('data-js','on');\n${ALL_TESTS_SCRIPT}`;
 const SCRIPT_HASH = createHash('sha256').update(INLINE_SCRIPT).digest('base64');
 
-/** No network, no plugins, no forms; only the inline style and the one hashed inline script. */
+/** No network, no plugins, no forms; only the inline style and the one hashed inline script (its hash is of its exact text). */
 export const CONTENT_SECURITY_POLICY = `default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src 'sha256-${SCRIPT_HASH}'; base-uri 'none'; form-action 'none'`;
 
 /**
@@ -50,9 +54,9 @@ function renderChunkTable(chunks: readonly HtmlChunkData[]): SafeHtml {
   const showGpu = chunks.some((data) => data.report.gpu !== null);
   const rows = chunks.map(({ report: chunk }, index) => {
     const gpu = showGpu ? html`<td class="num">${describeGpuPeak(chunk)}</td>` : '';
-    return html`<tr><td><a href="#chunk-${index}">${chunk.name}</a>${chunk.required ? '' : html` <span class="muted">(optional)</span>`}</td><td>${statusBadge(chunk.status)}</td><td class="num">${formatCount(chunk.tests?.passed)}</td><td class="num">${formatCount(chunk.tests?.failed)}</td><td class="num">${formatCount(chunk.tests?.skipped)}</td><td class="num">${formatCount(chunk.tests?.errors)}</td><td class="num">${chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)}</td><td class="num">${chunk.workers}</td><td class="num">${describePeak(chunk)}</td><td class="num">${describeGrowth(chunk)}</td><td>${verdictBadge(chunk)}</td>${gpu}</tr>`;
+    return html`<tr><td><a href="#chunk-${index}">${chunk.name}</a>${chunk.required ? '' : html` <span class="muted">(optional)</span>`}</td><td>${statusBadge(chunk.status)}</td><td class="num">${formatCount(chunk.tests?.passed)}</td><td class="num">${formatCount(chunk.tests?.failed)}</td><td class="num">${formatCount(chunk.tests?.skipped)}</td><td class="num">${formatCount(chunk.tests?.errors)}</td><td class="num">${chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)}</td><td class="num">${chunk.workers}</td><td class="num"${chunk.memory?.peak ? html` title="${chunk.memory.peak.detail}"` : ''}>${describePeak(chunk)}</td><td class="num">${describeGrowth(chunk)}</td><td>${verdictBadge(chunk)}</td>${gpu}</tr>`;
   });
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak memory', 'Growth', 'Leak', ...(showGpu ? ['Peak GPU'] : [])];
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak memory (source) / limit', 'RSS growth', 'Leak', ...(showGpu ? ['Peak GPU / limit'] : [])];
   return html`<table class="summary"><thead><tr>${head.map((cell) => html`<th>${cell}</th>`)}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -65,7 +69,8 @@ export interface HtmlReportOptions {
 /**
  * The whole report as one HTML document: a header, the run's timeline (a Gantt bar per chunk,
  * and the chunks' summed memory when they overlapped), the summary table, then one section per
- * chunk. Every name and message is escaped; nothing refers to anything outside the file.
+ * chunk, then every test in one table. Every name and message is escaped; nothing refers to
+ * anything outside the file.
  */
 export function buildHtmlReport(report: RunReport, chunks: HtmlChunkData[], options: HtmlReportOptions = {}): string {
   const document = html`${documentHead(`run-chunks: ${report.status} (${report.chunks.length} chunks)`, REPORT_CSS, html`<script>${new SafeHtml(INLINE_SCRIPT)}</script>`)}
@@ -74,6 +79,7 @@ ${renderHeader(report)}
 <section class="overview"><h2>Timeline</h2>${renderOverview(report, chunks, options.separateMachines)}</section>
 <section><h2>Chunks</h2>${renderChunkTable(chunks)}</section>
 ${chunks.map((data, index) => renderChunkSection(data, index))}
+${renderAllTests(allTestsData(chunks))}
 </body>
 </html>
 `;

@@ -3,26 +3,13 @@
 import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBytes } from '../config/parse-size.js';
 import type { ChunkReport } from '../results/report-types.js';
-import { describeGrowth, describePeak, formatCount } from '../reporters/chunk-figures.js';
+import { describeGpuPeak, describeGrowth, describePeak, formatCount } from '../reporters/chunk-figures.js';
 import type { HtmlChunkData } from './html-input.js';
 import { html, type HtmlValue, type SafeHtml } from './html-text.js';
 import { renderMemoryChart } from './memory-chart.js';
-import { renderBlamedTests, renderFailedTests, renderTopRetainedTests } from './test-tables.js';
+import { renderLeak, renderPeakSources } from './memory-details.js';
+import { renderBlamedTests, renderFailedTests, renderTopPeakTests, renderTopRetainedTests } from './test-tables.js';
 
-
-/** "+1.2 MiB/s", or "–" when unknown. */
-export function describeSlope(chunk: ChunkReport): string {
-  const slope = chunk.memory?.slopeBytesPerSec;
-  if (slope === null || slope === undefined) return '–';
-  return `${slope >= 0 ? '+' : ''}${formatBytes(slope)}/s`;
-}
-
-/** "412 MiB / 1 GiB" for the GPU, or "–". */
-export function describeGpuPeak(chunk: ChunkReport): string {
-  if (!chunk.gpu) return '–';
-  const peak = formatBytes(chunk.gpu.peakBytes);
-  return chunk.gpu.limitBytes === null ? peak : `${peak} / ${formatBytes(chunk.gpu.limitBytes)}`;
-}
 
 /** A status as a coloured label. */
 export function statusBadge(status: string): SafeHtml {
@@ -35,54 +22,56 @@ export function verdictBadge(chunk: ChunkReport): SafeHtml {
   return verdict === undefined ? html`–` : html`<span class="badge verdict-${verdict}">${verdict}</span>`;
 }
 
-function figure(label: string, value: HtmlValue): SafeHtml {
-  return html`<div class="figure"><dt>${label}</dt><dd>${value}</dd></div>`;
+function figure(label: string, value: HtmlValue, title?: string): SafeHtml {
+  return html`<div class="figure"${title ? html` title="${title}"` : ''}><dt>${label}</dt><dd>${value}</dd></div>`;
+}
+
+/** What the Growth figure measured, for its tooltip. */
+export function describeGrowthSource(chunk: ChunkReport): string {
+  if (!chunk.memory) return '';
+  return chunk.memory.verdictSource === 'test-series'
+    ? "RSS growth over its judged tests of the pytest process the leak verdict rests on (from each test's end)"
+    : "growth of the sampled RSS of the chunk's processes after their warm-up (the timeline's fitted line)";
 }
 
 function renderFigures(chunk: ChunkReport): SafeHtml {
   const tests = chunk.tests;
+  const counted = chunk.testsSource === 'events' ? "counted from the run-chunks plugin's events" : chunk.testsSource === 'junit' ? "counted from pytest's JUnit file" : undefined;
   const figures = [
-    figure('Passed', formatCount(tests?.passed)),
-    figure('Failed', formatCount(tests?.failed)),
-    figure('Skipped', formatCount(tests?.skipped)),
-    figure('Errors', formatCount(tests?.errors)),
-    figure('Not run', chunk.notRun === null ? '–' : chunk.notRun),
-    figure('Duration', chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)),
-    figure('Workers', chunk.workers),
-    figure('Peak memory / limit', describePeak(chunk)),
-    figure('Growth', describeGrowth(chunk)),
-    figure('Leak', verdictBadge(chunk)),
+    figure('Passed', formatCount(tests?.passed), counted),
+    figure('Failed', formatCount(tests?.failed), counted),
+    figure('Skipped', formatCount(tests?.skipped), counted),
+    figure('Errors', formatCount(tests?.errors), counted && `${counted}; killed and crashed tests count here`),
+    figure('Not run', chunk.notRun === null ? '–' : chunk.notRun, 'collected, never started: the chunk died first'),
+    figure('Duration', chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs), "wall-clock time of every attempt, added up"),
+    figure('Workers', chunk.workers, chunk.workersReason ?? undefined),
+    figure('Peak memory (source) / limit', describePeak(chunk), chunk.memory?.peak?.detail),
+    figure('RSS growth', describeGrowth(chunk), describeGrowthSource(chunk)),
+    figure('Leak', verdictBadge(chunk), chunk.memory ? `from the ${chunk.memory.verdictSource === 'test-series' ? 'test series of each pytest process' : 'sampled timeline'}` : undefined),
   ];
-  if (chunk.gpu) figures.push(figure('Peak GPU / limit', describeGpuPeak(chunk)));
-  return html`<dl class="figures">${figures}</dl>`;
+  if (chunk.gpu) figures.push(figure('Peak GPU / limit', describeGpuPeak(chunk), chunk.gpu.attribution === 'device-delta' ? "growth of the devices' used memory (the chunk's PIDs were not visible)" : "summed over the chunk's processes, sampled"));
+  return html`<dl class="figures">${figures}</dl>${renderPeakSources(chunk)}`;
 }
 
 function renderLegend(data: HtmlChunkData): SafeHtml {
-  const entries = [html`<span class="key rss">RSS</span>`];
-  if (data.samples.some((sample) => sample.pssBytes !== null)) entries.push(html`<span class="key pss">PSS</span>`);
-  if (data.samples.some((sample) => sample.gpuBytes !== null)) entries.push(html`<span class="key gpu">GPU</span>`);
-  if (data.report.memory?.limitBytes != null || data.report.gpu?.limitBytes != null) entries.push(html`<span class="key limit">limit</span>`);
-  if (data.testMarks.length > 0) entries.push(html`<span class="key mark">test start (hover for name and RSS change)</span>`);
+  const entries = [html`<span class="key rss">RSS, summed over the chunk's processes, every sample</span>`];
+  if (data.samples.some((sample) => sample.pssBytes !== null)) entries.push(html`<span class="key pss dot">PSS, summed, where it was read (points: it is read every few samples, not in between)</span>`);
+  if (data.samples.some((sample) => sample.gpuBytes !== null)) entries.push(html`<span class="key gpu">GPU memory of the chunk, sampled</span>`);
+  const metric = data.report.memory?.metric === 'pss' ? 'PSS' : 'RSS';
+  if (data.report.memory?.limitBytes != null) entries.push(html`<span class="key limit">memory limit (checked against ${metric})</span>`);
+  if (data.report.gpu?.limitBytes != null) entries.push(html`<span class="key limit">GPU memory limit</span>`);
+  if (data.testMarks.length > 0) entries.push(html`<span class="key mark">test start (hover: its name, and its process's RSS end − start)</span>`);
   if (data.report.blamedTests.length > 0) entries.push(html`<span class="key blamed">blamed test</span>`);
   return html`<div class="legend">${entries}</div>`;
-}
-
-function renderLeak(chunk: ChunkReport): SafeHtml {
-  const memory = chunk.memory;
-  if (!memory) return html``;
-  const notes: SafeHtml[] = [];
-  if (memory.threads?.onlyGrows) notes.push(html`<li>Threads only grew: ${memory.threads.start} → ${memory.threads.end}.</li>`);
-  if (memory.fds?.onlyGrows) notes.push(html`<li>Open file descriptors only grew: ${memory.fds.start} → ${memory.fds.end}.</li>`);
-  return html`<p class="leak">Leak verdict: ${verdictBadge(chunk)} ${memory.verdictReason}. Slope ${describeSlope(chunk)}, growth ${describeGrowth(chunk)} (allowed ${memory.allowedGrowthPercent}%), ${memory.samples} ${memory.samples === 1 ? 'sample' : 'samples'} every ${formatDurationMs(memory.intervalMs)}.</p>${notes.length > 0 ? html`<ul>${notes}</ul>` : ''}`;
 }
 
 function renderAttempts(chunk: ChunkReport): SafeHtml {
   if (chunk.attempts.length <= 1) return html``;
   const rows = chunk.attempts.map(
     (attempt) =>
-      html`<tr><td class="num">${attempt.attempt}</td><td>${attempt.kind}</td><td>${statusBadge(attempt.status)}</td><td class="num">${attempt.workers}</td><td class="num">${formatDurationMs(attempt.durationMs)}</td><td class="message">${attempt.message}</td></tr>`,
+      html`<tr><td class="num">${attempt.attempt}</td><td>${attempt.kind}</td><td>${statusBadge(attempt.status)}</td><td class="num">${attempt.workers}</td><td class="num">${formatDurationMs(attempt.durationMs)}</td><td class="num">${attempt.peakRssBytes === null ? '–' : formatBytes(attempt.peakRssBytes)}</td><td class="num">${attempt.peakPssBytes === null ? '–' : formatBytes(attempt.peakPssBytes)}</td><td class="message">${attempt.message}</td></tr>`,
   );
-  return html`<h3>Attempts</h3><table class="tests"><thead><tr><th>#</th><th>Kind</th><th>Status</th><th>Workers</th><th>Duration</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<h3>Attempts</h3><table class="tests"><thead><tr><th>#</th><th>Kind</th><th>Status</th><th>Workers</th><th>Duration</th><th>Peak RSS (sampled)</th><th>Peak PSS (sampled)</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 function renderMergedShards(chunk: ChunkReport): SafeHtml {
@@ -91,7 +80,7 @@ function renderMergedShards(chunk: ChunkReport): SafeHtml {
     (shard) =>
       html`<tr><td class="num">${shard.index}/${shard.count}</td><td>${statusBadge(shard.status)}</td><td>${shard.startedAt ?? '–'}</td><td class="num">${formatDurationMs(shard.durationMs)}</td><td class="num">${shard.peakRssBytes === null ? '–' : formatBytes(shard.peakRssBytes)}</td><td><code>${shard.logFile}</code></td><td class="message">${shard.message}</td></tr>`,
   );
-  return html`<h3>Shards</h3><p class="muted">Merged from ${chunk.mergedShards.length} of ${chunk.mergedShards[0]?.count ?? 0} shards, which ran on separate machines. Their memory timelines are not drawn here: each shard's samples.jsonl is beside its log, in that shard's own report dir.</p><table class="tests"><thead><tr><th>Shard</th><th>Status</th><th>Started</th><th>Duration</th><th>Peak RSS</th><th>Log</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<h3>Shards</h3><p class="muted">Merged from ${chunk.mergedShards.length} of ${chunk.mergedShards[0]?.count ?? 0} shards, which ran on separate machines. Their memory timelines are not drawn here: each shard's samples.jsonl is beside its log, in that shard's own report dir.</p><table class="tests"><thead><tr><th>Shard</th><th>Status</th><th>Started</th><th>Duration</th><th>Peak RSS (sampled)</th><th>Log</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 /** The kernel's evidence for the chunk's end: its own cgroup's counters, and the machine-wide one as context. */
@@ -123,6 +112,6 @@ ${chunk.description ? html`<p class="muted">${chunk.description}</p>` : ''}
 ${renderFigures(chunk)}
 <div class="chart-box">${renderLegend(data)}${renderMemoryChart(data, `memory of chunk ${chunk.name} over time`)}</div>
 ${renderLeak(chunk)}
-${renderBlamedTests(chunk)}${renderTopRetainedTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderMergedShards(chunk)}${renderDetails(chunk)}
+${renderBlamedTests(chunk)}${data.records.length > 0 ? html`<p class="muted">Each of this chunk's ${data.records.length} ${data.records.length === 1 ? 'test' : 'tests'}, with its figures, is in <a href="#all-tests">All tests</a> below.</p>` : ''}${renderTopPeakTests(chunk)}${renderTopRetainedTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderMergedShards(chunk)}${renderDetails(chunk)}
 </section>`;
 }

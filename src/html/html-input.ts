@@ -4,10 +4,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { MemorySample } from '../monitor/sample-types.js';
+import { ChunkTestState } from '../results/chunk-test-state.js';
 import { parseTestEventLines } from '../results/parse-test-event.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TestStartEvent } from '../results/test-events.js';
-import type { TestRecord, TestRecordOutcome } from '../results/test-records.js';
+import { bareRecord, type TestRecord, type TestRecordOutcome } from '../results/test-records.js';
 import { describeVerdict } from '../results/verdict-text.js';
 
 /** A test's start on a chunk's memory chart. */
@@ -40,6 +41,8 @@ export interface HtmlChunkData {
   testMarks: TestMark[];
   /** Failed, errored, killed and crashed tests of every attempt. */
   failedTests: FailedTest[];
+  /** Every test of every attempt, in the order they ended (the run's records, or rebuilt from the events files). */
+  records: readonly TestRecord[];
 }
 
 /** Where else to look for a chunk's files (`<dir>/<chunk>/`): `merge`'s input dirs, whose paths in report.json are another machine's. */
@@ -122,20 +125,24 @@ export function buildTestMarks(eventsText: string, chunk: ChunkReport): TestMark
   return marks.sort((a, b) => a.tMs - b.tMs);
 }
 
-/** Failed tests from the events files of every attempt, when no records were kept (blamed tests count as killed). */
-function failedTestsFromEvents(eventTexts: readonly string[], chunk: ChunkReport): FailedTest[] {
-  const failed: FailedTest[] = [];
-  for (const [index, text] of eventTexts.entries()) {
-    for (const event of parseTestEventLines(`${text}\n`).events) {
-      if (event.event === 'test-end' && (event.outcome === 'failed' || event.outcome === 'error'))
-        failed.push({ nodeid: event.nodeid, outcome: event.outcome, message: event.message, longrepr: event.longrepr, attempt: index + 1 });
-    }
+/**
+ * The tests of every attempt rebuilt from its events file, as the run builds them (completed
+ * tests and modules that failed to collect), then the blamed tests as killed or crashed: for a
+ * report dir read back without the run's records.
+ */
+export function recordsFromEvents(eventTexts: readonly { attempt: number; text: string }[], chunk: ChunkReport): TestRecord[] {
+  const records: TestRecord[] = [];
+  for (const { attempt, text } of eventTexts) {
+    const state = new ChunkTestState(attempt);
+    for (const event of parseTestEventLines(`${text}\n`).events) state.apply(event);
+    records.push(...state.completed());
   }
   for (const test of chunk.blamedTests) {
     const verdict = test.verdict === null ? '' : `; ${describeVerdict(test.verdict)}`;
-    failed.push({ nodeid: test.nodeid, outcome: test.reason === 'crashed' || test.reason === 'exited' ? 'crashed' : 'killed', message: `running when the chunk ended: ${test.reason}${verdict}`, longrepr: null, attempt: 1 });
+    const outcome = test.reason === 'crashed' || test.reason === 'exited' ? 'crashed' : 'killed';
+    records.push({ ...bareRecord(test.nodeid, outcome, `running when the chunk ended: ${test.reason}${verdict}`, 1), worker: test.worker });
   }
-  return failed;
+  return records;
 }
 
 function failedTestsFromRecords(records: readonly TestRecord[]): FailedTest[] {
@@ -164,7 +171,7 @@ function attemptOffsetMs(chunk: ChunkReport, startedAt: string | undefined): num
 async function readChunk(chunk: ChunkReport, records: readonly TestRecord[] | undefined, options: HtmlInputOptions): Promise<HtmlChunkData> {
   // Shards ran on separate machines, each with its own clock and memory: one shard's timeline
   // under the combined entry would pass for the whole chunk's. The page shows each shard's figures instead.
-  if (chunk.mergedShards !== null) return { report: chunk, samples: [], testMarks: [], failedTests: records ? failedTestsFromRecords(records) : [] };
+  if (chunk.mergedShards !== null) return { report: chunk, samples: [], testMarks: [], failedTests: records ? failedTestsFromRecords(records) : [], records: records ?? [] };
   const dir = await findChunkDir(chunk, options);
   const samples = parseSamples((await readText(path.join(dir, 'samples.jsonl'))) ?? '');
   const firstEvents = (await readText(path.join(dir, 'events.jsonl'))) ?? '';
@@ -180,21 +187,20 @@ async function readChunk(chunk: ChunkReport, records: readonly TestRecord[] | un
   }
   samples.sort((a, b) => a.t - b.t);
   testMarks.sort((a, b) => a.tMs - b.tMs);
-  let failedTests: FailedTest[];
-  if (records) failedTests = failedTestsFromRecords(records);
-  else {
-    const laterEvents: string[] = [];
+  let allRecords = records;
+  if (!allRecords) {
+    const eventTexts = [{ attempt: 1, text: firstEvents }];
     for (const attempt of chunk.attempts.filter((entry) => entry.attempt > 1))
-      laterEvents.push((await readText(path.join(dir, `attempt-${attempt.attempt}`, 'events.jsonl'))) ?? '');
-    failedTests = failedTestsFromEvents([firstEvents, ...laterEvents], chunk);
+      eventTexts.push({ attempt: attempt.attempt, text: (await readText(path.join(dir, `attempt-${attempt.attempt}`, 'events.jsonl'))) ?? '' });
+    allRecords = recordsFromEvents(eventTexts, chunk);
   }
-  return { report: chunk, samples, testMarks, failedTests };
+  return { report: chunk, samples, testMarks, failedTests: failedTestsFromRecords(allRecords), records: allRecords };
 }
 
 /**
  * Reads every chunk's timeline and test starts from its folder (beside its logFile). `records`
- * (by chunk name, as the run or `merge` kept them) give the failed tests; without them they are
- * read from the events files. Missing or damaged files give empty lists; never throws for them.
+ * (by chunk name, as the run or `merge` kept them) give every test and the failed ones; without
+ * them they are rebuilt from the events files. Missing or damaged files give empty lists; never throws for them.
  */
 export async function readHtmlInput(report: RunReport, records?: ReadonlyMap<string, readonly TestRecord[]>, options: HtmlInputOptions = {}): Promise<HtmlChunkData[]> {
   const chunks: HtmlChunkData[] = [];

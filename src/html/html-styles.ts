@@ -35,6 +35,7 @@ pre{background:var(--panel);padding:8px;overflow:auto;white-space:pre-wrap;word-
 ${statusRules}
 .run-facts{color:var(--muted);margin:0 0 16px}
 section{margin:0 0 28px}
+ul.sources{margin:2px 0 8px;padding-left:20px;font-size:13px}
 section.chunk{border:1px solid var(--line);border-radius:6px;padding:16px 20px}
 .message{margin:4px 0 10px}
 .warnings{color:#9a6700}
@@ -68,6 +69,12 @@ summary{cursor:pointer;color:var(--rss)}
 .legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted);padding:0 0 4px 8px}
 .key::before{content:"";display:inline-block;width:14px;height:3px;margin-right:5px;vertical-align:middle;background:var(--muted)}
 .key.rss::before{background:var(--rss)}.key.pss::before{background:var(--pss)}.key.gpu::before{background:var(--gpu)}
+.key.dot::before{width:6px;height:6px;border-radius:3px}
 .key.limit::before{background:repeating-linear-gradient(90deg,var(--limit) 0 5px,transparent 5px 8px)}
 .key.mark::before{width:4px;height:12px;background:#8c959f}.key.blamed::before{width:6px;height:12px;background:var(--limit)}
+html:not([data-all-tests="on"]) .js-only,html[data-all-tests="on"] .nojs{display:none}
+.table-controls{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin:6px 0}
+.table-controls input{min-width:280px;padding:3px 6px;font:inherit}
+html[data-all-tests="on"] .all-tests th[data-column]{cursor:pointer;user-select:none}
+.all-tests th[aria-sort="ascending"]::after{content:" ▲"}.all-tests th[aria-sort="descending"]::after{content:" ▼"}
 `;

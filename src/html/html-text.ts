@@ -49,3 +49,13 @@ export function shorten(text: string, maxChars: number): string {
 export function px(value: number): string {
   return String(Math.round(value * 10) / 10);
 }
+
+// In a <script> element the HTML parser looks only for `</script` (and `<!--`, which changes how
+// it looks): with every `<` written as \u003c neither can occur, whatever a string holds. `>` and
+// `&` are escaped too, and U+2028/U+2029, so the text reads the same to any parser.
+const JSON_ESCAPES: Record<string, string> = { '<': '\\u003c', '>': '\\u003e', '&': '\\u0026', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+/** A value as JSON that is safe inside `<script type="application/json">`: JSON.parse of the element's text gives it back exactly. */
+export function embedJson(value: unknown): SafeHtml {
+  return new SafeHtml(JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (char) => JSON_ESCAPES[char]!));
+}

@@ -1,8 +1,9 @@
-// A chunk's memory over time as inline SVG: RSS, PSS and GPU lines, the limit as a dashed line,
+// A chunk's memory over time as inline SVG: RSS and GPU lines, PSS as points where it was read
+// (never a line: between two reads nothing is known of it), the limit as a dashed line,
 // and a lane of test-start markers whose <title> is the native hover tooltip (so it works with
 // scripts off). The blamed test's marker is red and drawn through the plot.
 import { formatDurationMs } from '../config/parse-duration.js';
-import { formatBytes } from '../config/parse-size.js';
+import { formatBytes, formatLimit } from '../config/parse-size.js';
 import { byteTicks, linearScale, renderByteAxis, renderPolyline, renderTimeAxis, timeTicks, type PlotArea, type Scale } from './chart-axes.js';
 import { downsampleMax, thinByTime, type SeriesPoint } from './downsample.js';
 import type { HtmlChunkData, TestMark } from './html-input.js';
@@ -17,7 +18,6 @@ const MARK_HEIGHT = 14;
 export const MAX_TEST_MARKS = 300;
 
 const MAX_LABEL_CHARS = 60;
-const MAX_DOTS = 150;
 const SHORT_SERIES = 2;
 
 /** The part of a node id after its file ("test_x[1]" of "tests/a.py::test_x[1]"). */
@@ -26,10 +26,10 @@ function testName(nodeid: string): string {
   return separator < 0 ? nodeid : nodeid.slice(separator + 2);
 }
 
-/** "RSS +12 MiB" / "RSS -3 MiB" / "RSS growth unknown". */
+/** "RSS end − start +12 MiB" / "RSS end − start -3 MiB" / "RSS end − start unknown": what the test's process kept. */
 export function formatDelta(bytes: number | null): string {
-  if (bytes === null) return 'RSS growth unknown';
-  return `RSS ${bytes >= 0 ? '+' : ''}${formatBytes(bytes)}`;
+  if (bytes === null) return 'RSS end − start unknown';
+  return `RSS end − start ${bytes >= 0 ? '+' : ''}${formatBytes(bytes)}`;
 }
 
 function markTitle(mark: TestMark, blamed: boolean): string {
@@ -73,13 +73,15 @@ function renderMarks(marks: readonly TestMark[], blamedIds: ReadonlySet<string>,
 function renderLimit(limitBytes: number | null, label: string, cls: string, y: Scale): SafeHtml {
   if (limitBytes === null) return html``;
   const lineY = y(limitBytes);
-  return html`<g class="${cls}"><line x1="${px(AREA.left)}" x2="${px(AREA.left + AREA.width)}" y1="${px(lineY)}" y2="${px(lineY)}"/><text x="${px(AREA.left + 6)}" y="${px(lineY - 4)}">${label} ${formatBytes(limitBytes)}</text></g>`;
+  return html`<g class="${cls}"><line x1="${px(AREA.left)}" x2="${px(AREA.left + AREA.width)}" y1="${px(lineY)}" y2="${px(lineY)}"/><text x="${px(AREA.left + 6)}" y="${px(lineY - 4)}">${label} ${formatLimit(limitBytes)}</text></g>`;
 }
 
-// PSS is read every ~2 s, so its real readings are dotted; any series of a point or two is too,
-// since a line through one point is invisible (a chunk shorter than its sampling interval).
-function renderDots(points: readonly SeriesPoint[], x: Scale, y: Scale, cls: string, maxPoints: number): SafeHtml {
-  if (points.length > maxPoints) return html``;
+// PSS is read every few samples only, so it is drawn as its readings, each a point (downsampled to
+// the highest reading of each run, so every point drawn is a real one). RSS and GPU series of a
+// point or two are dotted too, since a line through one point is invisible (a chunk shorter than
+// its sampling interval).
+function renderDots(points: readonly SeriesPoint[], x: Scale, y: Scale, cls: string, maxPoints = Infinity): SafeHtml {
+  if (points.length === 0 || points.length > maxPoints) return html``;
   return html`<g class="${cls}">${points.map((point) => html`<circle cx="${px(x(point.t))}" cy="${px(y(point.value))}" r="2.5"/>`)}</g>`;
 }
 
@@ -112,8 +114,8 @@ export function renderMemoryChart(data: HtmlChunkData, label: string): SafeHtml 
   const blamedIds = new Set(chunk.blamedTests.map((test) => test.nodeid));
   return html`<svg class="chart memory-chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${label}">
 ${renderByteAxis(AREA, yTicks, y)}${renderTimeAxis(AREA, timeTicks(spanMs), x)}
-${renderPolyline(rss, x, y, 'series rss')}${renderPolyline(pss, x, y, 'series pss')}${renderPolyline(gpu, x, y, 'series gpu')}
-${renderDots(rss, x, y, 'dots rss', SHORT_SERIES)}${renderDots(pss, x, y, 'dots pss', MAX_DOTS)}${renderDots(gpu, x, y, 'dots gpu', SHORT_SERIES)}
+${renderPolyline(rss, x, y, 'series rss')}${renderPolyline(gpu, x, y, 'series gpu')}
+${renderDots(rss, x, y, 'dots rss', SHORT_SERIES)}${renderDots(pss, x, y, 'dots pss')}${renderDots(gpu, x, y, 'dots gpu', SHORT_SERIES)}
 ${renderLimit(limitBytes, 'memory limit', 'limit', y)}${renderLimit(gpuLimitBytes, 'GPU limit', 'limit gpu-limit', y)}
 ${renderMarks(data.testMarks, blamedIds, spanMs, x)}
 </svg>`;

@@ -102,7 +102,7 @@ function renderMachineTotal(spans: readonly ChunkSpan[], spanMs: number): SafeHt
   const ticks = byteTicks(Math.max(peak * 1.05, 1), 3);
   const x = linearScale(0, spanMs, area.left, area.left + area.width);
   const y = linearScale(0, ticks.at(-1)!, area.top + area.height, area.top);
-  return html`<h3>Memory of all chunks together <span class="muted">(sum of RSS; peak ${formatBytes(peak)})</span></h3>
+  return html`<h3>Memory of all chunks together <span class="muted">(sum of the chunks' sampled RSS; highest ${formatBytes(peak)})</span></h3>
 <svg class="chart machine-total" viewBox="0 0 ${WIDTH} ${TOTAL_HEIGHT}" role="img" aria-label="sum of the chunks' memory">
 ${renderByteAxis(area, ticks, y)}${renderTimeAxis(area, timeTicks(spanMs), x)}${renderPolyline(series, x, y, 'series total')}
 </svg>`;

@@ -1,8 +1,10 @@
-// The per-chunk test lists: blamed tests, the tests that kept the most memory, and failed and
-// killed tests. A chunk may fail thousands of tests, so long lists are split into pages of
+// The per-chunk test lists: blamed tests, the tests that needed the most memory and those that
+// kept the most, and failed and killed tests. A chunk may fail thousands of tests, so long lists are split into pages of
 // PAGE_SIZE, every page after the first folded in a <details> (readable without any script).
+import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBytes } from '../config/parse-size.js';
 import type { ChunkReport } from '../results/report-types.js';
+import type { PeakSource } from '../results/test-records.js';
 import type { FailedTest } from './html-input.js';
 import { html, type HtmlValue, type SafeHtml } from './html-text.js';
 import { describeVerdict } from '../results/verdict-text.js';
@@ -44,17 +46,41 @@ export function renderBlamedTests(chunk: ChunkReport): SafeHtml {
     (test) =>
       html`<tr class="blamed"><td class="nodeid">${test.nodeid}</td><td>${test.reason}</td><td>${test.worker ?? '–'}</td><td class="num">${bytesOrDash(test.rssGrowthBytes)}</td><td class="num">${bytesOrDash(test.chunkRssBytes)}</td><td>${test.verdict === null ? '–' : describeVerdict(test.verdict)}</td></tr>`,
   );
-  return html`<h3>Blamed tests</h3>${renderPagedTable('Blamed tests', ['Test', 'Reason', 'Worker', 'Its process grew', 'Chunk memory', 'Verdict'], rows)}`;
+  return html`<h3>Blamed tests</h3>${renderPagedTable('Blamed tests', ['Test', 'Reason', 'Worker', "Its process's RSS growth", 'Chunk RSS at the last sample', 'Verdict when run alone'], rows)}`;
 }
 
-/** The tests whose process grew most across them. */
+/** The tests whose process kept the most: its RSS at the test's end minus at its start. */
 export function renderTopRetainedTests(chunk: ChunkReport): SafeHtml {
-  if (chunk.topRetainedTests.length === 0) return html`<h3>Top memory tests</h3><p class="muted">No test's process grew while it ran (or the chunk has no per-test results).</p>`;
+  const heading = html`<h3>Tests that kept the most memory <span class="muted">(retained RSS: their process's RSS at the test's end minus at its start)</span></h3>`;
+  if (chunk.topRetainedTests.length === 0) return html`${heading}<p class="muted">No test's process kept memory across it (or the chunk has no per-test results).</p>`;
   const rows = chunk.topRetainedTests.map(
     (test) =>
-      html`<tr><td class="nodeid">${test.nodeid}</td><td class="num">+${formatBytes(test.rssDeltaBytes)}</td><td class="num">${bytesOrDash(test.rssEndBytes)}</td><td class="num">${test.gpuDeltaBytes === null ? '–' : formatBytes(test.gpuDeltaBytes)}</td><td>${test.worker ?? '–'}</td></tr>`,
+      html`<tr><td class="nodeid">${test.nodeid}</td><td class="num">+${formatBytes(test.rssDeltaBytes)}</td><td class="num">${bytesOrDash(test.rssEndBytes)}</td><td class="num">${test.gpuDeltaBytes === null ? '–' : signed(test.gpuDeltaBytes)}</td><td>${test.worker ?? '–'}</td></tr>`,
   );
-  return html`<h3>Top memory tests</h3>${renderPagedTable('Tests', ['Test', 'RSS growth', 'RSS at end', 'GPU growth', 'Worker'], rows)}`;
+  return html`${heading}${renderPagedTable('Tests', ['Test', 'Retained RSS', 'RSS at its end', 'GPU memory, end − start', 'Worker'], rows)}`;
+}
+
+/** "+4 MiB", "-200 KiB", "0 B". */
+function signed(bytes: number): string {
+  return `${bytes > 0 ? '+' : ''}${formatBytes(bytes)}`;
+}
+
+/** "412 MiB", or "≥ 412 MiB" for a lower bound (the larger of the RSS at the test's start and end). */
+export function describeTestPeak(bytes: number, source: PeakSource): SafeHtml {
+  return source === 'hwm' ? html`${formatBytes(bytes)}` : html`<span title="a lower bound: the larger of its RSS at the test's start and end">≥ ${formatBytes(bytes)}</span>`;
+}
+
+/** The tests whose process needed the most memory while they ran: their peak RSS, and what a peak that is a lower bound means. */
+export function renderTopPeakTests(chunk: ChunkReport): SafeHtml {
+  const heading = html`<h3>Tests that needed the most memory <span class="muted">(peak RSS of their own process, setup to teardown)</span></h3>`;
+  if (chunk.topPeakTests.length === 0) return html`${heading}<p class="muted">No test's peak is known (the chunk has no per-test results).</p>`;
+  const rows = chunk.topPeakTests.map(
+    (test) =>
+      html`<tr><td class="nodeid">${test.nodeid}</td><td class="num">${describeTestPeak(test.peakRssBytes, test.peakRssSource)}</td><td class="num">${test.peakRiseBytes === null ? '–' : `+${formatBytes(test.peakRiseBytes)}`}</td><td class="num">${test.rssDeltaBytes === null ? '–' : signed(test.rssDeltaBytes)}</td><td class="num">${test.childPeakRssBytes === null ? '–' : `≥ ${formatBytes(test.childPeakRssBytes)}`}</td><td class="num">${test.gpuPeakBytes === null ? '–' : `${test.gpuPeakSource === 'nvidia-smi' ? '≥ ' : ''}${formatBytes(test.gpuPeakBytes)}`}</td><td class="num">${test.durationMs === null ? '–' : formatDurationMs(test.durationMs)}</td><td>${test.worker ?? '–'}</td></tr>`,
+  );
+  const lowerBounds = chunk.topPeakTests.some((test) => test.peakRssSource === 'start-end');
+  const legend = html`<p class="muted">Peak RSS is exact: the kernel's high-water mark of the test's process (VmHWM), reset as the test began${lowerBounds ? html`; <b>≥</b> marks a lower bound where that reset was not permitted: the larger of its RSS at the test's start and end, blind to what the test freed` : ''}. Rise: how far above its RSS at the test's start it went. Retained: RSS at its end minus at its start. Child peak: the largest peak RSS of a child process that ended during the test (a lower bound of what its children needed). GPU peak: torch's exact CUDA allocation peak over the test where the tests initialised CUDA; <b>≥</b> the highest nvidia-smi reading of the test's process while it ran (sampled, CUDA context included).</p>`;
+  return html`${heading}${legend}${renderPagedTable('Tests', ['Test', 'Peak RSS', 'Rise during the test', 'Retained RSS', 'Child peak RSS', 'GPU peak', 'Duration', 'Worker'], rows)}`;
 }
 
 function failureRow(test: FailedTest, withLongrepr: boolean): SafeHtml {

@@ -115,7 +115,7 @@ function summarizeAttempts(plan: ChunkPlan, attempts: readonly AttemptResult[]):
 /** The chunk's headline peak: the kernel's where its cgroup kept one, else the higher of two lower bounds. */
 function choosePeak(summary: MemorySummary, kernelPeak: AttemptResult['kernelPeak'], records: readonly TestRecord[]): ChunkPeak | null {
   if (kernelPeak)
-    return { bytes: kernelPeak.bytes, source: 'cgroup', detail: `exact: the kernel's high-water mark of memory charged to the chunk's cgroup (${kernelPeak.source}), page cache included` };
+    return { bytes: kernelPeak.bytes, source: 'cgroup', detail: `the kernel's high-water mark of memory charged to the chunk's cgroup (${kernelPeak.source}): exact for what was charged there, page cache included; shared pages another cgroup brought in first (the interpreter, its libraries) are not charged, so it can be below one process's RSS` };
   const perTest = records.reduce<TestRecord | undefined>((best, record) => (record.peakRssSource === 'hwm' && record.peakRssBytes !== null && (best === undefined || record.peakRssBytes > best.peakRssBytes!) ? record : best), undefined);
   if (perTest && perTest.peakRssBytes! > summary.peakRssBytes)
     return { bytes: perTest.peakRssBytes!, source: 'per-test hwm', detail: `a lower bound: the exact peak of one pytest process${perTest.worker ? ` (${perTest.worker})` : ''} during ${perTest.nodeid}, higher than any sample of the whole tree (every ${summary.intervalMs} ms)` };

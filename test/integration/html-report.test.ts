@@ -209,7 +209,24 @@ test('report.html of a real run: the overview, a chart per chunk, the tables, ev
   assert.ok(html.includes('&lt;img src=x onerror=&quot;document.documentElement.dataset.pwned=2&quot;&gt;'));
   assert.ok(!html.includes(HOSTILE_PAYLOAD));
   assert.ok(!/<img/i.test(html));
-  assert.equal(count(html, /<script/i), 1, 'the page has its own one script and no other');
+  assert.equal(count(html, /<script>/i), 1, 'the page has its own one script and no other');
+  assert.equal(count(html, /<script/i), 2, 'and one JSON data block, which a browser never runs');
+  // Every test is in the All tests data, parsed back exactly, the hostile id included; the static first page shows them as text.
+  const block = /<script type="application\/json" id="all-tests-data">([\s\S]*?)<\/script>/.exec(html)?.[1];
+  assert.ok(block !== undefined, 'no All tests data');
+  const data = JSON.parse(block) as { chunks: string[]; rows: [number, string, string, number | null, number | null, string | null, number | null, string | null, number][] };
+  assert.deepEqual(data.chunks, ['passing', 'failing', 'runaway']);
+  for (const [index, chunk] of report.chunks.entries()) {
+    const rows = data.rows.filter((row) => row[0] === index);
+    assert.equal(rows.filter((row) => row[2] === 'passed').length, chunk.tests?.passed, `${chunk.name}: passed`);
+    assert.equal(rows.filter((row) => row[2] === 'failed').length, chunk.tests?.failed, `${chunk.name}: failed`);
+  }
+  assert.ok(data.rows.some((row) => row[1] === HOSTILE_NODEID && row[2] === 'failed'), 'the hostile id, exactly');
+  assert.ok(data.rows.some((row) => row[1] === 'tests/test_memory.py::test_runs_away_with_memory' && row[2] === 'killed'));
+  // This machine lets the plugin reset VmHWM: every test that ended on its own has an exact peak.
+  const ended = data.rows.filter((row) => row[2] === 'passed' || row[2] === 'failed');
+  assert.ok(ended.length > 0 && ended.every((row) => row[5] === 'hwm' && row[4] !== null && row[4] > 0), 'exact peaks');
+  assert.match(html, /<h2>All tests <span class="muted">\(\d+\)<\/span><\/h2>/);
   // Self-contained: nothing is loaded from anywhere.
   assert.doesNotMatch(html, /\b(?:src|href|xlink:href|action)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i);
   assert.doesNotMatch(html, /<link\b/i);
@@ -227,9 +244,14 @@ test('report.html opens in headless Chromium: charts and tables in the DOM, no i
   assert.equal(dumped.code, 0, dumped.output);
   const dom = dumped.stdout;
   // The page's own script ran (so scripts do run here), and neither injected one did.
-  assert.match(dom, /<html lang="en" data-js="on">/);
+  assert.match(dom, /<html lang="en" data-js="on" data-all-tests="on">/);
   assert.doesNotMatch(dom, /data-pwned/);
-  assert.equal(count(dom, /<script/i), 1);
+  assert.equal(count(dom, /<script>/i), 1);
+  assert.equal(count(dom, /<script/i), 2);
+  // The All tests script ran under the page's CSP: it drew the rows and set what only it sets.
+  assert.match(dom, /<button type="button" id="all-tests-prev" disabled="">/);
+  assert.match(dom, /<span id="all-tests-status" aria-live="polite">Rows 1–\d+ of \d+<\/span>/);
+  assert.ok(count(dom, /<tr class="outcome-/) >= 3, 'rows drawn');
   assert.equal(count(dom, /<img/i), 0);
   assert.ok(dom.includes('test_hostile_name[&lt;script&gt;document.documentElement.dataset.pwned=1;window.__pwned=1&lt;/script&gt;]'), 'the hostile id is shown as text');
   assert.equal(count(dom, /<svg class="chart memory-chart"/), 3);
@@ -238,6 +260,7 @@ test('report.html opens in headless Chromium: charts and tables in the DOM, no i
   assert.equal(count(dom, /<polyline class="series rss"/), 3);
   assert.equal(count(dom, /<table class="summary"/), 1);
   assert.ok(count(dom, /<table class="tests"/) >= 3, 'top memory tests and failed tests tables');
+  assert.ok(dom.includes('<td class="nodeid">tests/test_hostile.py::test_hostile_name[&lt;script&gt;'), 'the hostile id as text in the All tests rows too');
   assert.equal(count(dom, /<g class="bar status-/), 3);
 
   const artifactsDir = mkdtempSync(path.join(tmpdir(), 'run-chunks-html-report-'));

@@ -70,30 +70,42 @@ test('the page loads nothing: a CSP forbidding every load, no external URL, no s
   assert.doesNotMatch(page, /\b(?:src|href|action)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i);
   assert.doesNotMatch(page, /<link\b|@import|url\(/i);
   // Links stay inside the page.
-  for (const [, target] of page.matchAll(/href="([^"]*)"/g)) assert.match(target!, /^#chunk-\d+$/);
+  for (const [, target] of page.matchAll(/href="([^"]*)"/g)) assert.match(target!, /^#(?:chunk-\d+|all-tests)$/);
 });
 
-test('a chunk shows its figures, the memory chart with RSS, PSS, GPU and both limits, the verdict and slope', () => {
+test('a chunk shows its figures, the memory chart with RSS and GPU lines, PSS as points where it was read, both limits, the verdict and slope', () => {
+  const timeline = Array.from({ length: 40 }, (_, index) => ({ t: index * 500, rssBytes: (100 + index * 5) * MIB, pssBytes: index % 4 === 0 ? (90 + index * 5) * MIB : null, processes: 1, threads: 1, fds: null, cpuPercent: 0, gpuBytes: index * MIB }));
   const data = chunkData(
     'gpu_chunk',
     {
-      memory: memory(300 * MIB, { limitBytes: 400 * MIB, verdict: 'leak', verdictReason: 'grew 40% without levelling off', slopeBytesPerSec: 2 * MIB, growthPercent: 40 }),
+      memory: memory(300 * MIB, { limitBytes: 400 * MIB, verdict: 'leak', verdictReason: 'grew 40% without levelling off', slopeBytesPerSec: 2 * MIB, growthPercent: 40, allowedGrowthPercent: 5.351166666666667 }),
       gpu: { peakBytes: 50 * MIB, attribution: 'process', limitBytes: 100 * MIB, devices: [] },
       blamedTests: [{ nodeid: 'tests/test_g.py::test_big', reason: 'memory-limit', evidence: 'the only test running when the chunk was stopped', worker: null, chunkRssBytes: 300 * MIB, rssGrowthBytes: 200 * MIB, verdict: 'oom-deterministic' }],
     },
     {
-      samples: Array.from({ length: 40 }, (_, index) => ({ t: index * 500, rssBytes: (100 + index * 5) * MIB, pssBytes: index % 4 === 0 ? (90 + index * 5) * MIB : null, processes: 1, threads: 1, fds: null, cpuPercent: 0, gpuBytes: index * MIB })),
+      samples: timeline,
       testMarks: [mark(1000, 'tests/test_g.py::test_small'), mark(9000, 'tests/test_g.py::test_big', null, 'killed')],
     },
   );
   const page = build([data]);
-  for (const series of ['rss', 'pss', 'gpu']) assert.equal(count(page, new RegExp(`<polyline class="series ${series}"`)), 1, series);
+  for (const series of ['rss', 'gpu']) assert.equal(count(page, new RegExp(`<polyline class="series ${series}"`)), 1, series);
+  // PSS: a point at each of its 10 readings, and no line between them.
+  assert.equal(count(page, /<polyline class="series pss"/), 0);
+  const pssDots = /<g class="dots pss">(.*?)<\/g>/.exec(page)?.[1] ?? '';
+  assert.equal(count(pssDots, /<circle /), 10);
+  const xs = [...pssDots.matchAll(/cx="([\d.]+)"/g)].map(([, value]) => Number(value));
+  // The plot spans 868 px from x=76 over the 19.5 s of samples; PSS was read at every fourth one (every 2 s).
+  assert.deepEqual(xs, Array.from({ length: 10 }, (_, index) => Math.round((76 + ((index * 2000) / 19_500) * 868) * 10) / 10));
+  assert.match(page, /<span class="key pss dot">PSS, summed, where it was read \(points: it is read every few samples, not in between\)<\/span>/);
+  assert.match(page, /<span class="key limit">memory limit \(checked against RSS\)<\/span>/);
   assert.match(page, /<g class="limit"><line [^>]*\/><text [^>]*>memory limit 400 MiB<\/text><\/g>/);
   assert.match(page, /<g class="limit gpu-limit"><line [^>]*\/><text [^>]*>GPU limit 100 MiB<\/text><\/g>/);
-  assert.match(page, /<title>tests\/test_g\.py::test_small\nRSS \+1 MiB, passed, started at 1\.0s<\/title>/);
-  assert.match(page, /<title>tests\/test_g\.py::test_big\nRSS growth unknown, killed, started at 9\.0s\nblamed: running when the chunk was killed<\/title>/);
+  assert.match(page, /<title>tests\/test_g\.py::test_small\nRSS end − start \+1 MiB, passed, started at 1\.0s<\/title>/);
+  assert.match(page, /<title>tests\/test_g\.py::test_big\nRSS end − start unknown, killed, started at 9\.0s\nblamed: running when the chunk was killed<\/title>/);
   assert.match(page, />blamed: test_big<\/text>/);
-  assert.match(page, /Leak verdict: <span class="badge verdict-leak">leak<\/span> grew 40% without levelling off\. Slope \+2 MiB\/s, growth \+40%/);
+  // The timeline's verdict, with its source, and the allowance rounded to a tenth.
+  assert.match(page, /<h3>Leak verdict<\/h3><p><span class="badge verdict-leak">leak<\/span> grew 40% without levelling off\.<\/p><p class="muted">From the sampled RSS of the chunk's processes over time, after their warm-up \(there were no per-test figures to judge from\): slope \+2 MiB\/s, growth \+40\.0% \(allowed 5\.4%\), 10 samples every 500ms\.<\/p>/);
+  assert.doesNotMatch(page, /5\.35/);
   assert.match(page, /<dt>Peak GPU \/ limit<\/dt><dd>50 MiB \/ 100 MiB<\/dd>/);
   assert.match(page, /<tr class="blamed"><td class="nodeid">tests\/test_g\.py::test_big<\/td><td>memory-limit<\/td><td>–<\/td><td class="num">200 MiB<\/td>/);
 });

@@ -28,6 +28,7 @@ export function chunkData(name: string, overrides: Partial<ChunkReport> = {}, da
     samples: samples(20, 500, (index) => (100 + index) * MIB),
     testMarks: [mark(1000, `tests/test_${name}.py::test_one`)],
     failedTests: [],
+    records: [],
     ...data,
   };
 }

@@ -77,7 +77,16 @@ test('readHtmlInput reads each chunk beside its log, failed tests from the event
     ['t::g', 'failed', 2, 'boom'],
     ['t::big', 'killed', 1, 'running when the chunk ended: oom; cleared: passed when run alone (oom-flaky)'],
   ]);
-  assert.deepEqual(goneData, { report: gone, samples: [], testMarks: [], failedTests: [] });
+  // Every test of every attempt, rebuilt from the events as the run builds its records: the end's peak (hwm), the start's RSS.
+  assert.deepEqual(
+    oomData!.records.map((record) => [record.nodeid, record.outcome, record.attempt, record.rssStartBytes, record.rssEndBytes, record.peakRssBytes, record.peakRssSource]),
+    [
+      ['t::f', 'failed', 1, 10, 20, 20, 'hwm'],
+      ['t::g', 'failed', 2, 10, 10, 10, 'hwm'],
+      ['t::big', 'killed', 1, null, null, null, null],
+    ],
+  );
+  assert.deepEqual(goneData, { report: gone, samples: [], testMarks: [], failedTests: [], records: [] });
 
   // With records, the failed tests are theirs; a search dir stands in for paths from another machine.
   const moved = chunkReport('oom', { ...oom, logFile: '/elsewhere/oom/output.log' });
@@ -85,4 +94,5 @@ test('readHtmlInput reads each chunk beside its log, failed tests from the event
   const [movedData] = await readHtmlInput(runReport([moved]), records, { searchDirs: [reportDir] });
   assert.equal(movedData!.samples.length, 4);
   assert.deepEqual(movedData!.failedTests, [{ nodeid: 't::r', outcome: 'crashed', message: 'worker died', longrepr: null, attempt: 1 }]);
+  assert.deepEqual(movedData!.records, records.get('oom'));
 });

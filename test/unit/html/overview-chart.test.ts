@@ -27,7 +27,7 @@ test('the machine total adds the memory of chunks that ran at the same time, on 
   assert.equal(at(9050), 0);
   const svg = renderOverview(report, chunks).text;
   assert.match(svg, /<svg class="chart machine-total"/);
-  assert.match(svg, /peak 300 MiB/);
+  assert.match(svg, /\(sum of the chunks' sampled RSS; highest 300 MiB\)/);
   // Merged CI jobs overlap in time on separate machines: nothing to add up.
   const merged = renderOverview(report, chunks, true).text;
   assert.doesNotMatch(merged, /machine-total/);
