@@ -8,7 +8,7 @@ import { checkNoLeftovers, faultCase } from '../helpers/fault-case.js';
 
 const MIB = 1024 * 1024;
 
-// Collection grows each process by 150 MiB, step by step over a second (a big module-level table
+// Collection grows each process by 600 MiB, 150 MiB per module step by step (a big module-level table
 // built at import), then 60 tests run flat: the growth is start-up, which the timeline used to judge.
 const HEAVY_COLLECTION = `import time
 
@@ -24,7 +24,7 @@ def test_flat():
 
 describe('memory verdicts', () => {
   for (const workers of [1, 2]) {
-    faultCase('memory', `collection that grows each process by 150 MiB, then 60 flat tests (workers: ${workers})`, async (r) => {
+    faultCase('memory', `collection that grows each process by 600 MiB (4 modules of 150 MiB), then 60 flat tests (workers: ${workers})`, async (r) => {
       const files: Record<string, string> = {};
       for (let index = 0; index < 4; index += 1) files[`tests/test_heavy_${index}.py`] = HEAVY_COLLECTION.replace('def test_flat', `import pytest\n\n\n@pytest.mark.parametrize("n", range(15))\ndef test_flat_${index}`).replace('def test_flat_' + index + '():', `def test_flat_${index}(n):`);
       const dir = makeProject(files);
