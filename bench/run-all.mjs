@@ -13,6 +13,9 @@ import { startup } from './startup.mjs';
 import { watchdogLatency } from './watchdog-latency.mjs';
 import { peakAccuracy } from './peak-accuracy.mjs';
 import { makespan } from './makespan.mjs';
+import { perTestPeaks } from './per-test-peaks.mjs';
+import { pluginCost } from './plugin-cost.mjs';
+import { leakVerdict } from './leak-verdict.mjs';
 
 const SECTIONS = [
   ['overhead', overhead],
@@ -22,6 +25,9 @@ const SECTIONS = [
   ['watchdog', watchdogLatency],
   ['accuracy', peakAccuracy],
   ['makespan', makespan],
+  ['per-test-peaks', perTestPeaks],
+  ['plugin-cost', pluginCost],
+  ['leak-verdict', leakVerdict],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
