@@ -13,6 +13,9 @@ const MICRO_ITERATIONS = QUICK ? 1_000 : 100_000;
 const PLUGIN_DIR = path.join(ROOT, 'python');
 const MICRO = path.join(ROOT, 'bench', 'fixtures', 'plugin_micro.py');
 const TARGET_US = 50;
+// Pairs of runs: more than other sections' rounds, because this machine's speed alone moves a
+// 10 s run by more than the whole difference measured (BENCH_ROUNDS above 9 raises it).
+const PAIRS = QUICK ? 1 : Math.max(ROUNDS, 9);
 
 /** TESTS trivial tests (`def test_n(): pass`) in files of TESTS_PER_FILE. */
 function makeSuite() {
@@ -53,7 +56,7 @@ export async function pluginCost() {
   const suite = makeSuite();
   const without = [];
   const withPlugin = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
+  for (let round = 0; round < PAIRS; round += 1) {
     // Alternating, and which goes first alternates too, so that a slow spell of a shared machine
     // falls on both.
     const order = round % 2 === 0 ? [false, true] : [true, false];
@@ -73,6 +76,7 @@ export async function pluginCost() {
   const fastestWithout = Math.min(...without.map((run) => run.wallMs));
   const fastestWith = Math.min(...withPlugin.map((run) => run.wallMs));
   const pairCosts = withPlugin.map((run, index) => perTestUs(run.wallMs, without[index].wallMs));
+  const pairCpuCosts = withPlugin.map((run, index) => perTestUs(run.cpuMs, without[index].cpuMs));
   const peaksUs = median(micro.map((one) => one.peaks));
   const rssUs = median(micro.map((one) => one.rss));
   const eventsUs = median(micro.map((one) => one.events));
@@ -89,8 +93,8 @@ export async function pluginCost() {
       ['CPU time, user + system (s)', fixed(cpuWithout / 1000), fixed(cpuWith / 1000), fixed((cpuWith - cpuWithout) / 1000), fixed(cpuCostUs, 1), '–'],
     ],
     notes: [
-      `A generated suite of ${TESTS.toLocaleString('en-US')} tests, \`def test_N(): pass\` in files of ${TESTS_PER_FILE}, run by \`python -m pytest -q -p no:cacheprovider\` (one process, no xdist, no JUnit file), and by the same with \`-p run_chunks_events\` and RUN_CHUNKS_EVENTS_FILE set, as run-chunks runs a chunk (PYTHONPATH holds the repository's python/ folder both ways). ${ROUNDS} round(s), the two alternating (and which goes first alternating); medians. Per test = (median with − median without) ÷ ${TESTS.toLocaleString('en-US')}; it includes collection (the plugin writes the ${TESTS.toLocaleString('en-US')} node ids to events.jsonl.collected) and the session's start and end.`,
-      `Per-test wall cost of each round's pair: ${pairCosts.map((cost) => fixed(cost, 1)).join(', ')} µs: on a shared machine the wall time of one run moves by more than the whole difference, so the fastest run of each way (the least disturbed) and the CPU time (which waiting for a core does not count) are given beside the medians; the target is judged on the medians. Wall time: from spawn to exit, measured by Node; CPU: the pytest process's user + system time (GNU time, 10 ms resolution, or sh's times builtin).`,
+      `A generated suite of ${TESTS.toLocaleString('en-US')} tests, \`def test_N(): pass\` in files of ${TESTS_PER_FILE}, run by \`python -m pytest -q -p no:cacheprovider\` (one process, no xdist, no JUnit file), and by the same with \`-p run_chunks_events\` and RUN_CHUNKS_EVENTS_FILE set, as run-chunks runs a chunk (PYTHONPATH holds the repository's python/ folder both ways). ${PAIRS} pair(s) of runs, the two alternating (and which goes first alternating); medians. Per test = (median with − median without) ÷ ${TESTS.toLocaleString('en-US')}; it includes collection (the plugin writes the ${TESTS.toLocaleString('en-US')} node ids to events.jsonl.collected) and the session's start and end.`,
+      `Plain pytest alone took ${fixed(Math.min(...without.map((run) => run.wallMs)) / 1000)} to ${fixed(Math.max(...without.map((run) => run.wallMs)) / 1000)} s from one run to the next. Per-test wall cost of each pair: ${pairCosts.map((cost) => fixed(cost, 1)).join(', ')} µs (median ${fixed(median(pairCosts), 1)}); CPU: ${pairCpuCosts.map((cost) => fixed(cost, 1)).join(', ')} µs (median ${fixed(median(pairCpuCosts), 1)}): on a shared machine one run's time moves by more than the whole difference, and CPU time moves with it (a virtual CPU's lost time is counted as the process's), so the fastest run of each way is given beside the medians; the target is judged on the medians, and the pieces below (timed in one process, thousands of times) are the steadier figure. Wall time: from spawn to exit, measured by Node; CPU: the pytest process's user + system time (GNU time, 10 ms resolution, or sh's times builtin).`,
       `Where it goes, timed piece by piece outside pytest (bench/fixtures/plugin_micro.py, ${MICRO_ITERATIONS.toLocaleString('en-US')} iterations, median of ${ROUNDS} run(s), the empty loop taken off): the exact peak, PeakMeter.start() + end() (write "5" to /proc/self/clear_refs, pread VmHWM from /proc/self/status, getrusage, len(sys.modules)), ${fixed(peaksUs, 1)} µs per test${exact ? '' : ' (the reset was refused here: peakMethod null)'}; reading RSS from /proc/self/statm and checking for torch, ${fixed(rssUs, 1)} µs, done twice per test (${fixed(rssUs * 2, 1)} µs); writing the test-start and test-end lines (json.dumps and one os.write each), ${fixed(eventsUs, 1)} µs. Together ${fixed(piecesUs, 1)} µs, ${piecesUs <= wallCostUs ? `against ${fixed(wallCostUs, 1)} µs measured in pytest: the rest is the plugin's hooks themselves (a protocol wrapper, the fixture-setup wrapper and logreport hook, the phase reports summed, the test's location) and collection` : `more than the ${fixed(wallCostUs, 1)} µs measured in pytest: a loop of the same calls is not a test run (warm caches, no pytest in between), so read these as each piece's share, not a sum`}.`,
     ],
   };
