@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: every benchmark, one after another, printed as it finishes and written to
 // docs/benchmarks.md (BENCH_OUT elsewhere). Knobs: BENCH_ROUNDS (rounds per figure, medians
-// quoted), BENCH_ONLY=id,id (a subset; it then writes only when BENCH_OUT is given), BENCH_QUICK=1
-// (tiny sizes: the smoke run in `npm test`). A number never fails this script; a broken harness does.
+// quoted), BENCH_LEAK_RUNS (runs the leak-verdict section counts, 20), BENCH_ONLY=id,id (a
+// subset; it then writes only when BENCH_OUT is given), BENCH_QUICK=1 (tiny sizes: the smoke run
+// in `npm test`). A number never fails this script; a broken harness does.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describeMachine, markdownTable, QUICK, ROOT, ROUNDS } from './lib.mjs';
@@ -13,6 +14,9 @@ import { startup } from './startup.mjs';
 import { watchdogLatency } from './watchdog-latency.mjs';
 import { peakAccuracy } from './peak-accuracy.mjs';
 import { makespan } from './makespan.mjs';
+import { perTestPeaks } from './per-test-peaks.mjs';
+import { pluginCost } from './plugin-cost.mjs';
+import { leakVerdict } from './leak-verdict.mjs';
 
 const SECTIONS = [
   ['overhead', overhead],
@@ -22,6 +26,9 @@ const SECTIONS = [
   ['watchdog', watchdogLatency],
   ['accuracy', peakAccuracy],
   ['makespan', makespan],
+  ['per-test-peaks', perTestPeaks],
+  ['plugin-cost', pluginCost],
+  ['leak-verdict', leakVerdict],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
@@ -64,7 +71,7 @@ if (output) {
     `Measured ${startedAt.toISOString().slice(0, 10)} on ${machine}, ${ROUNDS} round(s) per figure (medians quoted).`,
     'These machines are shared and noisy: read ratios, not absolute times. Benchmarks never fail on a number.',
     '',
-    'Reproduce: `npm ci && npm run bench` (about 10 minutes; `BENCH_ROUNDS=N` for more rounds,',
+    'Reproduce: `npm ci && npm run bench` (about 20 minutes; `BENCH_ROUNDS=N` for more rounds,',
     '`BENCH_ONLY=overhead,startup BENCH_OUT=/tmp/b.md` for a subset). GNU time (`/usr/bin/time`) is used for',
     'CPU times and the kernel\'s peak RSS (Debian: `apt-get install time`).',
     '',
