@@ -48,9 +48,9 @@ class EventsPlugin:
         try:
             self.reports = []
             self.shared_setup = False
-            self.writer.write("test-start", nodeid=item.nodeid, rss=read_rss_bytes(), gpu=read_gpu_bytes())
-            # Last, so that writing the event is not part of the test's peak.
-            self.peaks.start()
+            # The RSS and the peak's reset come from one read of /proc/self/status; statm where it is missing.
+            rss = self.peaks.start()
+            self.writer.write("test-start", nodeid=item.nodeid, rss=read_rss_bytes() if rss is None else rss, gpu=read_gpu_bytes())
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
         try:
@@ -67,14 +67,15 @@ class EventsPlugin:
         self.reports = None
         return result
 
-    @pytest.hookimpl(wrapper=True)
+    # A plain hook, not a wrapper (called for every fixture set up): pytest_fixture_setup is
+    # firstresult, and returning None leaves the setup to pytest.
+    @pytest.hookimpl(tryfirst=True)
     def pytest_fixture_setup(self, fixturedef, request):
         try:
             if self.reports is not None and getattr(fixturedef, "scope", "function") != "function":
                 self.shared_setup = True
         except Exception:  # noqa: BLE001 - only bookkeeping
             pass
-        return (yield)
 
     def pytest_runtest_logreport(self, report):
         try:
@@ -108,7 +109,7 @@ class EventsPlugin:
 
     def write_test_end(self, item):
         # First, before building the event allocates anything.
-        peaks = self.peaks.end()
+        peaks, rss = self.peaks.end()
         reports = [report for report in (self.reports or []) if report.nodeid == item.nodeid]
         outcome, decisive = summarize_reports(reports)
         file_name, line = location_of(item)
@@ -117,7 +118,7 @@ class EventsPlugin:
             nodeid=item.nodeid,
             outcome=outcome,
             duration=sum(float(getattr(report, "duration", 0) or 0) for report in reports),
-            rss=read_rss_bytes(),
+            rss=read_rss_bytes() if rss is None else rss,
             gpu=read_gpu_bytes(),
             message=short_message(decisive) if decisive else None,
             longrepr=full_text(decisive) if decisive else None,

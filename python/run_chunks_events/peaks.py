@@ -54,6 +54,19 @@ def _cuda():
         return None
 
 
+def _field_bytes(status, name):
+    """A "Name:   123 kB" field of /proc/self/status, in bytes; None when absent."""
+    start = status.find(name)
+    if start < 0:
+        return None
+    start += len(name)
+    end = status.find(b"kB", start)
+    try:
+        return int(status[start:end]) * 1024 if end > 0 else None
+    except ValueError:
+        return None
+
+
 class PeakMeter:
     """Measures one test at a time in this process: ``start()`` before setup, ``end()`` after teardown."""
 
@@ -80,10 +93,13 @@ class PeakMeter:
             self.status_fd = _open("/proc/self/status", os.O_RDONLY)
 
     def start(self):
+        """Resets the peak; returns this process's RSS now (bytes), or None where /proc/self/status is unreadable."""
         self._files()
         self.reset_ok = False
-        self._keep_lifetime_peak()
-        if self.clear_fd is not None and self.status_fd is not None:
+        rss, hwm = self._read_status()
+        if hwm is not None and (self.lifetime_peak is None or hwm > self.lifetime_peak):
+            self.lifetime_peak = hwm
+        if self.clear_fd is not None and hwm is not None:
             try:
                 self.reset_ok = os.write(self.clear_fd, b"5") == 1
             except OSError:
@@ -99,10 +115,12 @@ class PeakMeter:
                 self.gpu_reset = True
             except Exception:  # noqa: BLE001
                 pass
+        return rss
 
     def end(self):
-        """The test's figures, as fields of its test-end event."""
-        peak = self._read_hwm() if self.reset_ok and self.pid == os.getpid() else None
+        """The test's figures, as fields of its test-end event, and this process's RSS now (None where unreadable)."""
+        rss, hwm = self._read_status() if self.pid == os.getpid() else (None, None)
+        peak = hwm if self.reset_ok else None
         children = _children_maxrss_bytes()
         child_peak = children if children is not None and self.children_at_start is not None and children > self.children_at_start else None
         gpu_peak = None
@@ -114,13 +132,14 @@ class PeakMeter:
                 gpu_peak = int(cuda.max_memory_allocated())
             except Exception:  # noqa: BLE001
                 gpu_peak = None
-        return {
+        figures = {
             "peak": peak,
             "peakMethod": "hwm" if peak is not None else None,
             "childPeak": child_peak,
             "gpuPeak": gpu_peak,
             "newModules": max(0, len(sys.modules) - self.modules_at_start),
         }
+        return figures, rss
 
     def process_peak(self):
         """This process's exact peak RSS over its whole life so far, resets included; None where VmHWM is unreadable."""
@@ -129,17 +148,19 @@ class PeakMeter:
         return self.lifetime_peak
 
     def _keep_lifetime_peak(self):
-        hwm = self._read_hwm() if self.status_fd is not None else None
+        hwm = self._read_status()[1]
         if hwm is not None and (self.lifetime_peak is None or hwm > self.lifetime_peak):
             self.lifetime_peak = hwm
 
-    def _read_hwm(self):
+    def _read_status(self):
+        """(VmRSS, VmHWM) of this process in bytes, from one read of /proc/self/status; None each where unreadable."""
+        if self.status_fd is None:
+            return None, None
         try:
             data = os.pread(self.status_fd, STATUS_READ_BYTES, 0)
-            start = data.index(b"VmHWM:") + len(b"VmHWM:")
-            return int(data[start : data.index(b"kB", start)]) * 1024
-        except (OSError, ValueError):
-            return None
+        except OSError:
+            return None, None
+        return _field_bytes(data, b"VmRSS:"), _field_bytes(data, b"VmHWM:")
 
     def close(self):
         for fd in (self.clear_fd, self.status_fd):

@@ -8,6 +8,10 @@ from .node_ids import format_node_ids
 from .text import describe_error, warn
 
 
+# One encoder for every line: json.dumps with options builds a new encoder on each call.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 class EventWriter:
     """Appends events to the events file, one unbuffered write per line."""
 
@@ -31,7 +35,7 @@ class EventWriter:
         record = {"event": event, "pid": os.getpid(), "worker": self.worker, "t": time.time()}
         record.update(fields)
         try:
-            line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "replace")
+            line = (_encode(record) + "\n").encode("utf-8", "replace")
             written = os.write(self.fd, line)
             # A short write to a regular file only happens when the disk is full or the like;
             # finishing the line beats leaving half a line behind.

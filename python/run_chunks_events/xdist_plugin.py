@@ -80,7 +80,9 @@ class XdistControllerPlugin:
         self.guarded_flush()
 
     def pytest_runtest_logreport(self, report):
-        self.guarded_flush()
+        # Called three times per test: nothing to do but look, unless a worker went down.
+        if self.pending:
+            self.guarded_flush()
 
     def pytest_sessionfinish(self, session, exitstatus):
         self.guarded_flush()
