@@ -200,7 +200,7 @@ test('report.html of a real run: the overview, a chart per chunk, the tables, ev
   assert.equal(count(html, /<section class="chunk"/), 3);
   assert.equal(count(html, /<table class="summary"/), 1);
   // The runaway's limit, and its blamed test highlighted on the chart and listed as killed.
-  assert.match(html, /<g class="limit"><line [^>]*\/><text [^>]*>memory limit 381 MiB<\/text><\/g>/);
+  assert.match(html, /<g class="limit"><line [^>]*\/><text [^>]*>memory limit 400 MB<\/text><\/g>/);
   assert.equal(count(html, /data-blamed="true"/), 1);
   assert.match(html, /<tr class="outcome-killed"><td class="nodeid">tests\/test_memory\.py::test_runs_away_with_memory<\/td>/);
   assert.match(html, /<tr class="outcome-failed"><td class="nodeid">tests\/test_failing\.py::test_fails<\/td><td>failed<\/td><td class="num">1<\/td><td class="message">AssertionError: arithmetic is broken/);
