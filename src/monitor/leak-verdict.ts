@@ -14,7 +14,8 @@
 // 4. Sustained slope: the whole window's slope and the last half's slope both exceed the threshold.
 // 5. 'leak' when growth exceeds the allowance without a plateau, or the slope is sustained;
 //    'warning' when growth exceeds the allowance but levelled off, or only the whole slope is too
-//    steep; otherwise 'stable'.
+//    steep; otherwise 'stable'. Growth under MIN_TIMELINE_GROWTH_BYTES over the window is always
+//    'stable' (a steep slope over two seconds is a few MiB).
 
 import { formatBytes } from '../config/parse-size.js';
 import { formatPercent, formatSignedPercent } from '../util/format-percent.js';
@@ -52,6 +53,8 @@ export interface LeakAnalysis {
   reason: string;
 }
 
+// Growth under this in all is stable whatever its rate: the same floor as the test series'.
+export const MIN_TIMELINE_GROWTH_BYTES = 16 * 1024 * 1024;
 // Fewer samples or a shorter window than this makes any slope noise.
 const MIN_SAMPLES = 5;
 const MIN_WINDOW_MS = 1_000;
@@ -124,9 +127,18 @@ export function analyzeLeak(points: MemoryPoint[], thresholds: LeakThresholds, t
   const sustained = slopeBytesPerSec > maxSlope && lastHalfSlopeBytesPerSec > maxSlope;
   const grewTooMuch = growthPercent !== null && growthPercent > allowed;
   const grewWithoutLevelling = grewTooMuch && !plateaued;
-  const verdict: LeakAnalysis['verdict'] =
-    grewWithoutLevelling || sustained ? 'leak' : grewTooMuch || slopeBytesPerSec > maxSlope ? 'warning' : 'stable';
-  const facts: Facts = { slopeBytesPerSec, growthPercent, allowed, maxSlope, windowMs, grewTooMuch, grewWithoutLevelling };
+  // Under this much growth in all, neither a percentage nor a slope over a short window says
+  // anything (an xdist controller gathering its workers' reports for a few seconds grows this way).
+  const grewBytes = line.slopeBytesPerMs * windowMs;
+  const tooLittle = grewBytes < MIN_TIMELINE_GROWTH_BYTES;
+  const verdict: LeakAnalysis['verdict'] = tooLittle
+    ? 'stable'
+    : grewWithoutLevelling || sustained
+      ? 'leak'
+      : grewTooMuch || slopeBytesPerSec > maxSlope
+        ? 'warning'
+        : 'stable';
+  const facts: Facts = { slopeBytesPerSec, growthPercent, allowed, maxSlope, windowMs, grewTooMuch: grewTooMuch && !tooLittle, grewWithoutLevelling: grewWithoutLevelling && !tooLittle, tooLittleBytes: tooLittle && (grewTooMuch || slopeBytesPerSec > maxSlope) ? grewBytes : null };
   return {
     verdict,
     slopeBytesPerSec,
@@ -186,6 +198,8 @@ interface Facts {
   windowMs: number;
   grewTooMuch: boolean;
   grewWithoutLevelling: boolean;
+  /** Set when the rules would have flagged it, but it grew under MIN_TIMELINE_GROWTH_BYTES in all. */
+  tooLittleBytes: number | null;
 }
 
 function describe(verdict: LeakAnalysis['verdict'], facts: Facts): string {
@@ -196,6 +210,7 @@ function describe(verdict: LeakAnalysis['verdict'], facts: Facts): string {
   const span = `over ${formatSeconds(facts.windowMs)}`;
   const change = growthPercent === null ? span : `${formatSignedPercent(growthPercent)} ${span}`;
   const grew = `memory grew ${formatPercent(growthPercent ?? 0)} (allowed ${allowed})`;
+  if (facts.tooLittleBytes !== null) return `memory grew ${formatBytes(Math.max(0, facts.tooLittleBytes))} (${change}, at ${rate}), under the ${formatBytes(MIN_TIMELINE_GROWTH_BYTES)} that count`;
   if (facts.grewWithoutLevelling) return `${grew} at ${rate} and was still growing at the end`;
   if (verdict === 'leak') return `memory kept growing at ${rate} (${limit}) to the end: ${change}`;
   if (facts.grewTooMuch) return `${grew} but levelled off`;

@@ -211,6 +211,15 @@ describe('analyzeLeak', () => {
     assert.equal(analysis.reason, 'memory kept growing at 1.91 MiB/s (limit 977 KiB/s) to the end: +1.1% over 55 s');
   });
 
+  // Seen on attrs: an xdist controller gathering reports grew 4.4 MB in 2 s, "leak" by the slope rule.
+  test('a steep slope that adds under 16 MiB in all is stable, and says why', () => {
+    const points = sampleTimeline(3 * SECOND_MS, 100, (tMs) => 180 * MB + 2.2 * MB * (tMs / SECOND_MS));
+    const analysis = analyzeLeak(points, DEFAULT_LEAK_THRESHOLDS);
+    assert.ok(analysis.slopeBytesPerSec! > DEFAULT_LEAK_THRESHOLDS.maxSlopeBytesPerSec);
+    assert.equal(analysis.verdict, 'stable');
+    assert.match(analysis.reason, /^memory grew 5\.\d+ MiB \(\+\d\.\d+% over 2\.\d s, at 2\.\d+ MiB\/s\), under the 16 MiB that count$/);
+  });
+
   test('a slope over the limit that stops before the last half is a warning', () => {
     const points = sampleTimeline(MINUTE_MS, 500, (tMs) => 10_000 * MB + 80 * MB * rampShare(tMs, 5_000, 25_000));
     const analysis = analyzeLeak(points, DEFAULT_LEAK_THRESHOLDS);
