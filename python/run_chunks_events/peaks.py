@@ -97,8 +97,7 @@ class PeakMeter:
         self._files()
         self.reset_ok = False
         rss, hwm = self._read_status()
-        if hwm is not None and (self.lifetime_peak is None or hwm > self.lifetime_peak):
-            self.lifetime_peak = hwm
+        self._keep_lifetime_peak(hwm)
         if self.clear_fd is not None and hwm is not None:
             try:
                 self.reset_ok = os.write(self.clear_fd, b"5") == 1
@@ -144,11 +143,11 @@ class PeakMeter:
     def process_peak(self):
         """This process's exact peak RSS over its whole life so far, resets included; None where VmHWM is unreadable."""
         self._files()
-        self._keep_lifetime_peak()
+        self._keep_lifetime_peak(self._read_status()[1])
         return self.lifetime_peak
 
-    def _keep_lifetime_peak(self):
-        hwm = self._read_status()[1]
+    def _keep_lifetime_peak(self, hwm):
+        """Keeps a VmHWM read before it is reset, as part of this process's whole-session peak."""
         if hwm is not None and (self.lifetime_peak is None or hwm > self.lifetime_peak):
             self.lifetime_peak = hwm
 
