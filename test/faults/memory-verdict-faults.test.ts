@@ -47,6 +47,27 @@ describe('memory verdicts', () => {
     }, { timeout: 120_000 });
   }
 
+  // Seen on attrs: the timeline flagged 4.4 MB in 2 s (an xdist controller gathering reports) as
+  // a leak by its slope rule alone. A command chunk has no test series: its timeline is the verdict.
+  faultCase('memory', 'a command grows steadily by 2 MB/s for 4 s: 8 MB in all', async (r) => {
+    const dir = makeProject({});
+    const grow = 'import time\nkept = []\nfor _ in range(40):\n    kept.append(b"\\x01" * 200_000)\n    time.sleep(0.1)\n';
+    writeConfig(dir, { runner: 'command', chunks: [{ name: 'grower', command: [VENV_PYTHON, '-c', grow], sampleInterval: '100ms' }] });
+    const result = await runCli([], { cwd: dir });
+    const chunk = chunkOf(readReport(dir), 'grower');
+    const memory = chunk.memory!;
+    r.outcomeOf(result.exitCode, chunk.status);
+    r.did(`verdict ${memory.verdict} (${memory.verdictSource}): "${memory.verdictReason}"`);
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    assert.equal(memory.verdictSource, 'timeline');
+    assert.ok(memory.slopeBytesPerSec! > 1_000_000, `slope ${memory.slopeBytesPerSec}`);
+    r.held('its slope is over the 1 MB/s limit');
+    assert.equal(memory.verdict, 'stable', memory.verdictReason);
+    assert.match(memory.verdictReason, /under the 16 MiB that count$/);
+    r.held('stable, and the reason says why: under 16 MiB of growth in all');
+    checkNoLeftovers(r, result.tag);
+  }, { timeout: 60_000 });
+
   faultCase('memory', 'a test allocates 800 MiB for 5 ms and frees it (no sample can see it)', async (r) => {
     const dir = makeProject({
       'tests/test_spike.py': 'import time\n\ndef test_small():\n    pass\n\ndef test_spike():\n    block = b"\\x01" * (800 * 1024 * 1024)\n    time.sleep(0.005)\n    del block\n\ndef test_after():\n    time.sleep(0.3)\n',
