@@ -112,6 +112,11 @@ function summarizeAttempts(plan: ChunkPlan, attempts: readonly AttemptResult[]):
   };
 }
 
+/** The figure with the most bytes among the attempts' (null when none has one). */
+function largestOf<T extends { bytes: number }>(figures: readonly (T | null)[]): T | null {
+  return figures.reduce<T | null>((best, figure) => (figure !== null && (best === null || figure.bytes > best.bytes) ? figure : best), null);
+}
+
 /** The chunk's headline peak: the kernel's where its cgroup kept one, else the higher of two lower bounds. */
 function choosePeak(summary: MemorySummary, kernelPeak: AttemptResult['kernelPeak'], records: readonly TestRecord[]): ChunkPeak | null {
   if (kernelPeak)
@@ -205,7 +210,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
   const attemptResults = recovery.attempts.map(({ result }) => result);
   const summary = summarizeAttempts(plan, attemptResults);
   // The kernel's own peak (the chunk cgroup's high-water mark), the highest of any attempt.
-  const kernelPeak = attemptResults.reduce<AttemptResult['kernelPeak']>((best, attempt) => (attempt.kernelPeak && (best === null || attempt.kernelPeak.bytes > best.bytes) ? attempt.kernelPeak : best), null);
+  const kernelPeak = largestOf(attemptResults.map((attempt) => attempt.kernelPeak));
   // The peaks were kept in memory; the timeline a verdict needs went with a deleted folder.
   const samplesLost = first.lostFolder
     ? { verdict: 'unknown' as const, verdictReason: 'its memory samples (samples.jsonl) were deleted with the chunk\'s report folder while it ran' }
@@ -218,7 +223,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
         kernelPeakBytes: kernelPeak?.bytes ?? null,
         kernelPeakSource: kernelPeak?.source ?? null,
         peak: choosePeak(summary, kernelPeak, records),
-        pytestPeakSum: attemptResults.reduce<AttemptResult['pytestPeakSum']>((best, attempt) => (attempt.pytestPeakSum && (best === null || attempt.pytestPeakSum.bytes > best.bytes) ? attempt.pytestPeakSum : best), null),
+        pytestPeakSum: largestOf(attemptResults.map((attempt) => attempt.pytestPeakSum)),
         ...samplesLost,
       }
     : null;
