@@ -18,12 +18,17 @@ independent things, each switched on by an environment variable:
     hold one node id per line written as a JSON string: a node id may hold newlines, tabs or any
     character (a parametrize id), and JSON says exactly where each one ends.
 
+``RUN_CHUNKS_CGROUP``
+    With the events file: the chunk's cgroup ("1:/path" or "2:/path"), under which each process
+    that runs tests makes one of its own, for each test's peak with its children's (``groups``).
+
 With none set the plugin registers nothing and changes nothing. It uses the standard library
 only and must run on Python 3.8 with pytest >= 8 and pytest-xdist >= 3.5 (or no xdist at all).
 
 The package has one module per concern: ``node_ids`` (the id files and the selection),
 ``writer`` (the events file), ``events_plugin`` (this process's test events), ``reports`` (a
 test's outcome and message from its phase reports), ``measure`` (RSS and GPU memory now), ``peaks`` (each test's exact peak, from VmHWM),
+``groups`` (each test's peak with its children's, from a memory cgroup of the process),
 ``xdist_plugin`` (the xdist controller's crash events) and ``text`` (messages and warnings).
 
 Above all it must never change a test run's outcome: every hook body is guarded, a failed write
@@ -34,10 +39,11 @@ a value that pytest would act on.
 import os
 
 from .events_plugin import EventsPlugin
+from .groups import CGROUP_VARIABLE, GroupMeter
 from .node_ids import SelectPlugin, read_node_ids
 from .text import describe_error, warn
 from .writer import EventWriter
-from .xdist_plugin import XdistControllerPlugin, has_xdist_hooks, worker_id
+from .xdist_plugin import XdistControllerPlugin, has_xdist_hooks, will_distribute, worker_id
 
 EVENTS_FILE_VARIABLE = "RUN_CHUNKS_EVENTS_FILE"
 SELECT_FILE_VARIABLE = "RUN_CHUNKS_SELECT_FILE"
@@ -60,10 +66,13 @@ def pytest_configure(config):
     try:
         worker = worker_id(config)
         writer = EventWriter(events_path, worker)
-        config.pluginmanager.register(EventsPlugin(writer), "run_chunks_events_tests")
+        cgroup = os.environ.get(CGROUP_VARIABLE)
+        config.pluginmanager.register(EventsPlugin(writer, GroupMeter(cgroup) if cgroup else None), "run_chunks_events_tests")
         # xdist's hooks are known only when xdist is loaded, and pytest rejects a plugin that
         # implements unknown hooks: hence a separate plugin object, registered only then.
-        if worker is None and has_xdist_hooks(config):
+        # Only in a distributed run's controller: elsewhere its logreport hook would be called three
+        # times per test for nothing.
+        if worker is None and has_xdist_hooks(config) and will_distribute(config):
             config.pluginmanager.register(XdistControllerPlugin(writer), "run_chunks_events_xdist")
     except Exception as error:  # noqa: BLE001 - events are optional; the run is not
         warn("run-chunks: test events disabled ({})".format(describe_error(error)))

@@ -12,8 +12,10 @@ from .xdist_plugin import is_xdist_controller
 class EventsPlugin:
     """session-start, collected, test-start, test-end and session-finish of this process."""
 
-    def __init__(self, writer):
+    def __init__(self, writer, groups=None):
         self.writer = writer
+        # A GroupMeter where run-chunks gave the chunk's cgroup, else None.
+        self.groups = groups
         # The phase reports (setup, call, teardown) of the test running now. None while no test
         # runs here, which is always the case in the xdist controller: it only receives the
         # workers' reports, and the workers already wrote their events.
@@ -22,10 +24,14 @@ class EventsPlugin:
         # Whether the running test set up a fixture shared beyond it (session, package, module,
         # class scope): memory it keeps is that fixture's, not a leak of the test.
         self.shared_setup = False
+        self.relays_workers = False
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session):
         try:
+            # xdist's controller replays each worker's logstart and logfinish as its own: the
+            # worker wrote those tests' events already.
+            self.relays_workers = is_xdist_controller(session.config)
             self.writer.write("session-start", rss=read_rss_bytes())
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
@@ -41,31 +47,37 @@ class EventsPlugin:
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
 
-    # A wrapper around the whole protocol: test-start goes out before setup begins (so a kill
-    # during setup still names the test) and test-end after teardown, once the outcome is known.
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_protocol(self, item, nextitem):
+    # test-start goes out before setup begins (so a kill during setup still names the test) and
+    # test-end after teardown, once the outcome is known. pytest's own protocol calls these two
+    # around each test's three phases (so do xdist's workers and rerun plugins, once per run),
+    # and, unlike a wrapper around pytest_runtest_protocol, they cost pluggy no generator. Ctrl-C,
+    # SIGTERM or pytest.exit() in the middle of a test skips logfinish: as after a kill, that
+    # test-start stays without a test-end. tryfirst both: the peak's reset is as close to setup,
+    # and its reading as close to teardown, as a plugin can be.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logstart(self, nodeid, location):
+        if self.relays_workers:
+            return
         try:
             self.reports = []
             self.shared_setup = False
-            # The RSS and the peak's reset come from one read of /proc/self/status; statm where it is missing.
+            # The RSS from statm, read with the peak's reset; psutil where /proc is missing.
             rss = self.peaks.start()
-            self.writer.write("test-start", nodeid=item.nodeid, rss=read_rss_bytes() if rss is None else rss, gpu=read_gpu_bytes())
+            if self.groups is not None:
+                self.groups.start()
+            self.writer.write_test_start(nodeid, read_rss_bytes() if rss is None else rss, read_gpu_bytes())
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logfinish(self, nodeid, location):
+        if self.reports is None:
+            return
         try:
-            result = yield
-        except BaseException:
-            # Ctrl-C, SIGTERM or pytest.exit() in the middle of the test: it never ended, so, as
-            # after a kill, its test-start stays without a test-end.
-            self.reports = None
-            raise
-        try:
-            self.write_test_end(item)
+            self.write_test_end(nodeid, location)
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
         self.reports = None
-        return result
 
     # A plain hook, not a wrapper (called for every fixture set up): pytest_fixture_setup is
     # firstresult, and returning None leaves the setup to pytest.
@@ -103,27 +115,43 @@ class EventsPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session, exitstatus):
         try:
-            self.writer.write("session-finish", exitstatus=int(exitstatus), peak=self.peaks.process_peak())
+            groups = self.groups
+            self.writer.write(
+                "session-finish",
+                exitstatus=int(exitstatus),
+                peak=self.peaks.process_peak(),
+                # Why a process that ran tests had no per-test cgroup peak (the controller runs none).
+                groupUnavailable=groups.unavailable if groups is not None and groups.pid is not None else None,
+            )
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
 
-    def write_test_end(self, item):
+    def write_test_end(self, nodeid, location):
         # First, before building the event allocates anything.
-        peaks, rss = self.peaks.end()
-        reports = [report for report in (self.reports or []) if report.nodeid == item.nodeid]
-        outcome, decisive = summarize_reports(reports)
-        file_name, line = location_of(item)
-        self.writer.write(
-            "test-end",
-            nodeid=item.nodeid,
-            outcome=outcome,
-            duration=sum(float(getattr(report, "duration", 0) or 0) for report in reports),
-            rss=read_rss_bytes() if rss is None else rss,
-            gpu=read_gpu_bytes(),
-            message=short_message(decisive) if decisive else None,
-            longrepr=full_text(decisive) if decisive else None,
-            file=file_name,
-            line=line,
-            sharedSetup=self.shared_setup,
-            **peaks
+        peaks = self.peaks.end()
+        group = self.groups.end() if self.groups is not None else (None, None)
+        reports = []
+        duration = 0.0
+        passed = True
+        for report in self.reports:
+            if report.nodeid == nodeid:
+                reports.append(report)
+                duration += float(getattr(report, "duration", 0) or 0)
+                passed = passed and report.outcome == "passed"
+        outcome, decisive = ("passed", None) if passed else summarize_reports(reports)
+        file_name, line = location_of(location)
+        rss = peaks.rss
+        self.writer.write_test_end(
+            nodeid,
+            outcome,
+            duration,
+            self.shared_setup,
+            read_rss_bytes() if rss is None else rss,
+            file_name,
+            line,
+            peaks,
+            read_gpu_bytes(),
+            short_message(decisive) if decisive else None,
+            full_text(decisive) if decisive else None,
+            group,
         )

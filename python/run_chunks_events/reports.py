@@ -81,10 +81,10 @@ def full_text(reports):
     return text
 
 
-def location_of(item):
-    """(file relative to the rootdir, 1-based line) of the test, each None where unknown."""
+def location_of(location):
+    """(file relative to the rootdir, 1-based line) from pytest's (file, 0-based line, name); None each where unknown."""
     try:
-        file_name, line0, _ = item.location
+        file_name, line0, _ = location
         return (str(file_name) if file_name else None), (int(line0) + 1 if line0 is not None else None)
     except Exception:  # noqa: BLE001
         return None, None

@@ -20,6 +20,15 @@ def has_xdist_hooks(config):
     return caller is not None and caller.has_spec()
 
 
+def will_distribute(config):
+    """Whether xdist will run this session's tests in workers (-n N, --dist, --tx), as decided
+    before pytest_configure: the same test xdist makes before it registers its DSession."""
+    try:
+        return config.getoption("dist") != "no" and bool(config.getoption("tx")) and not config.getoption("collectonly")
+    except Exception:  # noqa: BLE001 - not knowable: register, as before
+        return True
+
+
 def is_xdist_controller(config):
     # xdist registers its DSession under this name only in the controller of a distributed run.
     return config.pluginmanager.has_plugin("dsession")

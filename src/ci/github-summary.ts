@@ -136,7 +136,8 @@ function leakSection(report: RunReport): string | undefined {
 function describeNeededTest(test: TopPeakTest): string {
   const facts: string[] = [];
   if (test.peakRiseBytes !== null) facts.push(`+${formatBytes(test.peakRiseBytes)} while it ran`);
-  if (test.childPeakRssBytes !== null && test.childPeakRssBytes >= NOTABLE_TEST_GROWTH_BYTES) facts.push(`a child process ≥ ${formatBytes(test.childPeakRssBytes)}`);
+  if (test.groupPeakRiseBytes !== null && test.groupPeakRiseBytes >= NOTABLE_TEST_GROWTH_BYTES) facts.push(`+${formatBytes(test.groupPeakRiseBytes)} with its children`);
+  else if (test.childPeakRssBytes !== null && test.childPeakRssBytes >= NOTABLE_TEST_GROWTH_BYTES) facts.push(`a child process ≥ ${formatBytes(test.childPeakRssBytes)}`);
   if (test.gpuPeakBytes !== null) facts.push(`GPU peak ${formatBytes(test.gpuPeakBytes)}`);
   if (test.worker !== null) facts.push(escapeMarkdown(test.worker));
   const peak = test.peakRssSource === 'hwm' ? `${formatBytes(test.peakRssBytes)} exact peak` : `≥ ${formatBytes(test.peakRssBytes)} peak`;

@@ -112,6 +112,7 @@ function recordOf(testcase: XmlNode): TestRecord {
     peakRssBytes: peak?.bytes ?? null,
     peakRssSource: peak?.source ?? null,
     childPeakRssBytes: numberOrNull(properties.get('childPeakRssBytes')),
+    groupPeakRiseBytes: numberOrNull(properties.get('groupPeakRiseBytes')),
     gpuPeakBytes: numberOrNull(properties.get('gpuPeakBytes')),
   };
 }

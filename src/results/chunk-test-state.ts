@@ -80,6 +80,8 @@ export class ChunkTestState {
   /** pytest processes whose session started, and the whole-session peak each reported at its end. */
   private readonly sessionStarts = new Set<number>();
   private readonly sessionPeaks = new Map<number, number | null>();
+  /** Why pytest processes had no per-test cgroup peak, from their session-finish (distinct). */
+  private readonly groupUnavailable = new Set<string>();
   /** When each pytest process began its first test (epoch seconds). */
   private readonly firstStarts = new Map<number, number>();
 
@@ -115,6 +117,7 @@ export class ChunkTestState {
           gpuEndBytes: event.gpu,
           ...peakOf(event, started?.nodeid === event.nodeid ? started.rss : null),
           childPeakRssBytes: event.childPeak,
+          groupPeakRiseBytes: event.groupPeak !== null && event.groupStart !== null ? Math.max(0, event.groupPeak - event.groupStart) : null,
           gpuPeakBytes: event.gpuPeak,
           gpuPeakSource: event.gpuPeak === null ? null : 'torch',
           startedAtS: started?.nodeid === event.nodeid ? started.t : null,
@@ -136,6 +139,7 @@ export class ChunkTestState {
       case 'session-finish':
         this.sessionExits.set(event.pid, event.exitstatus);
         this.sessionPeaks.set(event.pid, event.peak);
+        if (event.groupUnavailable !== null) this.groupUnavailable.add(event.groupUnavailable);
         return false;
       default:
         return false;
@@ -164,6 +168,11 @@ export class ChunkTestState {
       bytes += peak;
     }
     return { bytes, processes: this.sessionStarts.size };
+  }
+
+  /** Why some pytest process, given the chunk's cgroup, measured no test in a cgroup of its own (distinct reasons). */
+  groupPeakUnavailable(): string[] {
+    return [...this.groupUnavailable];
   }
 
   /** The chunk's progress now. */

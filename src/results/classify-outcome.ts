@@ -81,6 +81,18 @@ function classifyKill(how: string, oom: OomEvidence): Outcome {
 }
 
 /** Turns how a chunk's process ended into exactly one status. The first termination reason wins. */
+/**
+ * The chunk's outcome when its command lived on but a process of it that ran tests (an xdist
+ * worker) was killed under a test, and the chunk's own cgroup counted an OOM kill: the kernel's
+ * kill for memory, as for the whole chunk. Without that evidence, the outcome stands.
+ */
+export function withWorkerOomKill(outcome: Outcome, oom: OomEvidence, workers: readonly string[]): Outcome {
+  if (workers.length === 0 || oom.chunkOomKills === null || oom.chunkOomKills === 0) return outcome;
+  if (!['passed', 'failed', 'no-tests', 'skipped'].includes(outcome.status)) return outcome;
+  const kill = classifyKill(`a process that ran its tests (${workers.join(', ')}) was killed by SIGKILL`, oom);
+  return { status: kill.status, message: `${kill.message}; pytest itself went on: ${outcome.message}` };
+}
+
 export function classifyOutcome(end: ProcessEnd, context: ClassifyContext): Outcome {
   if (end.spawnError !== undefined) return { status: 'error', message: end.spawnError };
   if (end.terminationReason === 'timeout') {

@@ -5,7 +5,8 @@ import { bareRecord, type TestRecord } from './test-records.js';
 /**
  * One test's JUnit case, with its memory as properties (bytes) for CI tools that show them, and
  * for `run-chunks merge`, which reads them back (src/merge/junit-test-records.ts): peakRssBytes
- * with peakRssSource ('hwm' exact, 'start-end' a lower bound), childPeakRssBytes, gpuPeakBytes.
+ * with peakRssSource ('hwm' exact, 'start-end' a lower bound), childPeakRssBytes, groupPeakRiseBytes
+ * (with its children, from its process's own cgroup), gpuPeakBytes.
  */
 export function recordToJunitCase(record: TestRecord): JunitTestCase {
   const properties: Record<string, string | number> = {};
@@ -18,6 +19,7 @@ export function recordToJunitCase(record: TestRecord): JunitTestCase {
     properties.peakRssSource = record.peakRssSource;
   }
   if (record.childPeakRssBytes !== null) properties.childPeakRssBytes = record.childPeakRssBytes;
+  if (record.groupPeakRiseBytes !== null) properties.groupPeakRiseBytes = record.groupPeakRiseBytes;
   if (record.gpuPeakBytes !== null) properties.gpuPeakBytes = record.gpuPeakBytes;
   if (record.worker !== null) properties.worker = record.worker;
   if (record.attempt > 1) properties.attempt = record.attempt;

@@ -30,6 +30,20 @@ export interface ChunkMemoryReport extends MemorySummary {
    * pytest process of an attempt reported its peak (none was killed); the highest attempt's.
    */
   pytestPeakSum: { bytes: number; processes: number } | null;
+  /**
+   * Where each test's peak with its children (TestRecord.groupPeakRiseBytes) came from: every
+   * pytest process that runs tests makes a cgroup of its own under the chunk's and resets its
+   * peak at each test's start. Null when the chunk had no cgroup with the memory controller;
+   * `unavailable` says why some process measured none (a v2 kernel before 6.12 cannot reset
+   * memory.peak; v1 without hierarchy would escape the limit).
+   */
+  testCgroupPeaks: TestCgroupPeaks | null;
+}
+
+/** See ChunkMemory.testCgroupPeaks. */
+export interface TestCgroupPeaks {
+  source: string;
+  unavailable: string[];
 }
 
 /**

@@ -60,6 +60,14 @@ export interface TestEndEvent extends EventBase {
   childPeak: number | null;
   /** torch.cuda.max_memory_allocated() over the test, when CUDA was initialised by the tests; null otherwise. */
   gpuPeak: number | null;
+  /**
+   * Where run-chunks gave the chunk a cgroup (RUN_CHUNKS_CGROUP): the peak memory charged to the
+   * test process's own cgroup during the test (it and every child it started since it moved in:
+   * v1 memory.max_usage_in_bytes, v2 memory.peak, reset at the test's start), and the charge at
+   * the start. Null where not measured.
+   */
+  groupPeak: number | null;
+  groupStart: number | null;
   /** The test set up a fixture shared beyond it (session, package, module or class scope). */
   sharedSetup: boolean;
   /** Modules imported during the test (growth of sys.modules). */
@@ -94,6 +102,8 @@ export interface SessionFinishEvent extends EventBase {
   exitstatus: number;
   /** This process's exact peak RSS over its whole session (VmHWM, kept across the per-test resets); null where unreadable. */
   peak: number | null;
+  /** Why this process, given the chunk's cgroup, had no per-test cgroup peak; null when it had one (or was not given one). */
+  groupUnavailable: string | null;
 }
 
 /** Every event the plugin writes. */

@@ -36,8 +36,14 @@ export interface TestRecord {
   /** The test's peak RSS in its own process (setup to teardown), and how it is known (see PeakSource). */
   peakRssBytes: number | null;
   peakRssSource: PeakSource | null;
-  /** Largest peak of a child process that ended during the test (RUSAGE_CHILDREN): a lower bound of its children's needs. */
+  /** Largest peak of a child process that ended and was waited for during the test (RUSAGE_CHILDREN): a lower bound of its children's needs. */
   childPeakRssBytes: number | null;
+  /**
+   * How far the test's process and its children together rose, at their highest, above what
+   * they held at its start: the kernel's peak of the memory charged to the process's own cgroup
+   * (page cache they touched included), where the chunk had a cgroup. Null where not measured.
+   */
+  groupPeakRiseBytes: number | null;
   /**
    * The test's GPU peak: 'torch', exact, torch's CUDA allocation peak over the test
    * (max_memory_allocated) when the tests initialised CUDA; else 'nvidia-smi', the highest
@@ -73,6 +79,7 @@ export function bareRecord(nodeid: string, outcome: TestRecordOutcome, message: 
     peakRssBytes: null,
     peakRssSource: null,
     childPeakRssBytes: null,
+    groupPeakRiseBytes: null,
     gpuPeakBytes: null,
     gpuPeakSource: null,
     startedAtS: null,
@@ -139,6 +146,8 @@ export interface TopPeakTest {
   /** What it kept (RSS at its end minus at its start); null when either is unknown. */
   rssDeltaBytes: number | null;
   childPeakRssBytes: number | null;
+  /** See TestRecord.groupPeakRiseBytes. */
+  groupPeakRiseBytes: number | null;
   gpuPeakBytes: number | null;
   gpuPeakSource: 'torch' | 'nvidia-smi' | null;
   durationMs: number | null;
@@ -167,6 +176,7 @@ export function rankPeakTests(records: readonly TestRecord[], limit = TOP_MEMORY
       peakRiseBytes: record.rssStartBytes === null ? null : Math.max(0, record.peakRssBytes! - record.rssStartBytes),
       rssDeltaBytes: record.rssStartBytes !== null && record.rssEndBytes !== null ? record.rssEndBytes - record.rssStartBytes : null,
       childPeakRssBytes: record.childPeakRssBytes,
+      groupPeakRiseBytes: record.groupPeakRiseBytes,
       gpuPeakBytes: record.gpuPeakBytes,
       gpuPeakSource: record.gpuPeakSource,
       durationMs: record.durationMs,

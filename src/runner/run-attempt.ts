@@ -11,16 +11,17 @@ import { monotonicNowUs, readOomKillLines, type KernelLogReading } from '../proc
 import { readOomKillCount } from '../proc/oom-kill-counter.js';
 import { ChunkTestState, COLLECTION_FAILURE_MESSAGE } from '../results/chunk-test-state.js';
 import { attachSampledGpuPeaks } from '../monitor/gpu-usage-tracker.js';
-import { classifyOutcome, type OomEvidence, type Outcome } from '../results/classify-outcome.js';
+import { classifyOutcome, withWorkerOomKill, type OomEvidence, type Outcome } from '../results/classify-outcome.js';
 import { parseJunitCounts, type TestCounts } from '../results/parse-junit.js';
 import { parseTestEvent } from '../results/parse-test-event.js';
-import type { ChunkEvidence } from '../results/report-types.js';
+import type { ChunkEvidence, TestCgroupPeaks } from '../results/report-types.js';
 import { LineTail } from '../results/tail-lines.js';
 import type { BlamedTest, TestRecord } from '../results/test-records.js';
 import { startChunkProcess, type ChunkProcessEnd, type ChunkProcessHandle, type EscapedProcess } from './chunk-process.js';
 import type { ContainmentSupport, IsolationMode } from './cgroup-isolation.js';
 import { parseNodeIdFile } from '../results/node-id-file.js';
 import { describeLostFolder, folderIdentity, remakeLostFolder, type LostFolder } from './lost-folder.js';
+import { COUNTER_FILES } from '../proc/cgroup/chunk-cgroup.js';
 import { LAUNCHER_STATUS_FILE, readKernelEvidence, setUpContainment } from './attempt-containment.js';
 
 /** What one run of a chunk's process needs from around it. */
@@ -73,6 +74,8 @@ export interface AttemptResult {
   testsFromMs: number | null;
   /** The sum of its pytest processes' whole-session peaks, when every one reported it. */
   pytestPeakSum: { bytes: number; processes: number } | null;
+  /** Per-test peaks with children, from each test process's own cgroup: null when the attempt gave the plugin no cgroup. */
+  testCgroupPeaks: TestCgroupPeaks | null;
 }
 
 /** File name of a chunk's memory timeline inside its report folder. */
@@ -152,6 +155,8 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     if (changed) context.emit({ type: 'chunk-progress', chunk: plan.name, attempt, progress: tests.progress() });
   };
 
+  // With the events file, the plugin measures each test with its children in a cgroup of its process's own, under the chunk's.
+  const groupSpec = setup.cgroup?.hasMemoryController() && plan.eventsFile !== undefined ? setup.cgroup.pluginSpec : undefined;
   const folderAtStart = folderIdentity(plan.chunkReportDir);
   const oomKillsBefore = readOomKillCount();
   const startedAtUs = monotonicNowUs();
@@ -159,7 +164,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   const startedAtMs = performance.now();
   const handle = startChunkProcess(plan, {
     containment: { cgroup: setup.cgroup, python: setup.python, statusFile: path.join(path.dirname(plan.logFile), LAUNCHER_STATUS_FILE) },
-    extraEnv: { RUN_CHUNKS_RUN_ID: context.runId },
+    extraEnv: { RUN_CHUNKS_RUN_ID: context.runId, ...(groupSpec === undefined ? {} : { RUN_CHUNKS_CGROUP: groupSpec }) },
     markers: { RUN_CHUNKS_RUN_ID: context.runId, [CHUNK_ENV_MARKER]: plan.name },
     onOutput: (stream, data) => context.emit({ type: 'chunk-output', chunk: plan.name, stream, data }),
     onLogError: (error) => context.warn(`cannot write ${plan.logFile}: ${error.message}`),
@@ -232,7 +237,12 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     attempt,
     plan,
     end,
-    outcome: explainOutcome(outcome, finished.records, finished.blamed),
+    // A worker killed for memory by the kernel (the chunk's own evidence) is the chunk's memory kill.
+    outcome: withWorkerOomKill(
+      explainOutcome(outcome, finished.records, finished.blamed),
+      kernel.oom,
+      [...new Set(finished.blamed.filter((test) => test.reason === 'oom' || test.reason === 'memory-limit').map((test) => test.worker ?? 'pytest'))],
+    ),
     startedAt,
     durationMs,
     oomKillDelta,
@@ -250,6 +260,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     collectedIds: plan.eventsFile === undefined ? null : await readCollectedIds(plan.eventsFile),
     testsFromMs: testsFromMs(tests.testsStartedAtS(), startedAt),
     pytestPeakSum: tests.pytestPeakSum(),
+    testCgroupPeaks: groupSpec === undefined ? null : { source: `cgroup v${setup.cgroup!.version} ${COUNTER_FILES[setup.cgroup!.version].peakBytes} of each test process's own cgroup`, unavailable: tests.groupPeakUnavailable() },
   };
 }
 

@@ -10,7 +10,7 @@ import type { ChunkPlan } from '../plan/types.js';
 import { readMachineMemory } from '../proc/machine-memory.js';
 import { buildChunkReport, buildUnstartedChunkReport } from '../results/build-report.js';
 import { countRecords } from '../results/chunk-test-state.js';
-import type { AttemptReport, ChunkGpuReport, ChunkPeak, ChunkReport } from '../results/report-types.js';
+import type { AttemptReport, ChunkGpuReport, ChunkPeak, ChunkReport, TestCgroupPeaks } from '../results/report-types.js';
 import { rankPeakTests, rankRetainedTests, type TestRecord } from '../results/test-records.js';
 import type { ChunkProcessHandle } from './chunk-process.js';
 import type { PreflightVerdict } from './preflight.js';
@@ -113,6 +113,13 @@ function summarizeAttempts(plan: ChunkPlan, attempts: readonly AttemptResult[]):
 }
 
 /** The figure with the most bytes among the attempts' (null when none has one). */
+/** The attempts' per-test cgroup peaks: the source of the first that had one, every reason any process gave. */
+function mergeTestCgroupPeaks(figures: readonly (TestCgroupPeaks | null)[]): TestCgroupPeaks | null {
+  const known = figures.filter((figure): figure is TestCgroupPeaks => figure !== null);
+  if (known.length === 0) return null;
+  return { source: known[0]!.source, unavailable: [...new Set(known.flatMap((figure) => figure.unavailable))] };
+}
+
 function largestOf<T extends { bytes: number }>(figures: readonly (T | null)[]): T | null {
   return figures.reduce<T | null>((best, figure) => (figure !== null && (best === null || figure.bytes > best.bytes) ? figure : best), null);
 }
@@ -224,6 +231,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
         kernelPeakSource: kernelPeak?.source ?? null,
         peak: choosePeak(summary, kernelPeak, records),
         pytestPeakSum: largestOf(attemptResults.map((attempt) => attempt.pytestPeakSum)),
+        testCgroupPeaks: mergeTestCgroupPeaks(attemptResults.map((attempt) => attempt.testCgroupPeaks)),
         ...samplesLost,
       }
     : null;

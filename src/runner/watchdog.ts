@@ -43,7 +43,7 @@ for c in $cgroups; do
   [ -f "$c/cgroup.kill" ] && echo 1 > "$c/cgroup.kill" 2>/dev/null
   round=0
   while [ $round -lt 20 ]; do
-    pids=$(cat "$c/cgroup.procs" 2>/dev/null)
+    pids=$(find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null)
     [ -z "$pids" ] && break
     kill -s KILL $pids 2>/dev/null
     sleep 0.1

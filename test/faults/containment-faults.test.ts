@@ -77,20 +77,27 @@ for (const escape of ESCAPES) {
   });
 }
 
+/** A chunk that hangs after its test started a clean-env setsid service; with the chunk's cgroup folder. */
+async function startHangingService() {
+  const { dir, signalDir } = makeEvidenceProject({ chunks: [{ name: 'hangs', markers: 'clean_env_hang', workers: 1 }] });
+  const run = startCli([], { cwd: dir });
+  await waitUntil(() => readPid(signalDir, 'hanging') !== undefined, 30_000, 'the hanging test to start');
+  const service = readPid(signalDir, 'service')!;
+  const hanging = readPid(signalDir, 'hanging')!;
+  const line = readFileSync(`/proc/${service}/cgroup`, 'utf8').split('\n').find((entry) => /^\d+:[^:]*\bmemory\b|^0::/.test(entry)) ?? '';
+  // The chunk's cgroup, or one the test's pytest process made for itself under it (pytest-PID).
+  const leaf = line.split('/').find((part) => /^run-chunks-.+-hangs-1$/.test(part)) ?? '';
+  assert.match(leaf, /^run-chunks-.+-hangs-1$/, line);
+  const cgroupDir = leftoverCgroups('').find((folder) => folder.endsWith(`/${leaf}`));
+  assert.ok(cgroupDir && existsSync(cgroupDir), `the chunk cgroup exists while it runs (${line})`);
+  return { run, service, hanging, cgroupDir, serviceCgroup: line.slice(line.indexOf(leaf)) };
+}
+
 faultCase(
   'containment',
   'run-chunks SIGKILLed while a chunk hangs with a clean-env service in its cgroup: the watchdog empties and removes the cgroup',
   async (r) => {
-    const { dir, signalDir } = makeEvidenceProject({ chunks: [{ name: 'hangs', markers: 'clean_env_hang', workers: 1 }] });
-    const run = startCli([], { cwd: dir });
-    await waitUntil(() => readPid(signalDir, 'hanging') !== undefined, 30_000, 'the hanging test to start');
-    const service = readPid(signalDir, 'service')!;
-    const hanging = readPid(signalDir, 'hanging')!;
-    const line = readFileSync(`/proc/${hanging}/cgroup`, 'utf8').split('\n').find((entry) => /^\d+:[^:]*\bmemory\b|^0::/.test(entry)) ?? '';
-    const leaf = line.slice(line.lastIndexOf('/') + 1);
-    assert.match(leaf, /^run-chunks-.+-hangs-1$/, line);
-    const cgroupDir = leftoverCgroups('').find((dir) => dir.endsWith(`/${leaf}`));
-    assert.ok(cgroupDir && existsSync(cgroupDir), 'the chunk cgroup exists while it runs');
+    const { run, service, hanging, cgroupDir } = await startHangingService();
     run.child.kill('SIGKILL');
     const result = await run.result;
     r.outcomeOf(null);
@@ -99,6 +106,28 @@ faultCase(
     r.held(`the clean-env service (pid ${service}, no marker) and the test are dead`);
     await waitUntil(() => !existsSync(cgroupDir), 10_000, 'the chunk cgroup to be removed');
     r.held('the chunk cgroup is removed');
+    checkNoLeftovers(r, result.tag);
+  },
+  noCgroup === null ? { timeout: 60_000 } : { skip: `no writable cgroup here: ${noCgroup}` },
+);
+
+faultCase(
+  'containment',
+  'run-chunks and its chunk\'s whole process group (the launcher too) SIGKILLed at once, a clean-env service left in the test process\'s own cgroup: the watchdog finds it in the nested cgroup',
+  async (r) => {
+    const { run, service, hanging, cgroupDir, serviceCgroup } = await startHangingService();
+    r.did(`the service (pid ${service}) is in ${serviceCgroup}`);
+    // The chunk's process group: its leader is the launcher, the child subreaper that would otherwise reap and kill the service.
+    const pgid = Number(readFileSync(`/proc/${hanging}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+    process.kill(-pgid, 'SIGKILL');
+    run.child.kill('SIGKILL');
+    const result = await run.result;
+    r.outcomeOf(null);
+    r.did(`SIGKILL to run-chunks and to the chunk's process group ${pgid} (launcher and pytest) at once: only the cgroup still holds the setsid service`);
+    await waitUntil(() => !isAlive(service), 10_000, 'the service to die');
+    r.held(`the clean-env service (pid ${service}, no marker, its own session, in the nested cgroup) is dead`);
+    await waitUntil(() => !existsSync(cgroupDir), 10_000, 'the chunk cgroup to be removed');
+    r.held('the chunk cgroup and the cgroup nested in it are removed');
     checkNoLeftovers(r, result.tag);
   },
   noCgroup === null ? { timeout: 60_000 } : { skip: `no writable cgroup here: ${noCgroup}` },

@@ -111,6 +111,32 @@ faultCase(
 
 faultCase(
   'evidence',
+  '--isolation cgroup with xdist workers 2: a worker in its own cgroup (made for per-test peaks) is killed at the chunk\'s limit, and the chunk\'s evidence still counts it',
+  async (r) => {
+    const run = await runEvidence({ name: 'hog2', markers: 'hog', workers: 2, memoryLimit: '300MiB', retryOnOom: 0, timeout: '60s' }, ['--isolation', 'cgroup']);
+    // The kernel's kill of a worker at the chunk's limit (was "crashed": pytest itself lived on).
+    assert.equal(run.chunk.status, 'memory-limit', `${run.chunk.message}\n${run.result.stdout}${run.result.stderr}`);
+    r.outcomeOf(run.result.exitCode, run.chunk.status);
+    r.held('status memory-limit');
+    assert.deepEqual(run.chunk.memory?.testCgroupPeaks?.unavailable, [], JSON.stringify(run.chunk.memory?.testCgroupPeaks));
+    r.did(`per-test peaks from ${run.chunk.memory?.testCgroupPeaks?.source}`);
+    const oomKill = counter(run.chunk, /oom_kill$/);
+    assert.ok(oomKill && oomKill.delta !== null && oomKill.delta >= 1, JSON.stringify(run.chunk.evidence?.cgroup));
+    r.did(`oom_kill of the chunk's cgroup tree went ${oomKill.before} → ${oomKill.after}`);
+    r.held("the kill inside the worker's own cgroup is counted for the chunk (v1 counts it only there: summed over the tree)");
+    assert.match(run.chunk.attempts[0]!.message, /^a process that ran its tests \(gw\d\) was killed by SIGKILL: the kernel OOM-killed it at its cgroup memory limit of 300 MiB; its cgroup's memory\.(oom_control|events) oom_kill \(cgroup v[12], .+\) rose by \d/);
+    r.held('the message names the worker, the limit and the kernel counter that rose (pytest itself lived on: not "crashed")');
+    assert.equal(run.chunk.blamedTests[0]?.nodeid, 'tests/test_kills.py::test_allocates_a_gibibyte');
+    r.held('the allocating test is blamed');
+    expectCgroupsRemoved(r, run);
+    r.held("the workers' own cgroups were removed with the chunk's");
+    checkNoLeftovers(r, run.result.tag);
+  },
+  needsCgroup,
+);
+
+faultCase(
+  'evidence',
   'a real kernel OOM kill inside the chunk\'s cgroup (the test limits itself to 100 MiB in a cgroup of its own, then allocates 1 GiB)',
   async (r) => {
     const run = await runEvidence({ name: 'nested', markers: 'nested_oom', workers: 1, retryOnOom: 0, timeout: '60s' });

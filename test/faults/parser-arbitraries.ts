@@ -309,6 +309,8 @@ export const testEvent: fc.Arbitrary<TestEvent> = fc.oneof(
     peak: bytesOrNull,
     peakMethod: fc.constantFrom('hwm' as const, null),
     childPeak: bytesOrNull,
+    groupPeak: bytesOrNull,
+    groupStart: bytesOrNull,
     gpuPeak: bytesOrNull,
     sharedSetup: fc.boolean(),
     newModules: fc.nat(5_000),
@@ -323,7 +325,7 @@ export const testEvent: fc.Arbitrary<TestEvent> = fc.oneof(
     signal: fc.option(fc.constantFrom('SIGKILL', 'SIGSEGV'), { nil: null }),
   }),
   fc.record({ event: fc.constant('collect-report' as const), ...base, nodeid: text, outcome: fc.constantFrom('failed' as const, 'skipped' as const), longrepr: text }),
-  fc.record({ event: fc.constant('session-finish' as const), ...base, exitstatus: fc.integer({ min: -15, max: 5 }), peak: bytesOrNull }),
+  fc.record({ event: fc.constant('session-finish' as const), ...base, exitstatus: fc.integer({ min: -15, max: 5 }), peak: bytesOrNull, groupUnavailable: fc.option(fc.string(), { nil: null }) }),
   // fast-check's records have no prototype; JSON.parse's objects do.
 ).map((event) => ({ ...event }));
 

@@ -30,6 +30,7 @@ export function memory(peakRssBytes: number, overrides: Partial<ChunkMemoryRepor
     kernelPeakBytes: null,
     kernelPeakSource: null,
     pytestPeakSum: null,
+    testCgroupPeaks: null,
     peak: { bytes: peakRssBytes, source: 'sampled', detail: 'a lower bound: the process tree\'s summed RSS at its highest sample (every 500 ms)' },
     ...overrides,
   };

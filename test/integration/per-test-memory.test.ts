@@ -65,6 +65,44 @@ describe('per-test memory', () => {
     assertNoLeftovers(result.tag);
   });
 
+  test('a test\'s peak with its children comes from its process\'s own cgroup, a child never waited for included (workers 1 and 2)', async () => {
+    const dir = memorySuite([
+      { name: 'alone', markers: 'children', workers: 1 },
+      { name: 'workers', markers: 'children', workers: 2 },
+    ]);
+    const result = await runCli([], { cwd: dir });
+    assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    const report = readReport(dir);
+    for (const name of ['alone', 'workers']) {
+      const chunk = chunkOf(report, name);
+      const figures = chunk.memory!.testCgroupPeaks;
+      if (chunk.evidence?.cgroup?.memoryController !== true) {
+        // No chunk cgroup with memory counters on this system: no such figure, and none made up.
+        assert.equal(figures, null);
+        assert.ok(chunk.topPeakTests.every((entry) => entry.groupPeakRiseBytes === null));
+        continue;
+      }
+      assert.ok(figures, `${name}: no testCgroupPeaks`);
+      assert.match(figures.source, /^cgroup v[12] memory\.(max_usage_in_bytes|peak) of each test process's own cgroup$/);
+      assert.deepEqual(figures.unavailable, [], `${name}: ${figures.unavailable.join('; ')}`);
+      const byTest = new Map(chunk.topPeakTests.map((entry) => [entry.nodeid.split('::')[1], entry]));
+      for (const test of ['test_child_waited_for', 'test_child_not_waited_for']) {
+        const rise = byTest.get(test)?.groupPeakRiseBytes;
+        assert.ok(rise !== null && rise !== undefined && rise >= 195 * MIB, `${name} ${test}: rise with children ${rise === null || rise === undefined ? rise : (rise / MIB).toFixed(1)} MiB, not >= 195`);
+        // Its own process never held the child's memory.
+        assert.ok(byTest.get(test)!.peakRiseBytes! < 50 * MIB, JSON.stringify(byTest.get(test)));
+      }
+      // getrusage hears only of the child that was waited for.
+      assert.ok(byTest.get('test_child_waited_for')!.childPeakRssBytes! >= 195 * MIB);
+      assert.equal(byTest.get('test_child_not_waited_for')!.childPeakRssBytes, null);
+      // Each process's cgroup was removed with the chunk's.
+      assert.equal(chunk.evidence!.cgroup!.removed, true);
+      const junit = readFileSync(path.join(dir, '.run-chunks/report/junit.xml'), 'utf8');
+      assert.match(junit, /<property name="groupPeakRiseBytes" value="\d{9,}"\/>/);
+    }
+    assertNoLeftovers(result.tag);
+  });
+
   for (const workers of [1, 2]) {
     test(`a test that keeps 4 MiB on each of 60 calls is judged "leak" and named; the healthy tests are not (workers: ${workers})`, async () => {
       const dir = memorySuite([

@@ -54,3 +54,47 @@ def test_the_first_user_of_a_shared_fixture_is_marked_and_so_is_an_import(pytest
     assert ends["test_plain"]["sharedSetup"] is False
     assert ends["test_imports"]["newModules"] >= 1
     assert ends["test_plain"]["newModules"] == 0
+
+
+REGISTRATION_PROBE = """
+def pytest_sessionstart(session):
+    import json, os
+    manager = session.config.pluginmanager
+    with open(os.environ["PROBE_OUT"], "a") as out:
+        out.write(json.dumps({"worker": os.environ.get("PYTEST_XDIST_WORKER"), "xdist": manager.get_plugin("run_chunks_events_xdist") is not None}) + "\\n")
+"""
+
+
+def test_the_crash_relay_is_registered_only_in_a_distributed_runs_controller(pytester, monkeypatch):
+    # Elsewhere its logreport hook would run three times per test for nothing.
+    probe = pytester.path / "probe.jsonl"
+    monkeypatch.setenv("PROBE_OUT", str(probe))
+    monkeypatch.setenv("RUN_CHUNKS_EVENTS_FILE", str(pytester.path / "events.jsonl"))
+    monkeypatch.setenv("PYTHONPATH", os.path.abspath(PLUGIN_DIR))
+    pytester.makeconftest(REGISTRATION_PROBE)
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    pytester.runpytest_subprocess("-p", "run_chunks_events", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert [json.loads(line) for line in probe.read_text().splitlines()] == [{"worker": None, "xdist": False}]
+    probe.unlink()
+    pytester.runpytest_subprocess("-p", "run_chunks_events", "-p", "no:cacheprovider", "-n", "2").assert_outcomes(passed=1)
+    seen = sorted((json.loads(line) for line in probe.read_text().splitlines()), key=lambda one: one["worker"] or "")
+    assert seen == [{"worker": None, "xdist": True}, {"worker": "gw0", "xdist": False}, {"worker": "gw1", "xdist": False}]
+
+
+def test_null_fields_are_left_out_and_times_are_plain_decimals(pytester, monkeypatch):
+    events_file = pytester.path / "events.jsonl"
+    monkeypatch.setenv("RUN_CHUNKS_EVENTS_FILE", str(events_file))
+    monkeypatch.setenv("PYTHONPATH", os.path.abspath(PLUGIN_DIR))
+    pytester.makepyfile(test_one="import pytest\ndef test_ok():\n    pass\ndef test_bad():\n    assert 1 == 2\n")
+    pytester.runpytest_subprocess("-p", "run_chunks_events", "-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
+    lines = events_file.read_text().splitlines()
+    assert all("null" not in line for line in lines), [line for line in lines if "null" in line]
+    ends = {event["nodeid"].split("::")[-1]: event for event in map(json.loads, lines) if event["event"] == "test-end"}
+    assert "message" not in ends["test_ok"] and "gpu" not in ends["test_ok"]
+    assert ends["test_bad"]["message"].startswith("assert 1 == 2")
+    assert ends["test_bad"]["outcome"] == "failed"
+    for line in lines:
+        event = json.loads(line)
+        assert isinstance(event["t"], float) and abs(event["t"] - __import__("time").time()) < 600
+    for end in ends.values():
+        assert isinstance(end["duration"], (int, float)) and 0 <= end["duration"] < 60

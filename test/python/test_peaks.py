@@ -25,9 +25,9 @@ def test_a_peak_held_briefly_is_measured_exactly(hold_s):
     block = filled(200 * MIB)
     time.sleep(hold_s)
     del block
-    figures = meter.end()[0]
-    assert figures["peakMethod"] == "hwm"
-    rise = figures["peak"] - before
+    figures = meter.end()
+    assert figures.peak is not None
+    rise = figures.peak - before
     assert abs(rise - 200 * MIB) <= 0.02 * 200 * MIB, rise / MIB
 
 
@@ -36,9 +36,9 @@ def test_each_start_resets_the_peak_to_the_memory_in_use_now():
     meter.start()
     block = filled(150 * MIB)
     del block
-    first = meter.end()[0]["peak"]
+    first = meter.end().peak
     meter.start()
-    second = meter.end()[0]["peak"]
+    second = meter.end().peak
     assert first - second >= 140 * MIB, (first / MIB, second / MIB)
 
 
@@ -46,9 +46,9 @@ def test_no_peak_where_the_reset_is_refused(monkeypatch):
     monkeypatch.setattr(peaks, "_open", lambda path, flags: None)
     meter = peaks.PeakMeter()
     meter.start()
-    figures = meter.end()[0]
-    assert figures["peak"] is None
-    assert figures["peakMethod"] is None
+    figures = meter.end()
+    assert figures.peak is None
+    assert figures.peak is None
 
 
 def test_a_failing_reset_write_gives_no_peak(monkeypatch):
@@ -60,20 +60,22 @@ def test_a_failing_reset_write_gives_no_peak(monkeypatch):
     monkeypatch.setattr(peaks.os, "write", refuse)
     meter.start()
     monkeypatch.undo()
-    assert meter.end()[0]["peak"] is None
+    assert meter.end().peak is None
 
 
 def test_a_child_that_ended_during_the_test_gives_a_lower_bound_of_its_peak():
     meter = peaks.PeakMeter()
+    # Larger than any child before it in this session (other tests start some), so that the
+    # counter rises during the test.
+    size = max(120 * MIB, (peaks._children_maxrss_bytes() or 0) + 60 * MIB)
     meter.start()
-    code = "b = b'\\x01' * (120 * 1024 * 1024)"
+    code = "b = b'\\x01' * {}".format(size)
     subprocess.run([sys.executable, "-c", code], check=True)
-    figures = meter.end()[0]
-    # Larger than any child before it in this session, so the counter rose during the test.
-    assert figures["childPeak"] is not None and figures["childPeak"] >= 120 * MIB
+    figures = meter.end()
+    assert figures.child_peak is not None and figures.child_peak >= size
     meter.start()
     subprocess.run([sys.executable, "-c", "pass"], check=True)
-    assert meter.end()[0]["childPeak"] is None, "a smaller child does not raise the largest peak so far"
+    assert meter.end().child_peak is None, "a smaller child does not raise the largest peak so far"
 
 
 def test_modules_imported_during_the_test_are_counted():
@@ -81,9 +83,9 @@ def test_modules_imported_during_the_test_are_counted():
     sys.modules.pop("run_chunks_test_fresh_module", None)
     meter.start()
     sys.modules["run_chunks_test_fresh_module"] = types.ModuleType("run_chunks_test_fresh_module")
-    figures = meter.end()[0]
+    figures = meter.end()
     del sys.modules["run_chunks_test_fresh_module"]
-    assert figures["newModules"] == 1
+    assert figures.new_modules == 1
 
 
 class FakeCuda:
@@ -119,7 +121,7 @@ def test_gpu_peak_from_torch_when_cuda_is_initialised(monkeypatch):
     meter.start()
     assert cuda.resets == 1
     cuda.peak = 512 * MIB
-    assert meter.end()[0]["gpuPeak"] == 512 * MIB
+    assert meter.end().gpu_peak == 512 * MIB
 
 
 def test_gpu_peak_of_a_test_that_initialised_cuda_itself(monkeypatch):
@@ -130,14 +132,14 @@ def test_gpu_peak_of_a_test_that_initialised_cuda_itself(monkeypatch):
     assert cuda.resets == 0, "an uninitialised CUDA is never touched"
     cuda.initialized = True
     cuda.peak = 64 * MIB
-    assert meter.end()[0]["gpuPeak"] == 64 * MIB
+    assert meter.end().gpu_peak == 64 * MIB
 
 
 def test_no_gpu_peak_without_torch_or_when_the_reset_failed(monkeypatch):
     monkeypatch.delitem(sys.modules, "torch", raising=False)
     meter = peaks.PeakMeter()
     meter.start()
-    assert meter.end()[0]["gpuPeak"] is None
+    assert meter.end().gpu_peak is None
     cuda = FakeCuda(initialized=True)
 
     def broken():
@@ -147,7 +149,7 @@ def test_no_gpu_peak_without_torch_or_when_the_reset_failed(monkeypatch):
     fake_torch(monkeypatch, cuda)
     meter.start()
     cuda.peak = 5
-    assert meter.end()[0]["gpuPeak"] is None, "initialised before the test and not reset: the peak may be an earlier test's"
+    assert meter.end().gpu_peak is None, "initialised before the test and not reset: the peak may be an earlier test's"
 
 
 def test_the_process_peak_survives_the_per_test_resets():
@@ -156,12 +158,57 @@ def test_the_process_peak_survives_the_per_test_resets():
     before = read_rss_bytes()
     block = filled(250 * MIB)
     del block
-    meter.end()[0]
+    meter.end()
     meter.start()  # resets VmHWM: the 250 MiB peak is gone from the kernel's counter
-    meter.end()[0]
+    meter.end()
     assert meter.process_peak() - before >= 245 * MIB
 
 
 def test_no_process_peak_without_vmhwm(monkeypatch):
     monkeypatch.setattr(peaks, "_open", lambda path, flags: None)
     assert peaks.PeakMeter().process_peak() is None
+
+
+# A child started with vfork (Python's subprocess) inherits, in getrusage's ru_maxrss, the peak
+# of its parent's memory: the kernel sets it at exec from the memory exec replaced. A meter that
+# took ru_maxrss for the test's peak would report the parent's 300 MiB for a test that used none.
+VFORK_CHILD = """
+import json, sys
+sys.path.insert(0, {python_dir!r})
+from run_chunks_events.peaks import PeakMeter
+meter = PeakMeter()
+figures = []
+for _ in range(3):
+    meter.start()
+    figures.append(meter.end())
+import resource
+print(json.dumps({{"peaks": [f.peak for f in figures], "rss": [f.rss for f in figures],
+    "clean": meter.maxrss_clean, "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}}))
+"""
+
+
+def test_a_parents_peak_inherited_through_vfork_is_not_taken_for_the_tests(tmp_path):
+    import json
+    import os
+
+    python_dir = os.path.dirname(os.path.dirname(peaks.__file__))
+    block = filled(300 * MIB)
+    result = subprocess.run([sys.executable, "-c", VFORK_CHILD.format(python_dir=python_dir)], check=True, capture_output=True, text=True)
+    del block
+    child = json.loads(result.stdout)
+    assert child["maxrss"] >= 300 * MIB, "the kernel gave this child its parent's peak: the case under test did not arise"
+    assert child["clean"] is False, "ru_maxrss is above the child's RSS: it must not be used"
+    for peak, rss in zip(child["peaks"], child["rss"]):
+        assert peak < 100 * MIB, peak / MIB
+        assert peak >= rss
+
+
+def test_the_peak_is_never_below_the_rss_read_at_either_end_of_the_test():
+    meter = peaks.PeakMeter()
+    for _ in range(50):
+        start_rss = meter.start()
+        block = filled(2 * MIB)
+        figures = meter.end()
+        del block
+        assert figures.peak >= max(start_rss, figures.rss)
+    assert meter.maxrss_clean, "in a process of its own, ru_maxrss serves once proven clean"

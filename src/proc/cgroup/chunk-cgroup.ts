@@ -60,18 +60,34 @@ export class ChunkCgroup {
   private constructor(
     readonly version: CgroupVersion,
     readonly dir: string,
+    /** Where the chunk's first process joins: the cgroup itself, or (v2) its `launcher` leaf. */
+    private readonly joinDir: string = dir,
   ) {}
 
-  /** Creates `name` under `own`; throws the file system's error when it cannot. */
+  /**
+   * Creates `name` under `own`; throws the file system's error when it cannot.
+   *
+   * On v2 the chunk's processes start in a leaf of it, `launcher`, with the memory controller
+   * passed down (cgroup.subtree_control): v2 lets a cgroup with processes in it hand no
+   * controller to cgroups under it, and the pytest plugin makes one for each process that runs
+   * tests (python/run_chunks_events/groups.py). The chunk's counters, limit and cgroup.kill
+   * cover the whole tree either way. Where the controller cannot be passed down, they start in
+   * the chunk's cgroup itself, and the plugin says it had none.
+   */
   static create(own: OwnCgroup, name: string): ChunkCgroup {
     const dir = path.join(own.dir, name);
     mkdirSync(dir);
-    return new ChunkCgroup(own.version, dir);
+    return new ChunkCgroup(own.version, dir, own.version === 2 ? (passMemoryDown(dir) ?? dir) : dir);
   }
 
-  /** The file a process writes its pid into to join. */
+  /** The file the chunk's first process writes its pid into to join. */
   get procsFile(): string {
-    return path.join(this.dir, 'cgroup.procs');
+    return path.join(this.joinDir, 'cgroup.procs');
+  }
+
+  /** For the chunk's pytest plugin (RUN_CHUNKS_CGROUP): "VERSION:DIR" of the cgroup under which each test process may make its own. */
+  get pluginSpec(): string {
+    return `${this.version}:${this.dir}`;
   }
 
   /** Whether the memory controller is on for this cgroup (always on v1: it is its hierarchy). */
@@ -199,6 +215,29 @@ export class ChunkCgroup {
     };
     // The kernel may still be tearing the last process down: EBUSY for a moment.
     return waitFor(() => removeTree(this.dir), KILL_SETTLE_MS, KILL_ROUND_MS);
+  }
+}
+
+/**
+ * v2: makes `launcher` under a fresh, empty chunk cgroup and passes the memory controller down to
+ * it (cgroup.subtree_control), so that processes in the chunk can have memory cgroups of their
+ * own. Returns the leaf, or undefined (nothing left behind) where the chunk has no memory
+ * controller or it cannot be passed down.
+ */
+export function passMemoryDown(dir: string): string | undefined {
+  if (!existsSync(path.join(dir, 'memory.events'))) return undefined;
+  const leaf = path.join(dir, 'launcher');
+  try {
+    mkdirSync(leaf);
+  } catch {
+    return undefined;
+  }
+  try {
+    writeFileSync(path.join(dir, 'cgroup.subtree_control'), '+memory');
+    return leaf;
+  } catch {
+    rmdirSync(leaf);
+    return undefined;
   }
 }
 

@@ -42,7 +42,7 @@ export function record(nodeid: string, outcome: TestRecord['outcome'], overrides
 
 /** A test among those that needed the most memory: an exact ('hwm') peak on gw0 unless overridden. */
 export function topPeak(nodeid: string, peakRssBytes: number, overrides: Partial<TopPeakTest> = {}): TopPeakTest {
-  return { nodeid, peakRssBytes, peakRssSource: 'hwm', peakRiseBytes: null, rssDeltaBytes: null, childPeakRssBytes: null, gpuPeakBytes: null, gpuPeakSource: null, durationMs: 100, worker: 'gw0', ...overrides };
+  return { nodeid, peakRssBytes, peakRssSource: 'hwm', peakRiseBytes: null, rssDeltaBytes: null, childPeakRssBytes: null, groupPeakRiseBytes: null, gpuPeakBytes: null, gpuPeakSource: null, durationMs: 100, worker: 'gw0', ...overrides };
 }
 
 // A test id meant to break a Markdown table and inject HTML if it is not escaped.

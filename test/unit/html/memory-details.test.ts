@@ -52,8 +52,8 @@ function seriesChunk(): HtmlChunkData {
       peak: { bytes: 812.345 * MIB, source: 'cgroup', detail: "exact: the kernel's high-water mark of memory charged to the chunk's cgroup (cgroup v1 memory.max_usage_in_bytes), page cache included" },
     }),
     topPeakTests: [
-      { nodeid: 'tests/test_peaks.py::test_holds[1s]', peakRssBytes: 380.5 * MIB, peakRssSource: 'hwm', peakRiseBytes: 300.25 * MIB, rssDeltaBytes: -2 * MIB, childPeakRssBytes: null, gpuPeakBytes: 12 * MIB, gpuPeakSource: 'torch', durationMs: 1003.4, worker: 'gw0' },
-      { nodeid: 'tests/test_peaks.py::test_<i>nohwm</i>', peakRssBytes: 120 * MIB, peakRssSource: 'start-end', peakRiseBytes: 0, rssDeltaBytes: 4 * MIB, childPeakRssBytes: 64 * MIB, gpuPeakBytes: null, gpuPeakSource: null, durationMs: null, worker: null },
+      { nodeid: 'tests/test_peaks.py::test_holds[1s]', peakRssBytes: 380.5 * MIB, peakRssSource: 'hwm', peakRiseBytes: 300.25 * MIB, rssDeltaBytes: -2 * MIB, childPeakRssBytes: null, groupPeakRiseBytes: null, gpuPeakBytes: 12 * MIB, gpuPeakSource: 'torch', durationMs: 1003.4, worker: 'gw0' },
+      { nodeid: 'tests/test_peaks.py::test_<i>nohwm</i>', peakRssBytes: 120 * MIB, peakRssSource: 'start-end', peakRiseBytes: 0, rssDeltaBytes: 4 * MIB, childPeakRssBytes: 64 * MIB, groupPeakRiseBytes: 200 * MIB, gpuPeakBytes: null, gpuPeakSource: null, durationMs: null, worker: null },
     ],
     topRetainedTests: [{ nodeid: 'tests/test_leaky.py::test_keeps[0]', rssDeltaBytes: 4 * MIB, rssEndBytes: 300 * MIB, gpuDeltaBytes: null, worker: 'gw1' }],
   });
@@ -66,12 +66,12 @@ test('formatPercent rounds to a tenth and drops trailing zeros', () => {
   assert.equal(formatPercent(-0.04), '0%');
 });
 
-test('the tests that needed the most memory: peak RSS with its source (≥ for a lower bound), rise, retained, child peak, GPU peak, worker', () => {
+test('the tests that needed the most memory: peak RSS with its source (≥ for a lower bound), rise, rise with children (cgroup), retained, child peak, GPU peak, worker', () => {
   const page = build([seriesChunk()]);
   assert.match(page, /<h3>Tests that needed the most memory <span class="muted">\(peak RSS of their own process, setup to teardown\)<\/span><\/h3>/);
-  assert.match(page, /<th>Test<\/th><th>Peak RSS<\/th><th>Rise during the test<\/th><th>Retained RSS<\/th><th>Child peak RSS<\/th><th>GPU peak<\/th><th>Duration<\/th><th>Worker<\/th>/);
-  assert.match(page, /<tr><td class="nodeid">tests\/test_peaks\.py::test_holds\[1s\]<\/td><td class="num">381 MiB<\/td><td class="num">\+300 MiB<\/td><td class="num">-2 MiB<\/td><td class="num">–<\/td><td class="num">12 MiB<\/td><td class="num">1\.0s<\/td><td>gw0<\/td><\/tr>/);
-  assert.match(page, /<tr><td class="nodeid">tests\/test_peaks\.py::test_&lt;i&gt;nohwm&lt;\/i&gt;<\/td><td class="num"><span title="a lower bound: [^"]*">≥ 120 MiB<\/span><\/td><td class="num">\+0 B<\/td><td class="num">\+4 MiB<\/td><td class="num">≥ 64 MiB<\/td><td class="num">–<\/td><td class="num">–<\/td><td>–<\/td><\/tr>/);
+  assert.match(page, /<th>Test<\/th><th>Peak RSS<\/th><th>Rise during the test<\/th><th>Rise with children \(cgroup\)<\/th><th>Retained RSS<\/th><th>Child peak RSS<\/th><th>GPU peak<\/th><th>Duration<\/th><th>Worker<\/th>/);
+  assert.match(page, /<tr><td class="nodeid">tests\/test_peaks\.py::test_holds\[1s\]<\/td><td class="num">381 MiB<\/td><td class="num">\+300 MiB<\/td><td class="num">–<\/td><td class="num">-2 MiB<\/td><td class="num">–<\/td><td class="num">12 MiB<\/td><td class="num">1\.0s<\/td><td>gw0<\/td><\/tr>/);
+  assert.match(page, /<tr><td class="nodeid">tests\/test_peaks\.py::test_&lt;i&gt;nohwm&lt;\/i&gt;<\/td><td class="num"><span title="a lower bound: [^"]*">≥ 120 MiB<\/span><\/td><td class="num">\+0 B<\/td><td class="num">\+200 MiB<\/td><td class="num">\+4 MiB<\/td><td class="num">≥ 64 MiB<\/td><td class="num">–<\/td><td class="num">–<\/td><td>–<\/td><\/tr>/);
   assert.match(page, /<b>≥<\/b> marks a lower bound where that reset was not permitted/);
   // Its neighbour ranks what a test kept, and says so.
   assert.match(page, /<h3>Tests that kept the most memory <span class="muted">\(retained RSS: their process&#39;s RSS|<h3>Tests that kept the most memory <span class="muted">\(retained RSS: their process's RSS/);

@@ -63,7 +63,7 @@ test('a test still running when its pytest process exited on its own: exited (os
   assert.equal(exited.records[0]?.outcome, 'crashed');
   assert.equal(exited.records[0]?.message, 'the process exited with code 0 while this test ran: os._exit or the like');
   assert.deepEqual(exited.diedUnder, ['t::x']);
-  const finish: TestEvent = { event: 'session-finish', pid: 11, worker: null, exitstatus: 2, peak: null, ...base };
+  const finish: TestEvent = { event: 'session-finish', pid: 11, worker: null, exitstatus: 2, peak: null, groupUnavailable: null, ...base };
   const interrupted = stateWith([start('t::x', 11, null, 0), finish]).finish(undefined, 'crashed', { exitCode: 2 });
   assert.deepEqual(interrupted.blamed.map((test) => test.reason), ['interrupted']);
   assert.match(interrupted.records[0]?.message ?? '', /session ended \(exit status 2\)/);
@@ -84,7 +84,7 @@ test('collection errors and module skips become one record each (every xdist wor
 
 test('the pytest processes\' peak sum is known only when every process that started a session reported its peak', () => {
   const session = (event: 'session-start' | 'session-finish', pid: number, peak: number | null = null): TestEvent =>
-    event === 'session-start' ? { event, pid, worker: null, rss: 10, ...base } : { event, pid, worker: null, exitstatus: 0, peak, ...base };
+    event === 'session-start' ? { event, pid, worker: null, rss: 10, ...base } : { event, pid, worker: null, exitstatus: 0, peak, groupUnavailable: null, ...base };
   assert.equal(stateWith([]).pytestPeakSum(), null);
   assert.equal(stateWith([session('session-start', 1), session('session-start', 2), session('session-finish', 1, 100 * MIB)]).pytestPeakSum(), null, 'pid 2 never finished: killed');
   assert.equal(stateWith([session('session-start', 1), session('session-finish', 1, null)]).pytestPeakSum(), null, 'no VmHWM there');

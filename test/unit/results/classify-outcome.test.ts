@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyOutcome, type ClassifyContext, type OomEvidence, type ProcessEnd } from '../../../src/results/classify-outcome.js';
+import { classifyOutcome, withWorkerOomKill, type ClassifyContext, type OomEvidence, type ProcessEnd } from '../../../src/results/classify-outcome.js';
 
 const PYTEST: ClassifyContext = { runner: 'pytest', allowEmpty: false, timeoutMs: 90_000 };
 const COMMAND: ClassifyContext = { runner: 'command', allowEmpty: false, timeoutMs: undefined };
@@ -96,4 +96,17 @@ test('command runner: 0 passes, 126/127 cannot run, anything else fails', () => 
   assert.equal(classifyOutcome(end({ exitCode: 127 }), COMMAND).status, 'error');
   assert.equal(classifyOutcome(end({ exitCode: 126 }), COMMAND).status, 'error');
   assert.deepEqual(classifyOutcome(end({ exitCode: 2 }), COMMAND), { status: 'failed', message: 'the command exited with code 2' });
+});
+
+test('an xdist worker killed under a test is the chunk\'s memory kill only with the chunk\'s own OOM evidence', () => {
+  const failed = { status: 'failed' as const, message: 'some tests failed' };
+  assert.deepEqual(withWorkerOomKill(failed, evidence({ chunkOomKills: 0 }), ['gw0']), failed, 'no kill counted: the outcome stands');
+  assert.deepEqual(withWorkerOomKill(failed, evidence({ chunkOomKills: null }), ['gw0']), failed, 'no counter: the outcome stands');
+  assert.deepEqual(withWorkerOomKill(failed, evidence({ chunkOomKills: 1 }), []), failed, 'no worker died under a test');
+  const atLimit = withWorkerOomKill(failed, evidence({ chunkOomKills: 1, cgroupLimitBytes: 300 * 1024 * 1024 }), ['gw0']);
+  assert.equal(atLimit.status, 'memory-limit');
+  assert.match(atLimit.message, /^a process that ran its tests \(gw0\) was killed by SIGKILL: the kernel OOM-killed it at its cgroup memory limit of 300 MiB; .+; pytest itself went on: some tests failed$/);
+  assert.equal(withWorkerOomKill({ status: 'passed', message: 'all selected tests passed' }, evidence({ chunkOomKills: 1 }), ['gw1']).status, 'oom');
+  const timedOut = { status: 'timeout' as const, message: 'stopped by run-chunks after its timeout of 1m' };
+  assert.deepEqual(withWorkerOomKill(timedOut, evidence({ chunkOomKills: 1 }), ['gw0']), timedOut, 'a status of its own stands');
 });

@@ -25,6 +25,8 @@ const EVENTS: TestEvent[] = [
     peak: 40837056,
     peakMethod: 'hwm',
     childPeak: null,
+    groupPeak: null,
+    groupStart: null,
     gpuPeak: 20000,
     sharedSetup: false,
     newModules: 0,
@@ -40,7 +42,7 @@ const EVENTS: TestEvent[] = [
     exitCode: null,
     signal: 'SIGKILL',
   },
-  { event: 'session-finish', pid: 16623, worker: null, t: 1795242864.340261, exitstatus: 1, peak: 90177536 },
+  { event: 'session-finish', pid: 16623, worker: null, t: 1795242864.340261, exitstatus: 1, peak: 90177536, groupUnavailable: null },
   { event: 'collect-report', pid: 16623, worker: 'gw0', t: 1795242864.13, nodeid: 'tests/test_broken.py', outcome: 'failed', longrepr: "ImportError while importing test module 'tests/test_broken.py'." },
 ];
 
@@ -79,20 +81,23 @@ test('anything malformed is undefined, never an exception', () => {
     ['pid zero', line({ ...EVENTS[0], pid: 0 })],
     ['worker a number', line({ ...EVENTS[1], worker: 0 })],
     ['t a string', line({ ...EVENTS[0], t: '1795242863' })],
-    ['rss missing', line({ ...EVENTS[0], rss: undefined })],
+    ['t missing', line({ ...EVENTS[0], t: undefined })],
     ['rss negative', line({ ...EVENTS[0], rss: -1 })],
     ['rss fractional', line({ ...EVENTS[0], rss: 1.5 })],
     ['count fractional', line({ ...EVENTS[1], count: 2.5 })],
     ['count null', line({ ...EVENTS[1], count: null })],
     ['nodeid null in test-start', line({ ...EVENTS[2], nodeid: null })],
-    ['gpu missing', line({ ...EVENTS[2], gpu: undefined })],
+    ['nodeid missing', line({ ...EVENTS[2], nodeid: undefined })],
+    ['outcome missing', line({ ...testEnd, outcome: undefined })],
+    ['duration missing', line({ ...testEnd, duration: undefined })],
+    ['sharedSetup missing', line({ ...testEnd, sharedSetup: undefined })],
+    ['newModules missing', line({ ...testEnd, newModules: undefined })],
     ['unknown outcome', line({ ...testEnd, outcome: 'xfailed' })],
     ['duration negative', line({ ...testEnd, duration: -0.1 })],
     ['duration a string', line({ ...testEnd, duration: '0.1' })],
     ['message a number', line({ ...testEnd, message: 3 })],
     ['longrepr an object', line({ ...testEnd, longrepr: { text: 'x' } })],
     ['line zero (lines are 1-based)', line({ ...testEnd, line: 0 })],
-    ['file missing', line({ ...testEnd, file: undefined })],
     ['crashedWorker null', line({ ...EVENTS[4], crashedWorker: null })],
     ['crash message null', line({ ...EVENTS[4], message: null })],
     ['exitstatus a string', line({ ...EVENTS[5], exitstatus: '1' })],
@@ -101,6 +106,31 @@ test('anything malformed is undefined, never an exception', () => {
     ['NaN duration', line(testEnd).replace(/"duration":[0-9.e-]+/, '"duration":NaN')],
   ];
   for (const [what, text] of malformed) assert.equal(parseTestEvent(text), undefined, what);
+});
+
+test('a field that may be null may be left out, and reads as null (the plugin omits null fields)', () => {
+  const sparse = { event: 'test-end', pid: 7, t: 1795242863.5, nodeid: 't.py::a', outcome: 'passed', duration: 0.25, sharedSetup: false, newModules: 0 };
+  assert.deepEqual(parseTestEvent(JSON.stringify(sparse)), {
+    ...sparse,
+    worker: null,
+    rss: null,
+    gpu: null,
+    message: null,
+    longrepr: null,
+    file: null,
+    line: null,
+    peak: null,
+    peakMethod: null,
+    childPeak: null,
+    gpuPeak: null,
+    groupPeak: null,
+    groupStart: null,
+  });
+  // The same line with every null written out reads the same.
+  const full = parseTestEvent(JSON.stringify({ ...sparse, worker: null, rss: null, gpu: null, message: null, longrepr: null, file: null, line: null, peak: null, peakMethod: null, childPeak: null, gpuPeak: null, groupPeak: null, groupStart: null }));
+  assert.deepEqual(full, parseTestEvent(JSON.stringify(sparse)));
+  assert.deepEqual(parseTestEvent(JSON.stringify({ event: 'session-start', pid: 3, t: 1 })), { event: 'session-start', pid: 3, worker: null, t: 1, rss: null });
+  assert.deepEqual(parseTestEvent(JSON.stringify({ event: 'session-finish', pid: 3, t: 1, exitstatus: 0 })), { event: 'session-finish', pid: 3, worker: null, t: 1, exitstatus: 0, peak: null, groupUnavailable: null });
 });
 
 test('parseTestEventLines: complete lines become events, the unfinished tail is partial', () => {

@@ -4,11 +4,11 @@
 // under it) afterwards. The real v1 hierarchy is exercised by test/faults/evidence-faults.test.ts.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { ChunkCgroup, cgroupName, openChunkCgroup } from '../../../../src/proc/cgroup/chunk-cgroup.js';
+import { ChunkCgroup, cgroupName, openChunkCgroup, passMemoryDown } from '../../../../src/proc/cgroup/chunk-cgroup.js';
 import { locateOwnCgroups } from '../../../../src/proc/cgroup/locate-cgroup.js';
 
 function fakeRoot(): string {
@@ -125,6 +125,24 @@ test('v2: killAll() writes cgroup.kill, then waits for cgroup.procs to empty', a
   writeFileSync(path.join(cgroup.dir, 'cgroup.procs'), '');
   assert.equal(await cgroup.killAll(), true);
   assert.equal(readFileSync(path.join(cgroup.dir, 'cgroup.kill'), 'utf8'), '1');
+});
+
+test('v2: the memory controller is passed down to a launcher leaf, so that test processes can have memory cgroups of their own', () => {
+  const root = fakeRoot();
+  const chunk = path.join(root, 'chunk');
+  mkdirSync(chunk);
+  assert.equal(passMemoryDown(chunk), undefined, 'no memory controller on the chunk: nothing to pass down');
+  assert.deepEqual(readdirSync(chunk), []);
+  writeFileSync(path.join(chunk, 'memory.events'), 'oom_kill 0\n');
+  writeFileSync(path.join(chunk, 'cgroup.subtree_control'), '');
+  assert.equal(passMemoryDown(chunk), path.join(chunk, 'launcher'));
+  assert.equal(readFileSync(path.join(chunk, 'cgroup.subtree_control'), 'utf8'), '+memory');
+  // Where subtree_control cannot be written (processes already in the chunk: EBUSY), the leaf goes again.
+  const busy = path.join(root, 'busy');
+  mkdirSync(path.join(busy, 'cgroup.subtree_control'), { recursive: true });
+  writeFileSync(path.join(busy, 'memory.events'), 'oom_kill 0\n');
+  assert.equal(passMemoryDown(busy), undefined);
+  assert.ok(!existsSync(path.join(busy, 'launcher')));
 });
 
 test('no writable place: openChunkCgroup says why, for every candidate', () => {
