@@ -225,10 +225,10 @@ const EVENT_KEYS: Record<TestEvent['event'], string[]> = {
   'session-start': ['rss'],
   collected: ['count'],
   'test-start': ['nodeid', 'rss', 'gpu'],
-  'test-end': ['nodeid', 'outcome', 'duration', 'rss', 'gpu', 'message', 'longrepr', 'file', 'line', 'peak', 'peakMethod', 'childPeak', 'gpuPeak', 'sharedSetup', 'newModules'],
+  'test-end': ['nodeid', 'outcome', 'duration', 'rss', 'gpu', 'message', 'longrepr', 'file', 'line', 'peak', 'peakMethod', 'childPeak', 'groupPeak', 'groupStart', 'gpuPeak', 'sharedSetup', 'newModules'],
   'worker-crashed': ['crashedWorker', 'nodeid', 'message', 'exitCode', 'signal'],
   'collect-report': ['nodeid', 'outcome', 'longrepr'],
-  'session-finish': ['exitstatus', 'peak'],
+  'session-finish': ['exitstatus', 'peak', 'groupUnavailable'],
 };
 
 /** Seconds that become milliseconds downstream (durations, timeline marks) must stay whole numbers there. */
