@@ -26,10 +26,10 @@ import os
 
 CGROUP_VARIABLE = "RUN_CHUNKS_CGROUP"
 
-# Per version: (file to reset the peak, file that holds the peak, file with the charge now).
+# Per version: (the file that holds the peak, and resets it when written; the file with the charge now).
 FILES = {
-    "1": ("memory.max_usage_in_bytes", "memory.max_usage_in_bytes", "memory.usage_in_bytes"),
-    "2": ("memory.peak", "memory.peak", "memory.current"),
+    "1": ("memory.max_usage_in_bytes", "memory.usage_in_bytes"),
+    "2": ("memory.peak", "memory.current"),
 }
 
 
@@ -47,7 +47,6 @@ class GroupMeter:
         self.pid = None
         # Why there is no per-test figure (once per process, for the session's event); None while there is.
         self.unavailable = None
-        self.reset_fd = None
         self.peak_fd = None
         self.current_fd = None
         self.start_bytes = None
@@ -62,7 +61,7 @@ class GroupMeter:
     @property
     def source(self):
         """Where the figure comes from, as report.json names it."""
-        return "cgroup v{} {}".format(self.version, FILES[self.version][1]) if self.version else None
+        return "cgroup v{} {}".format(self.version, FILES[self.version][0]) if self.version else None
 
     def _join(self):
         """Makes this process's cgroup and moves into it, once per process; False (with a reason) where it cannot."""
@@ -85,7 +84,7 @@ class GroupMeter:
                 os.mkdir(directory)
             except FileExistsError:
                 pass  # a pid of an earlier process of this attempt, reused: its cgroup is empty now
-            reset_file, peak_file, current_file = FILES[self.version]
+            peak_file, current_file = FILES[self.version]
             if not os.path.exists(os.path.join(directory, current_file)):
                 os.rmdir(directory)
                 self.unavailable = "the memory controller is not enabled for cgroups under {}".format(self.parent)
@@ -93,7 +92,7 @@ class GroupMeter:
             try:
                 # Opened for writing before moving in: a v2 kernel before 6.12 has memory.peak
                 # read-only, and then this process stays where it was.
-                self.peak_fd = self.reset_fd = os.open(os.path.join(directory, peak_file), os.O_RDWR)
+                self.peak_fd = os.open(os.path.join(directory, peak_file), os.O_RDWR)
                 self.current_fd = os.open(os.path.join(directory, current_file), os.O_RDONLY)
                 with open(os.path.join(directory, "cgroup.procs"), "w") as procs:
                     procs.write(str(pid))
@@ -120,7 +119,7 @@ class GroupMeter:
         try:
             # v1: 0 sets the high-water mark to the usage now; v2 (Linux >= 6.12): any write
             # restarts the peak seen through this fd. An older v2 refuses it: no per-test peak.
-            self.reset_ok = os.pwrite(self.reset_fd, b"0" if self.version == "1" else b"reset", 0) > 0
+            self.reset_ok = os.pwrite(self.peak_fd, b"0" if self.version == "1" else b"reset", 0) > 0
             self.start_bytes = _read_number(self.current_fd)
         except (OSError, ValueError, IndexError) as error:
             self.reset_ok = False
@@ -142,5 +141,5 @@ class GroupMeter:
                 os.close(fd)
             except OSError:
                 pass
-        self.peak_fd = self.reset_fd = self.current_fd = None
+        self.peak_fd = self.current_fd = None
         self.dir = None

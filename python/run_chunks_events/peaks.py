@@ -24,6 +24,7 @@ Two more figures, each only where the kernel or torch gives it exactly:
 import os
 import resource
 import sys
+from collections import namedtuple
 
 # /proc/self/status fits in 4 KiB on every kernel seen; 16 KiB leaves room for long names.
 STATUS_READ_BYTES = 16384
@@ -80,20 +81,11 @@ def _field_bytes(status, name):
         return None
 
 
-class TestPeaks(tuple):
-    """What ``PeakMeter.end()`` measured; each None where it is not known.
-
-    ``peak``: this process's exact peak RSS during the test (bytes); ``child_peak``: a lower bound
-    of its children's (see above); ``gpu_peak``: torch's exact GPU peak; ``new_modules``: modules
-    imported during the test; ``rss``: this process's RSS at the end.
-    """
-
-    __slots__ = ()
-    peak = property(lambda self: self[0])
-    child_peak = property(lambda self: self[1])
-    gpu_peak = property(lambda self: self[2])
-    new_modules = property(lambda self: self[3])
-    rss = property(lambda self: self[4])
+# What ``PeakMeter.end()`` measured; each None where it is not known. ``peak``: this process's
+# exact peak RSS during the test (bytes); ``child_peak``: a lower bound of its children's (see
+# above); ``gpu_peak``: torch's exact GPU peak; ``new_modules``: modules imported during the test;
+# ``rss``: this process's RSS at the end.
+TestPeaks = namedtuple("TestPeaks", "peak child_peak gpu_peak new_modules rss")
 
 
 class PeakMeter:
@@ -178,7 +170,7 @@ class PeakMeter:
     def end(self):
         """The test's figures (a TestPeaks); every one None in a process that did not start the test (a fork)."""
         if self._forked():
-            return TestPeaks((None, None, None, None, None))
+            return TestPeaks(None, None, None, None, None)
         if self.maxrss_clean and self.reset_ok:
             peak = _self_maxrss_bytes()
             rss = self._read_rss()
@@ -206,7 +198,7 @@ class PeakMeter:
                 except Exception:  # noqa: BLE001
                     gpu_peak = None
         new_modules = len(sys.modules) - self.modules_at_start
-        return TestPeaks((peak, child_peak, gpu_peak, new_modules if new_modules > 0 else 0, rss))
+        return TestPeaks(peak, child_peak, gpu_peak, new_modules if new_modules > 0 else 0, rss)
 
     def process_peak(self):
         """This process's exact peak RSS over its whole life so far, resets included; None where VmHWM is unreadable."""
