@@ -30,6 +30,8 @@ import { collectAll, collectKnownMarkers } from './collect-coverage.js';
 import { runInterruptibly } from './interruptible.js';
 import { collectLimitsOf } from '../plan/collect-limits.js';
 import { formatPlan } from './format-plan.js';
+import { formatInitSummary } from '../init/format-init.js';
+import { writeStarterConfig } from '../init/init-config.js';
 import { collectChunkNames, DEFAULT_PROGRESS_INTERVAL_MS, DEFAULT_REPORT_DIR, toUserError } from './parse-args.js';
 
 /** The subcommands beside the default "run the chunks". */
@@ -39,7 +41,8 @@ export type Subcommand =
   | { name: 'report'; dir: string; open: boolean }
   | { name: 'plan'; config: string | undefined; chunks: string[]; strict: boolean; json: boolean; historyFile: string }
   | { name: 'merge'; dirs: string[]; reportDir: string; historyFile: string; failOnLeak: boolean; config: string | undefined }
-  | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string };
+  | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string }
+  | { name: 'init-config'; python: string | undefined; output: string | undefined; force: boolean; collectTimeout: string | undefined };
 
 const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge', 'plan', 'report'] as const;
 
@@ -99,14 +102,23 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
           .action((options: { config?: string; chunk: string[]; format: MatrixFormat; history: string }) => {
             result = { name: 'matrix', config: options.config, chunks: options.chunk, format: options.format, historyFile: options.history };
           })
-      : baseCommand('run-chunks init', 'Write a CI workflow: one job per chunk, each uploading its report, and a summary job that merges them.')
-          .addOption(new Option('--ci <system>', 'the CI system').choices(['github', 'gitlab']).makeOptionMandatory())
-          .option('-c, --config <path>', 'config file')
-          .option('--output <path>', 'where to write it (default .github/workflows/run-chunks.yml or .gitlab-ci.yml)')
-          .option('--report-dir <dir>', 'report folder inside the CI jobs', DEFAULT_CI_REPORT_DIR)
-          .option('--setup <command>', 'the step that installs what the tests need', 'npm ci')
-          .option('--force', 'overwrite an existing file')
-          .action((options: { ci: 'github' | 'gitlab'; config?: string; output?: string; reportDir: string; force?: boolean; setup: string }) => {
+      : baseCommand('run-chunks init', 'Write a starter config for the project in the current folder, from its tests\' pytest markers; with --ci, a CI workflow: one job per chunk, each uploading its report, and a summary job that merges them.')
+          .addOption(new Option('--ci <system>', 'write a CI workflow for this CI system instead of a config').choices(['github', 'gitlab']))
+          .option('-c, --config <path>', 'with --ci: config file')
+          .option('--output <path>', 'where to write it (default: chunks.config.json, or a table appended to an existing pyproject.toml; with --ci .github/workflows/run-chunks.yml or .gitlab-ci.yml)')
+          .option('--report-dir <dir>', 'with --ci: report folder inside the CI jobs', DEFAULT_CI_REPORT_DIR)
+          .option('--setup <command>', 'with --ci: the step that installs what the tests need', 'npm ci')
+          .option('--python <path>', 'without --ci: the project\'s interpreter (default .venv/bin/python, venv/bin/python, else python3 on PATH)')
+          .option('--collect-timeout <duration>', 'without --ci: how long collecting the tests may take (default 60s); written into the config')
+          .option('--force', 'overwrite an existing file (a config: only a chunks.config.json)')
+          .action((options: { ci?: 'github' | 'gitlab'; config?: string; output?: string; reportDir: string; force?: boolean; setup: string; python?: string; collectTimeout?: string }, command: Command) => {
+            const given = (flags: [string, string][]): string[] => flags.filter(([key]) => command.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
+            const misplaced = options.ci === undefined ? given([['config', '--config'], ['reportDir', '--report-dir'], ['setup', '--setup']]) : given([['python', '--python'], ['collectTimeout', '--collect-timeout']]);
+            if (misplaced.length > 0) throw new UserError(`${misplaced.join(', ')} ${misplaced.length === 1 ? 'applies' : 'apply'} only ${options.ci === undefined ? 'with --ci (writing a CI workflow)' : 'without --ci (writing a starter config)'}. See run-chunks init --help.`);
+            if (options.ci === undefined) {
+              result = { name: 'init-config', python: options.python, output: options.output, force: options.force ?? false, collectTimeout: options.collectTimeout };
+              return;
+            }
             result = {
               name: 'init',
               ci: options.ci,
@@ -294,5 +306,10 @@ export async function runSubcommand(command: Subcommand, argv: readonly string[]
     }
     case 'init':
       return writeInitFile(command);
+    case 'init-config': {
+      const written = await runInterruptibly((signal) => writeStarterConfig(command, process.cwd(), signal));
+      process.stdout.write(formatInitSummary(written));
+      return EXIT_CODES.passed;
+    }
   }
 }

@@ -1,0 +1,108 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { UserError } from '../util/user-error.js';
+import type { ChosenInterpreter } from './choose-interpreter.js';
+import type { CollectedTest } from './map-markers.js';
+import { parseMarkerList, type KnownMarker } from './parse-marker-list.js';
+import { describeOutput, runInitPython, type InitLimits } from './run-python.js';
+
+// The collection `run-chunks plan` runs (pytest --collect-only in the project folder, no
+// arguments), with a plugin that writes down what plan's does not need: each test's marker names
+// (item.iter_markers: its own, its class's, its module's pytestmark, its parameter's marks), the
+// rootdir, the ini file and its testpaths. Passed in-process, so nothing is installed or written
+// into the project.
+const COLLECT_SCRIPT = `
+import json, sys
+import pytest
+
+
+class RunChunksInitCollector:
+    def __init__(self, path):
+        self.path = path
+
+    def pytest_collection_finish(self, session):
+        config = session.config
+        inipath = getattr(config, "inipath", None)
+        facts = {
+            "rootdir": str(getattr(config, "rootpath", None) or config.rootdir),
+            "inifile": str(inipath) if inipath else None,
+            "testpaths": [str(p) for p in config.getini("testpaths")],
+            "tests": [[item.nodeid, sorted({mark.name for mark in item.iter_markers()})] for item in session.items],
+        }
+        with open(self.path, "w", encoding="utf-8") as out:
+            json.dump(facts, out)
+
+
+sys.exit(int(pytest.main(sys.argv[2:], plugins=[RunChunksInitCollector(sys.argv[1])])))
+`;
+
+/** What pytest said about the suite in the project folder. */
+export interface CollectedSuite {
+  tests: CollectedTest[];
+  rootdir: string;
+  inifile: string | undefined;
+  testpaths: string[];
+  known: KnownMarker[];
+}
+
+interface CollectorFacts {
+  rootdir: string;
+  inifile: string | null;
+  testpaths: string[];
+  tests: [string, string[]][];
+}
+
+const PYTEST_EXIT_MEANINGS: Record<number, string> = {
+  1: 'tests failed',
+  2: 'collection errors, or an interrupt',
+  3: 'an internal error',
+  4: 'a usage error: an option pytest does not know, maybe from addopts',
+};
+
+async function collectTests(interpreter: ChosenInterpreter, projectDir: string, limits: InitLimits): Promise<CollectorFacts> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'run-chunks-init-'));
+  try {
+    const factsFile = path.join(dir, 'collected.json');
+    // --capture=no: what a hanging conftest printed reaches the message, as in plan's collection.
+    const argv = [interpreter.python, '-c', COLLECT_SCRIPT, factsFile, '--collect-only', '-q', '--capture=no'];
+    const result = await runInitPython(argv, `collecting the tests with ${interpreter.python}`, projectDir, limits);
+    if (result.exitCode === 5)
+      throw new UserError(`pytest collected no tests in ${projectDir}, so there is nothing to make chunks of. Run run-chunks init in the project's folder, where python -m pytest finds the tests (or set testpaths in its pytest config).`);
+    if (result.exitCode !== 0) {
+      const how = result.exitCode === null ? `killed by ${result.signal}` : `pytest exit ${result.exitCode}: ${PYTEST_EXIT_MEANINGS[result.exitCode] ?? 'an unknown exit code'}`;
+      // A config made from part of a suite would leave the rest of it to chance: better none.
+      throw new UserError(
+        `pytest could not collect the whole suite in ${projectDir} (${how}); ${describeOutput(result, 8)}. ` +
+          `init writes a config only from a suite that collects cleanly, since the tests it could not see would have no chunk. Fix the errors (${interpreter.python} -m pytest --collect-only shows them), then run init again. Nothing was written.`,
+      );
+    }
+    return JSON.parse(await readFile(factsFile, 'utf8')) as CollectorFacts;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function listKnownMarkers(interpreter: ChosenInterpreter, projectDir: string, limits: InitLimits): Promise<KnownMarker[]> {
+  const argv = [interpreter.python, '-m', 'pytest', '--markers', '-p', 'no:cacheprovider', '--capture=no'];
+  const result = await runInitPython(argv, `listing the markers pytest knows (${interpreter.python} -m pytest --markers)`, projectDir, limits, { PY_COLORS: '0' });
+  if (result.exitCode !== 0)
+    throw new UserError(`${interpreter.python} -m pytest --markers failed in ${projectDir} (exit ${result.exitCode ?? result.signal}); ${describeOutput(result, 8)}. Fix that, then run init again. Nothing was written.`);
+  return parseMarkerList(result.stdout);
+}
+
+/** Collects the suite and pytest's marker list in the project folder (both at once); a failure of either is a UserError. */
+export async function collectSuite(interpreter: ChosenInterpreter, projectDir: string, limits: InitLimits): Promise<CollectedSuite> {
+  // Settled, not raced: neither run is left going when the other fails.
+  const [collected, known] = await Promise.allSettled([collectTests(interpreter, projectDir, limits), listKnownMarkers(interpreter, projectDir, limits)]);
+  if (collected.status === 'rejected') throw collected.reason;
+  if (known.status === 'rejected') throw known.reason;
+  const facts = collected.value;
+  return {
+    tests: facts.tests.map(([nodeid, markers]) => ({ nodeid, markers })),
+    rootdir: facts.rootdir,
+    inifile: facts.inifile ?? undefined,
+    testpaths: facts.testpaths,
+    known: known.value,
+  };
+}
