@@ -1,21 +1,19 @@
 import { createScanner, parseTree, printParseErrorCode, SyntaxKind, type ParseError } from 'jsonc-parser';
 import path from 'node:path';
-import { formatMiB, readRegularFile, type RegularFileRead } from '../util/read-regular-file.js';
+import { existsSync } from 'node:fs';
 import { UserError } from '../util/user-error.js';
 import { decodeConfigText } from './decode-config-text.js';
 import { findDuplicateKey } from './find-duplicate-keys.js';
+import { parseIssuePath, type LineLocator } from './config-locations.js';
+import { DEFAULT_CONFIG_FILE, PYPROJECT_FILE, PYPROJECT_TABLE, readConfigBytes } from './read-config-file.js';
+import { readPyprojectConfig } from './pyproject-config.js';
 import type { LoadedConfig } from './types.js';
-import { asValidConfig, validateConfig } from './validate-config.js';
+import { asValidConfig, validateConfig, type ConfigIssue } from './validate-config.js';
 
-/** File looked up in the current folder when --config is not given. */
-export const DEFAULT_CONFIG_FILE = 'chunks.config.json';
+export { DEFAULT_CONFIG_FILE } from './read-config-file.js';
 
 // More than this many issues at once reads as noise; the first ones are enough to start fixing.
 const MAX_REPORTED_ISSUES = 10;
-
-// Ten thousand chunks with long descriptions come to a few megabytes; a file a hundred times that
-// is not a config (a log or a dump given to --config), and reading it whole would only cost memory.
-const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
 
 // jsonc-parser's parseTree recurses once per nesting level and overflows the stack somewhere past
 // ten thousand; a config nests four levels deep, so deeper text is located without it.
@@ -91,30 +89,6 @@ export function parseJsonText(text: string, displayPath: string): unknown {
   }
 }
 
-/** Reads a config file's bytes; a missing, unreadable, oversized or non-regular file is a UserError. */
-async function readConfigBytes(resolvedPath: string, displayPath: string, configPath: string | undefined, cwd: string): Promise<Buffer> {
-  let read: RegularFileRead;
-  try {
-    read = await readRegularFile(resolvedPath, MAX_CONFIG_BYTES);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(`Cannot read config file ${displayPath} (${code ?? String(error)}). Check its permissions.`);
-  }
-  if (read.kind === 'read') return read.bytes;
-  if (read.kind === 'missing')
-    throw new UserError(
-      configPath === undefined
-        ? `No ${DEFAULT_CONFIG_FILE} in ${cwd}. Create one (see the README's config reference) or point to it with --config PATH.`
-        : `Config file ${displayPath} does not exist. Check the path given to --config.`,
-    );
-  if (read.sizeBytes !== undefined)
-    throw new UserError(`${displayPath} is ${read.what}, more than any config (at most ${formatMiB(MAX_CONFIG_BYTES)}). Check the path given to --config.`);
-  if (read.what === 'a folder') throw new UserError(`${displayPath} is a folder, not a config file. Point --config at the JSON file.`);
-  throw new UserError(
-    `${displayPath} is ${read.what}, not a config file, so run-chunks did not read it (it reads only a regular JSON file). Point --config at the JSON file.`,
-  );
-}
-
 /** A UserError when the same key appears twice in one object (JSON.parse would keep the last silently). */
 function assertNoDuplicateKeys(text: string, displayPath: string): void {
   const duplicate = findDuplicateKey(text);
@@ -124,22 +98,59 @@ function assertNoDuplicateKeys(text: string, displayPath: string): void {
   );
 }
 
+/** Where a file's path is shown: relative to the current folder, or absolute outside it ("/dev/zero", not "../../dev/zero"). */
+function displayPathOf(resolvedPath: string, cwd: string): string {
+  const relativePath = path.relative(cwd, resolvedPath);
+  return relativePath === '' || relativePath.startsWith('..') ? resolvedPath : relativePath;
+}
+
+/**
+ * The config file to read: --config's, else chunks.config.json or a pyproject.toml holding
+ * [tool.run-chunks] in the current folder. Both at once is an error that names both: run-chunks
+ * will not guess which of two configs a team meant.
+ */
+async function findConfigFile(configPath: string | undefined, cwd: string): Promise<{ resolvedPath: string; format: 'json' | 'toml' }> {
+  if (configPath !== undefined) {
+    const resolvedPath = path.resolve(cwd, configPath);
+    return { resolvedPath, format: resolvedPath.toLowerCase().endsWith('.toml') ? 'toml' : 'json' };
+  }
+  const jsonPath = path.resolve(cwd, DEFAULT_CONFIG_FILE);
+  const pyprojectPath = path.resolve(cwd, PYPROJECT_FILE);
+  const pyproject = await readPyprojectConfig(pyprojectPath, PYPROJECT_FILE, { required: false });
+  if (pyproject !== undefined && existsSync(jsonPath))
+    throw new UserError(
+      `Two run-chunks configs in ${cwd}: ${DEFAULT_CONFIG_FILE} and the ${PYPROJECT_TABLE} table in ${PYPROJECT_FILE}. run-chunks will not guess which one you meant: remove one of them, or choose with --config ${DEFAULT_CONFIG_FILE} or --config ${PYPROJECT_FILE}.`,
+    );
+  return pyproject !== undefined ? { resolvedPath: pyprojectPath, format: 'toml' } : { resolvedPath: jsonPath, format: 'json' };
+}
+
+/** The validation problems as one error, each on its own line (with its file and line where it can be located). */
+function invalidConfigError(where: string, issues: readonly ConfigIssue[], locate: LineLocator | undefined, linePrefix: string, rootName: string): UserError {
+  const shown = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => {
+    const line = locate?.(parseIssuePath(issue.path));
+    const shownPath = issue.path === '(root)' ? rootName : issue.path;
+    return line === undefined ? `  ${shownPath}: ${issue.message}` : `  ${linePrefix}:${line}: ${shownPath}: ${issue.message}`;
+  });
+  const more = issues.length > MAX_REPORTED_ISSUES ? [`  …and ${issues.length - MAX_REPORTED_ISSUES} more.`] : [];
+  return new UserError(`${where} is not a valid run-chunks config (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`);
+}
+
 /** Reads, parses and validates a config file; every problem becomes a UserError (exit 2). */
 export async function loadConfig(configPath: string | undefined, cwd: string): Promise<LoadedConfig> {
-  const resolvedPath = path.resolve(cwd, configPath ?? DEFAULT_CONFIG_FILE);
-  // A file outside the current folder is shown by its absolute path ("/dev/zero", not "../../dev/zero").
-  const relativePath = path.relative(cwd, resolvedPath);
-  const displayPath = relativePath === '' || relativePath.startsWith('..') ? resolvedPath : relativePath;
+  const { resolvedPath, format } = await findConfigFile(configPath, cwd);
+  const displayPath = displayPathOf(resolvedPath, cwd);
+  if (format === 'toml') {
+    const table = (await readPyprojectConfig(resolvedPath, displayPath, { required: true }))!;
+    const issues = validateConfig(table.raw);
+    // TOML text is located line by line; only JSON configs are checked for keys given twice, TOML forbids them itself.
+    if (issues.length > 0) throw invalidConfigError(`${displayPath} ${PYPROJECT_TABLE}`, issues, table.locate, displayPath, PYPROJECT_TABLE);
+    return { config: asValidConfig(table.raw), configPath: resolvedPath, configDir: path.dirname(resolvedPath) };
+  }
   const text = decodeConfigText(await readConfigBytes(resolvedPath, displayPath, configPath, cwd), displayPath);
   const raw = parseJsonText(text, displayPath);
   assertNoDuplicateKeys(text, displayPath);
   const issues = validateConfig(raw);
-  if (issues.length > 0) {
-    const shown = issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => `  ${issue.path}: ${issue.message}`);
-    const more = issues.length > MAX_REPORTED_ISSUES ? [`  …and ${issues.length - MAX_REPORTED_ISSUES} more.`] : [];
-    throw new UserError(
-      `${displayPath} is not a valid run-chunks config (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${[...shown, ...more].join('\n')}`,
-    );
-  }
+  if (issues.length > 0) throw invalidConfigError(displayPath, issues, undefined, displayPath, '(root)');
   return { config: asValidConfig(raw), configPath: resolvedPath, configDir: path.dirname(resolvedPath) };
 }
+

@@ -34,10 +34,15 @@ export const EVENTS_FILE_NAME = 'events.jsonl';
 /** Variable set in every chunk process, naming its chunk (also how leftovers are recognised). */
 export const CHUNK_ENV_MARKER = 'RUN_CHUNKS_CHUNK';
 
-/** Merges defaults under a chunk: the chunk's own value wins, `env` maps are combined. */
+/**
+ * Merges defaults under a chunk: the chunk's own value wins, except that `env` maps are combined
+ * (the chunk's variables win) and `args` add up (the defaults' first, then the chunk's), so an
+ * argument every chunk shares is written once.
+ */
 export function mergeChunkDefaults(defaults: ChunkDefaults | undefined, chunk: ChunkConfig): ChunkConfig {
   const merged: ChunkConfig = { ...defaults, ...chunk };
   if (defaults?.env || chunk.env) merged.env = { ...defaults?.env, ...chunk.env };
+  if (defaults?.args && chunk.args) merged.args = [...defaults.args, ...chunk.args];
   return merged;
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe } from 'node:test';
 import fc from 'fast-check';
+import { stringify as stringifyToml } from 'smol-toml';
 import { loadConfig, parseJsonText } from '../../src/config/load-config.js';
 import { MAX_SAMPLE_INTERVAL_MS, MIN_SAMPLE_INTERVAL_MS, parseDurationMs, parseIntervalMs } from '../../src/config/parse-duration.js';
 import { parseSizeBytes, parseSizeSpec } from '../../src/config/parse-size.js';
@@ -232,6 +233,83 @@ describe('random text through the loader', () => {
       }
     });
     checkProperty(r, 'valid or located issues, or "file:line:column"', property);
+  });
+});
+
+describe('random configs through [tool.run-chunks] in pyproject.toml', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'run-chunks-toml-properties-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const TOML_PROBLEM = new RegExp(`^ {2}(?:pyproject\\.toml:(\\d+): )?(?:\\[tool\\.run-chunks\\]|${JSON_PATH.source.slice(1, -1)}): \\S.*$|^ {2}…and \\d+ more\\.$`);
+  const TOML_SYNTAX = /^pyproject\.toml:(\d+):(\d+): the file is not valid TOML: [^\n]+\. Fix the file near that spot \(pip and pytest would refuse it too\)\.$/;
+
+  /** loadConfig on `text` as pyproject.toml: the config, or a UserError whose lines are located inside the file. */
+  async function loadToml(text: string): Promise<LoadedConfig | UserError> {
+    writeFileSync(path.join(dir, 'pyproject.toml'), text);
+    try {
+      return await loadConfig(undefined, dir);
+    } catch (error) {
+      assert.ok(error instanceof UserError, `not a UserError: ${String(error)}`);
+      assert.equal(error.exitCode, 2);
+      assert.doesNotMatch(error.message, CONTROL_CHARACTERS);
+      const lineCount = text.split('\n').length;
+      const syntax = TOML_SYNTAX.exec(error.message);
+      if (syntax) {
+        assert.ok(Number(syntax[1]) >= 1 && Number(syntax[1]) <= lineCount + 1, `line ${syntax[1]} of ${lineCount}`);
+        return error;
+      }
+      const [first, ...problems] = error.message.split('\n');
+      if (/^No chunks\.config\.json in /.test(first!)) return error;
+      assert.match(first!, /^pyproject\.toml \[tool\.run-chunks\] is not a valid run-chunks config \(\d+ problems?\):$/, error.message);
+      for (const line of problems) {
+        const match = TOML_PROBLEM.exec(line);
+        assert.ok(match, line);
+        if (match[1] !== undefined) assert.ok(Number(match[1]) >= 1 && Number(match[1]) <= lineCount, `line ${match[1]} of ${lineCount}`);
+      }
+      return error;
+    }
+  }
+
+  /** Whether `value` holds a null anywhere: TOML has no null (smol-toml's stringify drops such keys). */
+  const holdsNull = (value: unknown): boolean =>
+    value === null || (typeof value === 'object' && Object.values(value as Record<string, unknown>).some(holdsNull));
+
+  /** The TOML text of `config` under [tool.run-chunks], after a line of the project's own; undefined where TOML cannot hold it. */
+  function asPyproject(config: unknown): string | undefined {
+    if (holdsNull(config)) return undefined;
+    try {
+      return `[project]\nname = "p"\n\n${stringifyToml({ tool: { 'run-chunks': config } })}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  faultCase('parsers', 'near-valid configs written as [tool.run-chunks] (loadConfig on pyproject.toml)', async (r) => {
+    const property = fc.asyncProperty(nearValidConfig, async (config) => {
+      const text = asPyproject(config);
+      if (text === undefined) return;
+      const outcome = await loadToml(text);
+      if (!(outcome instanceof UserError)) assert.deepEqual(JSON.parse(JSON.stringify(outcome.config)), JSON.parse(JSON.stringify(config)));
+    });
+    await checkAsyncProperty(r, 'the same config as from JSON, or problems located at lines of the file', property);
+  });
+
+  faultCase('parsers', 'valid pyproject.toml text with one character deleted or inserted, or nested 30,000 deep', async (r) => {
+    const edited = fc.oneof(
+      fc
+        .record({ base: fc.constantFrom(...BASES), at: fc.nat(), insert: fc.option(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), { nil: undefined }) })
+        .map(({ base, at, insert }) => {
+          const text = asPyproject(base)!;
+          const offset = at % text.length;
+          return insert === undefined ? text.slice(0, offset) + text.slice(offset + 1) : text.slice(0, offset) + insert + text.slice(offset);
+        }),
+      fc
+        .record({ depth: fc.integer({ min: 1, max: 30_000 }), opener: fc.constantFrom('[', '{a='), closed: fc.boolean() })
+        .map(({ depth, opener, closed }) => `[tool.run-chunks]\nchunks = ${opener.repeat(depth)}1${closed ? (opener === '[' ? ']' : '}').repeat(depth) : ''}\n`),
+    );
+    const property = fc.asyncProperty(edited, async (text) => {
+      await loadToml(text);
+    });
+    await checkAsyncProperty(r, 'the config, located problems, or "pyproject.toml:line:column: not valid TOML"', property);
   });
 });
 

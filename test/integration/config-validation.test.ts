@@ -215,7 +215,7 @@ const CASES: BadConfigCase[] = [
     name: 'no config file and no --config',
     config: undefined,
     stderr: (cwd) =>
-      `run-chunks: error: No chunks.config.json in ${cwd}. Create one (see the README's config reference) or point to it with --config PATH.\n`,
+      `run-chunks: error: No chunks.config.json in ${cwd}, and no [tool.run-chunks] table in a pyproject.toml there. Create one (\`run-chunks init\` writes a starter config; the README's config reference lists the fields) or point to it with --config PATH.\n`,
   },
 ];
 

@@ -54,6 +54,16 @@ test('defaults apply under each chunk; the chunk wins and env maps merge', () =>
   assert.equal(plan!.cwd, '/project/sub/tests');
 });
 
+test("a chunk's args add to the defaults' args (defaults first); either alone is kept as it is", () => {
+  const defaults = { args: ['-p', 'no:cacheprovider', '--strict-markers'] };
+  assert.deepEqual(mergeChunkDefaults(defaults, { name: 'x', args: ['-x'] }).args, ['-p', 'no:cacheprovider', '--strict-markers', '-x']);
+  assert.deepEqual(mergeChunkDefaults(defaults, { name: 'y' }).args, defaults.args);
+  assert.deepEqual(mergeChunkDefaults(undefined, { name: 'z', args: ['-x'] }).args, ['-x']);
+  const [plan] = createPlans(loaded({ defaults, chunks: [{ name: 'x', args: ['-x'] }] }), OPTIONS);
+  const argv = plan!.argv.join(' ');
+  assert.ok(argv.includes('-p no:cacheprovider --strict-markers -x'), argv);
+});
+
 test('runner command: {workers} is replaced, junit resolves against cwd', () => {
   const [plan] = createPlans(
     loaded({ runner: 'command', chunks: [{ name: 'c', command: ['make', 'test', 'JOBS={workers}'], workers: 3, junit: 'out/j.xml' }] }),
