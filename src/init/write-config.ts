@@ -2,16 +2,15 @@ import { lstatSync } from 'node:fs';
 import { appendFile, readFile, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'smol-toml';
-import { DEFAULT_CONFIG_FILE } from '../config/load-config.js';
+import { DEFAULT_CONFIG_FILE, PYPROJECT_FILE, PYPROJECT_TABLE } from '../config/read-config-file.js';
 import { describeFsError } from '../util/describe-fs-error.js';
 import { UserError } from '../util/user-error.js';
 
-/** Where the starter config goes: a chunks.config.json (new, or replacing one under --force), or a table appended to a pyproject.toml. */
+/** Where the starter config goes: a JSON file (new, or replacing one under --force), or a table appended to a TOML file (pyproject.toml). */
 export type ConfigTarget =
   | { kind: 'json'; file: string; replaces: boolean }
   | { kind: 'pyproject'; file: string; original: Buffer; exists: boolean };
 
-const PYPROJECT_FILE = 'pyproject.toml';
 // A pyproject.toml is a few kilobytes; one this big is not what the user means.
 const MAX_PYPROJECT_BYTES = 16 * 1024 * 1024;
 
@@ -50,32 +49,62 @@ async function pyprojectTarget(file: string, projectDir: string, force: boolean)
     throw new UserError(`Cannot read ${name} (${describeFsError(error)}). Check its permissions, or write a chunks.config.json with --output chunks.config.json.`);
   }
   if (original.length > MAX_PYPROJECT_BYTES) throw new UserError(`${name} is ${original.length} bytes, more than a pyproject.toml holds; init leaves it alone. Write a chunks.config.json with --output chunks.config.json.`);
-  let parsed: { tool?: Record<string, unknown> };
-  try {
-    parsed = parse(original.toString('utf8')) as typeof parsed;
-  } catch (error) {
-    const first = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new UserError(`${name} is not valid TOML (${first}), so init cannot check what it would append. Fix it, or write a chunks.config.json instead with --output chunks.config.json.`);
-  }
-  if (parsed.tool?.['run-chunks'] !== undefined)
+  const table = readTable(original);
+  if ('invalid' in table) throw new UserError(`${name} is not valid TOML (${table.invalid}), so init cannot check what it would append. Fix it, or write a chunks.config.json instead with --output chunks.config.json.`);
+  if (table.hasTable)
     throw new UserError(
-      `${name} already has a [tool.run-chunks] table: ${NEVER_OVERWRITES}${force ? ' (--force replaces only a chunks.config.json, never part of a pyproject.toml)' : ''}. ` +
+      `${name} already has a ${PYPROJECT_TABLE} table: ${NEVER_OVERWRITES}${force ? ' (--force replaces only a chunks.config.json, never part of a pyproject.toml)' : ''}. ` +
         'Check it with run-chunks plan, or edit it; to start again, delete the table and its [[tool.run-chunks.chunks]] yourself.',
     );
   return { kind: 'pyproject', file, original, exists: true };
 }
 
+/** Whether TOML text has a [tool.run-chunks] table, or why it does not parse. */
+function readTable(bytes: Buffer): { hasTable: boolean } | { invalid: string } {
+  try {
+    const parsed = parse(bytes.toString('utf8')) as { tool?: Record<string, unknown> };
+    return { hasTable: parsed.tool?.['run-chunks'] !== undefined };
+  } catch (error) {
+    return { invalid: (error instanceof Error ? error.message.split('\n')[0]! : String(error)).replace(/^Invalid TOML document:\s*/i, '') };
+  }
+}
+
+async function hasTableAt(file: string): Promise<boolean> {
+  if (kindOf(file) !== 'file') return false;
+  const table = await readFile(file).then(readTable, () => undefined);
+  return table !== undefined && 'hasTable' in table && table.hasTable;
+}
+
+/** A UserError when writing `target` would leave both chunks.config.json and a [tool.run-chunks] table in one folder, which run-chunks refuses to choose between. */
+async function refuseSecondConfig(target: ConfigTarget, projectDir: string): Promise<ConfigTarget> {
+  const folder = path.dirname(target.file);
+  const json = path.join(folder, DEFAULT_CONFIG_FILE);
+  const pyproject = path.join(folder, PYPROJECT_FILE);
+  const twoConfigs = 'run-chunks refuses two configs in one folder (it will not guess which one you meant)';
+  if (target.kind === 'json' && target.file === json && (await hasTableAt(pyproject)))
+    throw new UserError(`${shown(pyproject, projectDir)} already holds the config, in its ${PYPROJECT_TABLE} table; ${twoConfigs}. Edit that table, or delete it first to have a chunks.config.json instead.`);
+  if (target.kind === 'pyproject' && target.file === pyproject && kindOf(json) !== 'missing')
+    throw new UserError(`${shown(json, projectDir)} already holds the config; a ${PYPROJECT_TABLE} table beside it would make two, and ${twoConfigs}. Edit ${DEFAULT_CONFIG_FILE}, or delete it first to keep the config in ${PYPROJECT_FILE}.`);
+  return target;
+}
+
 /**
- * Decides where to write, before anything slow runs: `--output` (a .json file, or a
- * pyproject.toml), else chunks.config.json when it exists (replaced only under --force), else
- * pyproject.toml when it exists, else a new chunks.config.json. An existing config is refused.
+ * Decides where to write, before anything slow runs: `--output` (a .json file, or a .toml
+ * file such as pyproject.toml), else chunks.config.json when it exists (replaced only under
+ * --force), else pyproject.toml when it exists, else a new chunks.config.json. An existing config is refused,
+ * and so is a second one beside it.
  */
 export async function chooseConfigTarget(projectDir: string, output: string | undefined, force: boolean): Promise<ConfigTarget> {
+  return refuseSecondConfig(await chooseFile(projectDir, output, force), projectDir);
+}
+
+async function chooseFile(projectDir: string, output: string | undefined, force: boolean): Promise<ConfigTarget> {
   if (output !== undefined) {
     const file = path.resolve(projectDir, output);
-    if (path.basename(file) === PYPROJECT_FILE) return pyprojectTarget(file, projectDir, force);
-    if (file.endsWith('.json')) return jsonTarget(file, projectDir, force);
-    throw new UserError(`--output ${output}: init writes a .json config (e.g. chunks.config.json) or a table in a pyproject.toml; give a path ending in .json or pyproject.toml.`);
+    // As --config reads them: a .toml file holds the config in its [tool.run-chunks] table, anything else is JSON.
+    if (file.toLowerCase().endsWith('.toml')) return pyprojectTarget(file, projectDir, force);
+    if (file.toLowerCase().endsWith('.json')) return jsonTarget(file, projectDir, force);
+    throw new UserError(`--output ${output}: init writes a .json config (e.g. chunks.config.json) or a ${PYPROJECT_TABLE} table in a .toml file (pyproject.toml); give a path ending in .json or .toml.`);
   }
   const json = path.join(projectDir, DEFAULT_CONFIG_FILE);
   if (kindOf(json) !== 'missing') return jsonTarget(json, projectDir, force);
