@@ -1,6 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { quoteText } from '../config/quote-text.js';
+import type { BoundedRunResult } from '../runner/run-bounded.js';
 import { UserError } from '../util/user-error.js';
 import type { ChosenInterpreter } from './choose-interpreter.js';
 import type { CollectedTest } from './map-markers.js';
@@ -60,6 +62,21 @@ const PYTEST_EXIT_MEANINGS: Record<number, string> = {
   4: 'a usage error: an option pytest does not know, maybe from addopts',
 };
 
+// pytest's report of collection errors: its "E   ..." lines say what went wrong (an ImportError),
+// the "ERROR path" lines of the short summary where. The last lines alone are mostly warnings.
+const ERROR_DETAIL = /^E {2,}\S/;
+const ERROR_SUMMARY = /^ERROR /;
+
+/** What pytest said about its collection errors, quoted for a one-paragraph message. */
+function describeCollectionErrors(result: BoundedRunResult): string {
+  const lines = result.stdout.split('\n').map((line) => line.trimEnd());
+  const details = lines.filter((line) => ERROR_DETAIL.test(line)).slice(0, 4);
+  const summary = lines.filter((line) => ERROR_SUMMARY.test(line)).slice(0, 5);
+  if (details.length === 0 && summary.length === 0) return describeOutput(result, 8);
+  const last = lines.filter((line) => line.trim() !== '').at(-1) ?? '';
+  return `it said: ${quoteText([...details, ...summary, last].join(' / '), 1200)}`;
+}
+
 async function collectTests(interpreter: ChosenInterpreter, projectDir: string, limits: InitLimits): Promise<CollectorFacts> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'run-chunks-init-'));
   try {
@@ -73,7 +90,7 @@ async function collectTests(interpreter: ChosenInterpreter, projectDir: string, 
       const how = result.exitCode === null ? `killed by ${result.signal}` : `pytest exit ${result.exitCode}: ${PYTEST_EXIT_MEANINGS[result.exitCode] ?? 'an unknown exit code'}`;
       // A config made from part of a suite would leave the rest of it to chance: better none.
       throw new UserError(
-        `pytest could not collect the whole suite in ${projectDir} (${how}); ${describeOutput(result, 8)}. ` +
+        `pytest could not collect the whole suite in ${projectDir} (${how}); ${describeCollectionErrors(result)}. ` +
           `init writes a config only from a suite that collects cleanly, since the tests it could not see would have no chunk. Fix the errors (${interpreter.python} -m pytest --collect-only shows them), then run init again. Nothing was written.`,
       );
     }
