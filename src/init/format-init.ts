@@ -28,8 +28,8 @@ function whatWasWritten(result: InitResult): string {
 export function formatInitSummary(result: InitResult): string {
   const { mapping, interpreter, projectDir } = result;
   const lines = [
-    `Python: ${interpreter.python} (${interpreter.source}), Python ${result.python.version}, ${result.python.xdist ? 'with pytest-xdist' : 'without pytest-xdist (every chunk gets 1 worker)'}.`,
-    `Collected ${plural(result.tests, 'test')} (pytest rootdir ${result.rootdir}${result.inifile ? `, ${path.basename(result.inifile)}` : ', no pytest config file'}) on ${plural(result.cores, 'core')}.`,
+    `Interpreter: ${interpreter.python} (${interpreter.source}): Python ${result.python.version}, ${result.python.xdist ? 'with pytest-xdist' : 'without pytest-xdist (so every chunk gets 1 worker)'}.`,
+    `Collected ${plural(result.tests, 'test')} (pytest rootdir ${result.rootdir}${result.inifile ? `, ${path.basename(result.inifile)}` : ', no pytest config file'}); workers are for this machine's ${plural(result.cores, 'core')}.`,
     `Markers in use: ${mapping.markersInUse.length === 0 ? 'none' : mapping.markersInUse.map((entry) => `${entry.marker} (${entry.tests})`).join(', ')}.`,
     '',
     whatWasWritten(result),

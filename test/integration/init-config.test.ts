@@ -74,7 +74,7 @@ test('without pyproject.toml: writes chunks.config.json, says what and why, and 
   const init = await cli(['init'], dir);
   assert.equal(init.exitCode, 0, init.stdout + init.stderr);
   assert.equal(init.stderr, '');
-  assert.match(init.stdout, /^Python: .*\/\.venv\/bin\/python \(the project's \.venv\), Python 3\.\d+\.\d+, with pytest-xdist\.$/m);
+  assert.match(init.stdout, /^Interpreter: .*\/\.venv\/bin\/python \(the project's \.venv\): Python 3\.\d+\.\d+, with pytest-xdist\.$/m);
   assert.match(init.stdout, /^Collected 18 tests \(pytest rootdir .*, pytest\.ini\)/m);
   assert.match(init.stdout, /^Wrote chunks\.config\.json \(5 chunks\):$/m);
   assert.match(init.stdout, /^ +3 tests marked memory_intensive; \d+ workers? /m);
