@@ -36,7 +36,7 @@ const MAX_PARALLEL_CHUNKS = 64;
 
 const EXAMPLES = `
 Examples:
-  $ run-chunks                              run every chunk in chunks.config.json, one at a time
+  $ run-chunks                              run every chunk in chunks.config.json (or [tool.run-chunks] in pyproject.toml)
   $ run-chunks --chunk unit_fast            run one chunk (repeat, or use commas, for several)
   $ run-chunks --dry-run                    print each chunk's exact command; run nothing
   $ run-chunks --no-parallel                run every chunk without pytest-xdist workers

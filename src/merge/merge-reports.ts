@@ -222,7 +222,7 @@ function findMissingChunks(entries: readonly ReportDirEntry[], options: MergeOpt
     warnings.push(`${entry.dir} holds a run that did not finish: ${why} Its chunks (${stood.map((chunk) => chunk.name).join(', ') || 'none left'}) are errors in the merged report.`);
   }
   if (options.expected === undefined) {
-    notes.push('without --config, merge cannot tell whether a chunk is missing (a CI job that uploaded no report): pass --config chunks.config.json to check that every required chunk is there.');
+    notes.push('without --config, merge cannot tell whether a chunk is missing (a CI job that uploaded no report): pass --config with the config file (chunks.config.json or pyproject.toml) to check that every required chunk is there.');
     return missing;
   }
   const absent = options.expected.chunks.filter((plan) => !present.has(plan.name));

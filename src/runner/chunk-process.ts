@@ -147,7 +147,7 @@ function forwardOutput(source: Readable, log: WriteStream, emit: (data: Buffer) 
 function describeSpawnError(error: NodeJS.ErrnoException, plan: ChunkPlan): string {
   const program = plan.argv[0] ?? '';
   if (error.code === 'ENOENT')
-    return `could not start "${program}": no such program (or the working directory ${plan.cwd} does not exist). Check the interpreter or command in chunks.config.json.`;
+    return `could not start "${program}": no such program (or the working directory ${plan.cwd} does not exist). Check the interpreter or command in the config.`;
   if (error.code === 'EACCES') return `could not start "${program}": permission denied. Make it executable (chmod +x) or fix the path.`;
   return `could not start "${program}": ${error.message}`;
 }

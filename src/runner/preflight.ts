@@ -44,7 +44,7 @@ async function probePython(python: string, cwd: string, env: Record<string, stri
   if (result.spawnError?.code === 'ENOENT')
     return {
       ok: false,
-      problem: `Python interpreter "${python}" was not found. Set "python" in chunks.config.json to an interpreter that has pytest, or create the project's venv: python3 -m venv .venv && .venv/bin/pip install pytest pytest-xdist.`,
+      problem: `Python interpreter "${python}" was not found. Set "python" in the config (chunks.config.json or [tool.run-chunks]) to an interpreter that has pytest, or create the project's venv: python3 -m venv .venv && .venv/bin/pip install pytest pytest-xdist.`,
     };
   if (result.spawnError)
     return { ok: false, problem: `Python interpreter "${python}" could not be started (${result.spawnError.code ?? result.spawnError.message}). Check that it is an executable file.` };
@@ -105,7 +105,7 @@ function withoutRunChunksVariables(env: Readonly<Record<string, string>>): Recor
 export function createPreflight(signal?: AbortSignal): (plan: ChunkPlan) => Promise<PreflightVerdict> {
   const probes = new Map<string, Promise<ProbeResult>>();
   return async (plan) => {
-    if (!existsSync(plan.cwd)) return { kind: 'problem', message: `the working directory ${plan.cwd} does not exist. Fix "cwd" in chunks.config.json.` };
+    if (!existsSync(plan.cwd)) return { kind: 'problem', message: `the working directory ${plan.cwd} does not exist. Fix "cwd" in the config (chunks.config.json or [tool.run-chunks]).` };
     if (plan.runner !== 'pytest' || plan.python === undefined) return { kind: 'ready', plan };
     const sharedEnv = withoutRunChunksVariables(plan.env);
     const key = JSON.stringify([plan.python, plan.cwd, sharedEnv]);

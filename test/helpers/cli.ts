@@ -103,14 +103,16 @@ function killQuietly(pid: number): void {
 }
 
 /** Starts the built CLI in `cwd` with a fresh tag; resolves when it exits. */
-export function startCli(args: string[], options: { cwd: string; env?: Record<string, string> }): CliRun {
+/** `bin`: another run-chunks executable to start instead of this checkout's (an installed package's). */
+export function startCli(args: string[], options: { cwd: string; env?: Record<string, string>; bin?: string }): CliRun {
   const tag = randomUUID();
   startedTags.push(tag);
   let stdout = '';
   let stderr = '';
   // Plain output: NO_COLOR on, and no inherited FORCE_COLOR (Node warns when both are set).
   const { FORCE_COLOR: _forceColor, ...inherited } = process.env;
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+  const [program, ...argv] = options.bin === undefined ? [process.execPath, CLI_PATH, ...args] : [options.bin, ...args];
+  const child = spawn(program!, argv, {
     cwd: options.cwd,
     env: { ...inherited, NO_COLOR: '1', ...options.env, [TAG_VARIABLE]: tag },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -124,7 +126,7 @@ export function startCli(args: string[], options: { cwd: string; env?: Record<st
 }
 
 /** Runs the built CLI to completion. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+export function runCli(args: string[], options: { cwd: string; env?: Record<string, string>; bin?: string }): Promise<CliResult> {
   return startCli(args, options).result;
 }
 
