@@ -86,7 +86,9 @@ export function chooseTopLevelSettings(input: SettingsInput): TopLevelSettings {
   const cwd = samePath(input.configDir, input.projectDir) ? undefined : path.relative(input.configDir, input.projectDir) || '.';
   if (cwd !== undefined) notes.push(`"cwd": ${cwd}, the project folder, seen from the config file.`);
   const testPaths = testPathsSetting(input, notes);
-  const schema = input.schemaFile === undefined ? undefined : relativeInside(input.configDir, input.schemaFile);
+  const schemaPath = input.schemaFile === undefined ? undefined : relativeInside(input.configDir, input.schemaFile);
+  // "./" as in the demo's config: editors read $schema relative to the file either way.
+  const schema = schemaPath === undefined || schemaPath.startsWith('./') ? schemaPath : `./${schemaPath}`;
   if (input.schemaFile !== undefined && schema === undefined) notes.push(`"$schema" is left out: the package's schema (${input.schemaFile}) lies outside this project.`);
   return { python, cwd, testPaths, schema, notes };
 }

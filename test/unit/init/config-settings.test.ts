@@ -62,7 +62,7 @@ test('"testPaths" from pytest\'s testpaths only when its rootdir is this folder 
 test('"cwd" when the config is written elsewhere; "$schema" only when the schema lies inside the project', () => {
   const dir = project(['node_modules/run-chunks/schema/chunks.config.schema.json']);
   const schemaFile = path.join(dir, 'node_modules/run-chunks/schema/chunks.config.schema.json');
-  assert.equal(settings(dir, { schemaFile }).schema, 'node_modules/run-chunks/schema/chunks.config.schema.json');
+  assert.equal(settings(dir, { schemaFile }).schema, './node_modules/run-chunks/schema/chunks.config.schema.json');
   const outside = settings(dir, { schemaFile: '/usr/lib/node_modules/run-chunks/schema/chunks.config.schema.json' });
   assert.equal(outside.schema, undefined);
   assert.match(outside.notes.join('\n'), /"\$schema" is left out/);
