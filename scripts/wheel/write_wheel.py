@@ -7,7 +7,7 @@ neither. The .dist-info folder goes last, as the wheel format recommends, so tha
 reading the archive front to back meets the files before the list of them. Each entry's mode is
 in its external_attr: pip gives an installed file the executable bits where the zip has them, so
 the single executable arrives runnable. Timestamps are SOURCE_DATE_EPOCH's, or 1980-01-01 (the
-oldest a zip can hold): the same inputs make the same wheel, byte for byte.
+oldest a zip can hold), and the order is sorted: two builds differ only where their files do.
 """
 
 import base64
