@@ -15,6 +15,9 @@ import { assertNoLeftovers, chunkOf, makeProject, readReport, REPO_ROOT, TAG_VAR
 const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'build-wheel.mjs');
 const PACKAGE_VERSION = (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const HOST_PYTHON = process.env.PYTHON ?? 'python3';
+// This machine's CPU as wheel tags name it, and another one for a tag the binary cannot keep.
+const ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+const OTHER_ARCH = ARCH === 'x86_64' ? 'aarch64' : 'x86_64';
 // No pip cache or version check: nothing written outside the temp folder, no network tried.
 const PIP_ENV = { PIP_NO_CACHE_DIR: '1', PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONDONTWRITEBYTECODE: '1' };
 
@@ -65,7 +68,7 @@ after(() => {
 
 describe('the pip wheel, installed where there is no node', () => {
   test('is named for this version and the platform its node binary needs', () => {
-    assert.match(path.basename(wheel), new RegExp(`^run_chunks-${PACKAGE_VERSION.replaceAll('.', '\\.')}-py3-none-manylinux_2_\\d+_x86_64\\.whl$`));
+    assert.match(path.basename(wheel), new RegExp(`^run_chunks-${PACKAGE_VERSION.replaceAll('.', '\\.')}-py3-none-manylinux_2_\\d+_${ARCH}\\.whl$`));
   });
 
   test('the PATH it runs with finds no node', async () => {
@@ -163,8 +166,8 @@ describe('build-wheel refuses what it cannot make a working wheel of', () => {
   });
 
   test('a platform tag the binary cannot keep: another CPU, an older glibc, not Linux', async () => {
-    assert.match(await refusal(['--platform', 'manylinux_2_28_aarch64']), /is for aarch64, but .* is built for x86_64/);
-    assert.match(await refusal(['--platform', 'manylinux2014_x86_64']), /promises that the wheel runs on glibc 2\.17, but .* cannot: it needs GLIBC_2\.\d+/);
+    assert.match(await refusal(['--platform', `manylinux_2_28_${OTHER_ARCH}`]), new RegExp(`is for ${OTHER_ARCH}, but .* is built for ${ARCH}`));
+    assert.match(await refusal(['--platform', `manylinux2014_${ARCH}`]), /promises that the wheel runs on glibc 2\.17, but .* cannot: it needs GLIBC_2\.\d+/);
     assert.match(await refusal(['--platform', 'macosx_11_0_arm64']), /is not a Linux platform tag/);
     assert.match(await refusal(['--bogus']), /Unknown option '--bogus'/);
   });
