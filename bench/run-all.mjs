@@ -17,6 +17,7 @@ import { makespan } from './makespan.mjs';
 import { perTestPeaks } from './per-test-peaks.mjs';
 import { pluginCost } from './plugin-cost.mjs';
 import { leakVerdict } from './leak-verdict.mjs';
+import { wheel } from './wheel.mjs';
 
 const SECTIONS = [
   ['overhead', overhead],
@@ -29,6 +30,7 @@ const SECTIONS = [
   ['per-test-peaks', perTestPeaks],
   ['plugin-cost', pluginCost],
   ['leak-verdict', leakVerdict],
+  ['wheel', wheel],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
