@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { checkNoLeftovers, faultCase } from '../helpers/fault-case.js';
+import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 import { assertUsageError, configWith, expectRefused, projectWith, snapshot, SPAWN_MARKER } from './refusal.js';
 
 // Bad configs and flags, run for real (no --dry-run unless the case is about it): each must stop
@@ -170,6 +170,40 @@ describe('bad config files', () => {
   faultCase('input', '10,001 chunks: refused at once', async (r) => {
     const chunks = Array.from({ length: 10_001 }, (_, index) => ({ name: `c${index}` }));
     await expectRefused(r, { python: './fake-python', chunks }, [], ['chunks: has 10001 chunks; at most 10000 are allowed.', 'group tests into fewer chunks']);
+  });
+});
+
+describe('bad configs in pyproject.toml', () => {
+  const TABLE = '[tool.run-chunks]\npython = "./fake-python"\n\n[[tool.run-chunks.chunks]]\nname = "a"\n';
+
+  /** A project whose pyproject.toml is `text` (and, when given, a chunks.config.json beside it): refused, nothing run or written. */
+  async function expectTomlRefused(r: FaultRecorder, text: string, json: unknown, args: string[], fragments: readonly string[]): Promise<void> {
+    const dir = projectWith(json);
+    writeFileSync(path.join(dir, 'pyproject.toml'), text);
+    const before = snapshot(dir);
+    const result = await runCli(args, { cwd: dir });
+    assertUsageError(r, result, dir, fragments);
+    checkNoLeftovers(r, result.tag);
+    assert.deepEqual(snapshot(dir), before, 'the project changed');
+    assert.equal(readFileSync(path.join(dir, 'pyproject.toml'), 'utf8'), text);
+    assert.ok(!readdirSync(dir).includes(SPAWN_MARKER), 'the fake python ran');
+    r.held('nothing spawned or written; pyproject.toml untouched');
+  }
+
+  faultCase('input', 'chunks.config.json and [tool.run-chunks] in one folder', async (r) => {
+    await expectTomlRefused(r, TABLE, configWith({}), [], ['Two run-chunks configs in', 'chunks.config.json and the [tool.run-chunks] table in pyproject.toml', '--config chunks.config.json or --config pyproject.toml']);
+  });
+
+  faultCase('input', 'pyproject.toml that is not valid TOML, holding [tool.run-chunks]', async (r) => {
+    await expectTomlRefused(r, `${TABLE}workers = [1,\n`, undefined, [], ['pyproject.toml:7:1: the file is not valid TOML:', 'Fix the file near that spot']);
+  });
+
+  faultCase('input', 'a bad field in [tool.run-chunks], located by TOML line', async (r) => {
+    await expectTomlRefused(r, `${TABLE}timeout = "soon"\n`, undefined, [], ['pyproject.toml [tool.run-chunks] is not a valid run-chunks config (1 problem):', 'pyproject.toml:6: chunks[0].timeout: the string "soon" is not a duration.']);
+  });
+
+  faultCase('input', '--config pyproject.toml without a [tool.run-chunks] table', async (r) => {
+    await expectTomlRefused(r, '[project]\nname = "x"\n', undefined, ['--config', 'pyproject.toml'], ['pyproject.toml has no [tool.run-chunks] table.', 'run `run-chunks init`']);
   });
 });
 
