@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { buildMatrix, formatMatrix, MATRIX_FORMATS, type MatrixFormat } from '../ci/ci-matrix.js';
-import { buildGithubWorkflow, buildGitlabPipeline, DEFAULT_CI_REPORT_DIR } from '../ci/workflow-templates.js';
+import { DEFAULT_CI_REPORT_DIR } from '../ci/workflow-templates.js';
 import { buildGithubSummary } from '../ci/github-summary.js';
 import { loadConfig } from '../config/load-config.js';
 import { readHistory } from '../history/history-file.js';
@@ -24,6 +24,7 @@ import { ReportWriteError, writeReportFile } from '../reporters/write-report-fil
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { UserError } from '../util/user-error.js';
+import { writeCiWorkflow, type InitCiOptions } from './init-ci.js';
 import { planChunks } from './plan-chunks.js';
 import { analyzeCoverage } from '../plan/coverage.js';
 import { collectAll, collectKnownMarkers } from './collect-coverage.js';
@@ -39,7 +40,7 @@ export type Subcommand =
   | { name: 'report'; dir: string; open: boolean }
   | { name: 'plan'; config: string | undefined; chunks: string[]; strict: boolean; json: boolean; historyFile: string }
   | { name: 'merge'; dirs: string[]; reportDir: string; historyFile: string; failOnLeak: boolean; config: string | undefined }
-  | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string };
+  | ({ name: 'init' } & InitCiOptions);
 
 const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge', 'plan', 'report'] as const;
 
@@ -104,9 +105,10 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
           .option('-c, --config <path>', 'config file')
           .option('--output <path>', 'where to write it (default .github/workflows/run-chunks.yml or .gitlab-ci.yml)')
           .option('--report-dir <dir>', 'report folder inside the CI jobs', DEFAULT_CI_REPORT_DIR)
-          .option('--setup <command>', 'the step that installs what the tests need', 'npm ci')
+          .option('--setup <command>', 'the step that installs what the tests need (default: detected; npm ci with a package.json)')
+          .option('--python-version <version>', 'Python of the CI jobs (default: .python-version, else requires-python\'s lower bound)')
           .option('--force', 'overwrite an existing file')
-          .action((options: { ci: 'github' | 'gitlab'; config?: string; output?: string; reportDir: string; force?: boolean; setup: string }) => {
+          .action((options: { ci: 'github' | 'gitlab'; config?: string; output?: string; reportDir: string; force?: boolean; setup?: string; pythonVersion?: string }) => {
             result = {
               name: 'init',
               ci: options.ci,
@@ -115,6 +117,7 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
               force: options.force ?? false,
               reportDir: options.reportDir,
               setup: options.setup,
+              pythonVersion: options.pythonVersion,
             };
           });
   program.version(version, '-V, --version');
@@ -125,29 +128,6 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
     throw toUserError(error, `run-chunks ${name} --help`);
   }
   return result;
-}
-
-async function writeInitFile(command: Extract<Subcommand, { name: 'init' }>): Promise<number> {
-  const cwd = process.cwd();
-  const loaded = await loadConfig(command.config, cwd);
-  const configPath = path.relative(cwd, loaded.configPath) || undefined;
-  const common = {
-    nodeVersion: '20',
-    setupCommand: command.setup,
-    configPath: configPath === 'chunks.config.json' ? undefined : configPath,
-    reportDir: command.reportDir,
-  };
-  const target = path.resolve(cwd, command.output ?? (command.ci === 'github' ? '.github/workflows/run-chunks.yml' : '.gitlab-ci.yml'));
-  if (existsSync(target) && !command.force)
-    throw new UserError(`${path.relative(cwd, target)} already exists. Pass --force to overwrite it, or --output to write elsewhere.`);
-  const content =
-    command.ci === 'github'
-      ? buildGithubWorkflow(common)
-      : buildGitlabPipeline(buildMatrix(planChunks(loaded, { chunks: [], noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, path.resolve(cwd, command.reportDir))), common);
-  await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, content);
-  process.stdout.write(`Wrote ${path.relative(cwd, target)} (${command.ci}): one job per chunk, and a summary job that runs \`run-chunks merge\`.\n`);
-  return EXIT_CODES.passed;
 }
 
 const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
@@ -293,6 +273,6 @@ export async function runSubcommand(command: Subcommand, argv: readonly string[]
       return EXIT_CODES.passed;
     }
     case 'init':
-      return writeInitFile(command);
+      return writeCiWorkflow(command, version);
   }
 }
