@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { buildMatrix, formatMatrix, MATRIX_FORMATS, type MatrixFormat } from '../ci/ci-matrix.js';
-import { buildGithubWorkflow, buildGitlabPipeline, DEFAULT_CI_REPORT_DIR } from '../ci/workflow-templates.js';
+import { DEFAULT_CI_REPORT_DIR } from '../ci/workflow-templates.js';
 import { buildGithubSummary } from '../ci/github-summary.js';
 import { loadConfig } from '../config/load-config.js';
 import { readHistory } from '../history/history-file.js';
@@ -24,6 +24,7 @@ import { ReportWriteError, writeReportFile } from '../reporters/write-report-fil
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { UserError } from '../util/user-error.js';
+import { writeCiWorkflow, type InitCiOptions } from './init-ci.js';
 import { planChunks } from './plan-chunks.js';
 import { analyzeCoverage } from '../plan/coverage.js';
 import { collectAll, collectKnownMarkers } from './collect-coverage.js';
@@ -41,7 +42,7 @@ export type Subcommand =
   | { name: 'report'; dir: string; open: boolean }
   | { name: 'plan'; config: string | undefined; chunks: string[]; strict: boolean; json: boolean; historyFile: string }
   | { name: 'merge'; dirs: string[]; reportDir: string; historyFile: string; failOnLeak: boolean; config: string | undefined }
-  | { name: 'init'; config: string | undefined; ci: 'github' | 'gitlab'; output: string | undefined; force: boolean; reportDir: string; setup: string }
+  | ({ name: 'init' } & InitCiOptions)
   | { name: 'init-config'; python: string | undefined; output: string | undefined; force: boolean; collectTimeout: string | undefined };
 
 const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge', 'plan', 'report'] as const;
@@ -107,13 +108,14 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
           .option('-c, --config <path>', 'with --ci: config file')
           .option('--output <path>', 'where to write it (default: chunks.config.json, or a table appended to an existing pyproject.toml; with --ci .github/workflows/run-chunks.yml or .gitlab-ci.yml)')
           .option('--report-dir <dir>', 'with --ci: report folder inside the CI jobs', DEFAULT_CI_REPORT_DIR)
-          .option('--setup <command>', 'with --ci: the step that installs what the tests need', 'npm ci')
+          .option('--setup <command>', 'with --ci: the step that installs what the tests need (default: detected; npm ci with a package.json)')
+          .option('--python-version <version>', 'with --ci: Python of the CI jobs (default: .python-version, else requires-python\'s lower bound)')
           .option('--python <path>', 'without --ci: the project\'s interpreter (default .venv/bin/python, venv/bin/python, else python3 on PATH)')
           .option('--collect-timeout <duration>', 'without --ci: how long collecting the tests may take (default 60s); written into the config')
           .option('--force', 'overwrite an existing file (a config: only a chunks.config.json)')
-          .action((options: { ci?: 'github' | 'gitlab'; config?: string; output?: string; reportDir: string; force?: boolean; setup: string; python?: string; collectTimeout?: string }, command: Command) => {
+          .action((options: { ci?: 'github' | 'gitlab'; config?: string; output?: string; reportDir: string; force?: boolean; setup?: string; pythonVersion?: string; python?: string; collectTimeout?: string }, command: Command) => {
             const given = (flags: [string, string][]): string[] => flags.filter(([key]) => command.getOptionValueSource(key) === 'cli').map(([, flag]) => flag);
-            const misplaced = options.ci === undefined ? given([['config', '--config'], ['reportDir', '--report-dir'], ['setup', '--setup']]) : given([['python', '--python'], ['collectTimeout', '--collect-timeout']]);
+            const misplaced = options.ci === undefined ? given([['config', '--config'], ['reportDir', '--report-dir'], ['setup', '--setup'], ['pythonVersion', '--python-version']]) : given([['python', '--python'], ['collectTimeout', '--collect-timeout']]);
             if (misplaced.length > 0) throw new UserError(`${misplaced.join(', ')} ${misplaced.length === 1 ? 'applies' : 'apply'} only ${options.ci === undefined ? 'with --ci (writing a CI workflow)' : 'without --ci (writing a starter config)'}. See run-chunks init --help.`);
             if (options.ci === undefined) {
               result = { name: 'init-config', python: options.python, output: options.output, force: options.force ?? false, collectTimeout: options.collectTimeout };
@@ -127,6 +129,7 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
               force: options.force ?? false,
               reportDir: options.reportDir,
               setup: options.setup,
+              pythonVersion: options.pythonVersion,
             };
           });
   program.version(version, '-V, --version');
@@ -137,29 +140,6 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
     throw toUserError(error, `run-chunks ${name} --help`);
   }
   return result;
-}
-
-async function writeInitFile(command: Extract<Subcommand, { name: 'init' }>): Promise<number> {
-  const cwd = process.cwd();
-  const loaded = await loadConfig(command.config, cwd);
-  const configPath = path.relative(cwd, loaded.configPath) || undefined;
-  const common = {
-    nodeVersion: '20',
-    setupCommand: command.setup,
-    configPath: configPath === 'chunks.config.json' ? undefined : configPath,
-    reportDir: command.reportDir,
-  };
-  const target = path.resolve(cwd, command.output ?? (command.ci === 'github' ? '.github/workflows/run-chunks.yml' : '.gitlab-ci.yml'));
-  if (existsSync(target) && !command.force)
-    throw new UserError(`${path.relative(cwd, target)} already exists. Pass --force to overwrite it, or --output to write elsewhere.`);
-  const content =
-    command.ci === 'github'
-      ? buildGithubWorkflow(common)
-      : buildGitlabPipeline(buildMatrix(planChunks(loaded, { chunks: [], noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, path.resolve(cwd, command.reportDir))), common);
-  await mkdir(path.dirname(target), { recursive: true });
-  await writeFile(target, content);
-  process.stdout.write(`Wrote ${path.relative(cwd, target)} (${command.ci}): one job per chunk, and a summary job that runs \`run-chunks merge\`.\n`);
-  return EXIT_CODES.passed;
 }
 
 const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
@@ -305,7 +285,7 @@ export async function runSubcommand(command: Subcommand, argv: readonly string[]
       return EXIT_CODES.passed;
     }
     case 'init':
-      return writeInitFile(command);
+      return writeCiWorkflow(command, version);
     case 'init-config': {
       const written = await runInterruptibly((signal) => writeStarterConfig(command, process.cwd(), signal));
       process.stdout.write(formatInitSummary(written));
