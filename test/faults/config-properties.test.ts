@@ -52,6 +52,19 @@ const KNOWN_KEYS = [
   ...['__proto__', 'constructor', 'toString', 'hasOwnProperty'],
 ];
 
+/** loadConfig in `dir` with `file` written there holding `text`: the config, or a UserError (exit 2) without raw control characters. */
+async function loadWritten(dir: string, file: string, text: string): Promise<LoadedConfig | UserError> {
+  writeFileSync(path.join(dir, file), text);
+  try {
+    return await loadConfig(undefined, dir);
+  } catch (error) {
+    assert.ok(error instanceof UserError, `not a UserError: ${String(error)}`);
+    assert.equal(error.exitCode, 2);
+    assert.doesNotMatch(error.message, CONTROL_CHARACTERS);
+    return error;
+  }
+}
+
 /** Arrays nested `depth` deep around `inner`. */
 function nest(depth: number, inner: unknown): unknown {
   let value = inner;
@@ -154,18 +167,7 @@ describe('random text through the loader', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   /** loadConfig on `text` as a file: the config, or a UserError (exit 2) with a non-empty message. */
-  async function loadText(text: string): Promise<LoadedConfig | UserError> {
-    const file = path.join(dir, 'chunks.config.json');
-    writeFileSync(file, text);
-    try {
-      return await loadConfig(undefined, dir);
-    } catch (error) {
-      assert.ok(error instanceof UserError, `not a UserError: ${String(error)}`);
-      assert.equal(error.exitCode, 2);
-      assert.doesNotMatch(error.message, CONTROL_CHARACTERS);
-      return error;
-    }
-  }
+  const loadText = (text: string): Promise<LoadedConfig | UserError> => loadWritten(dir, 'chunks.config.json', text);
 
   /** The message of a syntax error names a line and column that exist in `text`. */
   function assertSyntaxErrorLocated(message: string, text: string): void {
@@ -244,29 +246,23 @@ describe('random configs through [tool.run-chunks] in pyproject.toml', () => {
 
   /** loadConfig on `text` as pyproject.toml: the config, or a UserError whose lines are located inside the file. */
   async function loadToml(text: string): Promise<LoadedConfig | UserError> {
-    writeFileSync(path.join(dir, 'pyproject.toml'), text);
-    try {
-      return await loadConfig(undefined, dir);
-    } catch (error) {
-      assert.ok(error instanceof UserError, `not a UserError: ${String(error)}`);
-      assert.equal(error.exitCode, 2);
-      assert.doesNotMatch(error.message, CONTROL_CHARACTERS);
-      const lineCount = text.split('\n').length;
-      const syntax = TOML_SYNTAX.exec(error.message);
-      if (syntax) {
-        assert.ok(Number(syntax[1]) >= 1 && Number(syntax[1]) <= lineCount + 1, `line ${syntax[1]} of ${lineCount}`);
-        return error;
-      }
-      const [first, ...problems] = error.message.split('\n');
-      if (/^No chunks\.config\.json in /.test(first!)) return error;
-      assert.match(first!, /^pyproject\.toml \[tool\.run-chunks\] is not a valid run-chunks config \(\d+ problems?\):$/, error.message);
-      for (const line of problems) {
-        const match = TOML_PROBLEM.exec(line);
-        assert.ok(match, line);
-        if (match[1] !== undefined) assert.ok(Number(match[1]) >= 1 && Number(match[1]) <= lineCount, `line ${match[1]} of ${lineCount}`);
-      }
-      return error;
+    const outcome = await loadWritten(dir, 'pyproject.toml', text);
+    if (!(outcome instanceof UserError)) return outcome;
+    const lineCount = text.split('\n').length;
+    const syntax = TOML_SYNTAX.exec(outcome.message);
+    if (syntax) {
+      assert.ok(Number(syntax[1]) >= 1 && Number(syntax[1]) <= lineCount + 1, `line ${syntax[1]} of ${lineCount}`);
+      return outcome;
     }
+    const [first, ...problems] = outcome.message.split('\n');
+    if (/^No chunks\.config\.json in /.test(first!)) return outcome;
+    assert.match(first!, /^pyproject\.toml \[tool\.run-chunks\] is not a valid run-chunks config \(\d+ problems?\):$/, outcome.message);
+    for (const line of problems) {
+      const match = TOML_PROBLEM.exec(line);
+      assert.ok(match, line);
+      if (match[1] !== undefined) assert.ok(Number(match[1]) >= 1 && Number(match[1]) <= lineCount, `line ${match[1]} of ${lineCount}`);
+    }
+    return outcome;
   }
 
   /** Whether `value` holds a null anywhere: TOML has no null (smol-toml's stringify drops such keys). */
