@@ -82,7 +82,8 @@ async function collectTests(interpreter: ChosenInterpreter, projectDir: string, 
   try {
     const factsFile = path.join(dir, 'collected.json');
     // --capture=no: what a hanging conftest printed reaches the message, as in plan's collection.
-    const argv = [interpreter.python, '-c', COLLECT_SCRIPT, factsFile, '--collect-only', '-q', '--capture=no'];
+    // -p no:cacheprovider: init reads the project and writes only its config, no .pytest_cache.
+    const argv = [interpreter.python, '-c', COLLECT_SCRIPT, factsFile, '--collect-only', '-q', '--capture=no', '-p', 'no:cacheprovider'];
     const result = await runInitPython(argv, `collecting the tests with ${interpreter.python}`, projectDir, limits);
     if (result.exitCode === 5)
       throw new UserError(`pytest collected no tests in ${projectDir}, so there is nothing to make chunks of. Run run-chunks init in the project's folder, where python -m pytest finds the tests (or set testpaths in its pytest config).`);

@@ -87,6 +87,7 @@ test('without pyproject.toml: writes chunks.config.json, says what and why, and 
   assert.deepEqual(config.testPaths, ['tests']);
   assert.deepEqual(config.chunks.map((chunk) => [chunk.name, chunk.markers]), EXPECTED_CHUNKS);
   assert.equal(config.chunks.at(-1)?.rest, true);
+  assert.ok(!existsSync(path.join(dir, '.pytest_cache')), 'init writes its config and nothing else (no .pytest_cache)');
   const plan = await assertCleanPlan(dir, init.stdout);
   assert.deepEqual(plan.chunks.map((chunk) => chunk.tests), [5, 3, 2, 3, 5]);
 });
