@@ -12,8 +12,11 @@ import { describeOutput, runInitPython, type InitLimits } from './run-python.js'
 // The collection `run-chunks plan` runs (pytest --collect-only in the project folder, no
 // arguments), with a plugin that writes down what plan's does not need: each test's marker names
 // (item.iter_markers: its own, its class's, its module's pytestmark, its parameter's marks), the
-// rootdir, the ini file and its testpaths. Passed in-process, so nothing is installed or written
-// into the project.
+// rootdir, the ini file and its testpaths, and the markers pytest knows once the session's
+// conftests are loaded. The last is what `pytest --markers` prints (it lists the same ini value),
+// but `pytest --markers` alone loads only the conftests of the folder it starts in, so a marker a
+// deeper conftest registers (networkx's `slow`, in networkx/conftest.py) would read as unknown.
+// Passed in-process, so nothing is installed or written into the project.
 const COLLECT_SCRIPT = `
 import json, sys
 import pytest
@@ -31,6 +34,8 @@ class RunChunksInitCollector:
             "inifile": str(inipath) if inipath else None,
             "testpaths": [str(p) for p in config.getini("testpaths")],
             "tests": [[item.nodeid, sorted({mark.name for mark in item.iter_markers()})] for item in session.items],
+            # As _pytest.mark's showmarkers prints them: "@pytest.mark.NAME[(ARGS)]:DESCRIPTION".
+            "markers": ["@pytest.mark.%s:%s" % tuple(line.split(":", 1)) if ":" in line else "@pytest.mark.%s:" % line for line in config.getini("markers")],
         }
         with open(self.path, "w", encoding="utf-8") as out:
             json.dump(facts, out)
@@ -53,6 +58,7 @@ interface CollectorFacts {
   inifile: string | null;
   testpaths: string[];
   tests: [string, string[]][];
+  markers: string[];
 }
 
 const PYTEST_EXIT_MEANINGS: Record<number, string> = {
@@ -101,26 +107,14 @@ async function collectTests(interpreter: ChosenInterpreter, projectDir: string, 
   }
 }
 
-async function listKnownMarkers(interpreter: ChosenInterpreter, projectDir: string, limits: InitLimits): Promise<KnownMarker[]> {
-  const argv = [interpreter.python, '-m', 'pytest', '--markers', '-p', 'no:cacheprovider', '--capture=no'];
-  const result = await runInitPython(argv, `listing the markers pytest knows (${interpreter.python} -m pytest --markers)`, projectDir, limits, { PY_COLORS: '0' });
-  if (result.exitCode !== 0)
-    throw new UserError(`${interpreter.python} -m pytest --markers failed in ${projectDir} (exit ${result.exitCode ?? result.signal}); ${describeOutput(result, 8)}. Fix that, then run init again. Nothing was written.`);
-  return parseMarkerList(result.stdout);
-}
-
-/** Collects the suite and pytest's marker list in the project folder (both at once); a failure of either is a UserError. */
+/** Collects the suite, with the markers pytest knows in that session; a failure is a UserError. */
 export async function collectSuite(interpreter: ChosenInterpreter, projectDir: string, limits: InitLimits): Promise<CollectedSuite> {
-  // Settled, not raced: neither run is left going when the other fails.
-  const [collected, known] = await Promise.allSettled([collectTests(interpreter, projectDir, limits), listKnownMarkers(interpreter, projectDir, limits)]);
-  if (collected.status === 'rejected') throw collected.reason;
-  if (known.status === 'rejected') throw known.reason;
-  const facts = collected.value;
+  const facts = await collectTests(interpreter, projectDir, limits);
   return {
     tests: facts.tests.map(([nodeid, markers]) => ({ nodeid, markers })),
     rootdir: facts.rootdir,
     inifile: facts.inifile ?? undefined,
     testpaths: facts.testpaths,
-    known: known.value,
+    known: parseMarkerList(facts.markers.join('\n')),
   };
 }

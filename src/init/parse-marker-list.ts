@@ -1,6 +1,6 @@
 // `pytest --markers` prints one marker per paragraph, as `@pytest.mark.NAME[(ARGS)]: DESCRIPTION`
 // (pytest splits each registered line at its first colon; the arguments are part of the name
-// side). Registered markers come from pytest.ini, pyproject.toml, setup.cfg, tox.ini and
+// side); init's collection writes the same lines from the session's own `markers` ini value. Registered markers come from pytest.ini, pyproject.toml, setup.cfg, tox.ini and
 // conftest's `config.addinivalue_line("markers", ...)`; plugins and pytest itself add theirs.
 
 /** One marker pytest knows. */

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { parse } from 'smol-toml';
+import { checkNoLeftovers, faultCase } from '../helpers/fault-case.js';
 import { assertNoLeftovers, FIXTURES_DIR, REPO_ROOT, runCli, startCli, VENV_PYTHON, waitUntil, type CliResult } from '../helpers/cli.js';
 
 // `run-chunks init` on test/fixtures/init-project: markers of four categories registered in
@@ -188,12 +189,37 @@ test('a collection that hangs: stopped at --collect-timeout, or by Ctrl-C (exit 
   const started = (): string[] => readdirSync(path.join(dir, 'tests')).filter((name) => name.startsWith('started-'));
   for (const name of started()) rmSync(path.join(dir, 'tests', name));
   const run = startCli(['init'], { cwd: dir, env: { PYTHONDONTWRITEBYTECODE: '1' } });
-  // Both the collection and the marker list load the conftest.
-  await waitUntil(() => started().length >= 2, 60_000, 'the conftest to start in both of init\'s pytest runs');
+  // One pytest run: the collection (which also lists the markers pytest knows).
+  await waitUntil(() => started().length >= 1, 60_000, 'the conftest to start in init\'s collection');
   run.child.kill('SIGINT');
   const interrupted = await run.result;
   assertNoLeftovers(interrupted.tag);
   assert.equal(interrupted.exitCode, 130, interrupted.stderr);
   assert.match(interrupted.stderr, /Interrupted by SIGINT while .*: Python was stopped with its whole process group, and nothing was written\./);
   assert.equal(existsSync(path.join(dir, 'chunks.config.json')), false);
+});
+
+// The fault (networkx 3.4.2): its `slow` marker is registered by networkx/conftest.py, which a bare
+// `pytest --markers` in the project folder never loads, so init called it unregistered and sent
+// the slow tests to rest. The markers now come from the collection's own session.
+faultCase('input', 'run-chunks init on a suite whose marker is registered by a conftest below the project folder (networkx)', async (r) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'run-chunks-init-conftest-'));
+  projects.push(dir);
+  symlinkSync(path.join(REPO_ROOT, '.venv'), path.join(dir, '.venv'));
+  mkdirSync(path.join(dir, 'pkg'));
+  // No testpaths (as networkx has none): a bare `pytest --markers` then loads no conftest below the folder.
+  writeFileSync(path.join(dir, 'pytest.ini'), '[pytest]\n');
+  writeFileSync(path.join(dir, 'pkg', '__init__.py'), '');
+  writeFileSync(path.join(dir, 'pkg', 'conftest.py'), 'def pytest_configure(config):\n    config.addinivalue_line("markers", "slow: mark test as slow to run")\n');
+  writeFileSync(path.join(dir, 'pkg', 'test_things.py'), 'import pytest\n\n@pytest.mark.slow\ndef test_slow():\n    pass\n\ndef test_quick():\n    pass\n');
+  const init = await cli(['init'], dir);
+  r.outcomeOf(init.exitCode);
+  r.did('the markers come from the collection\'s own session, with every conftest it loaded');
+  assert.equal(init.exitCode, 0, init.stdout + init.stderr);
+  assert.doesNotMatch(init.stdout, /not registered/);
+  r.held('slow is not called unregistered');
+  const config = JSON.parse(readFileSync(path.join(dir, 'chunks.config.json'), 'utf8')) as { chunks: { name: string; markers?: string }[] };
+  assert.deepEqual(config.chunks.map((chunk) => [chunk.name, chunk.markers]), [['stress', 'slow'], ['rest', undefined]]);
+  r.held('its test gets the stress chunk (-m slow), the other goes to rest');
+  checkNoLeftovers(r, init.tag);
 });
