@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../helpers/cli.js';
 // Benchmarks never fail on a number, but they must keep running: a quick run of every section
 // (tiny sizes, one round), so that `npm run bench` cannot rot unnoticed.
 // Eleven sections, one of which packs and installs the npm package: on a loaded 2-core machine
-// that has taken more than the suite's default 3 minutes.
+// that has taken more than 3 minutes, so scripts/run-tests.mjs gives this file 10 (LONG_FILES).
 test('every benchmark section runs in quick mode and lands in the Markdown file', { timeout: 600_000 }, () => {
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'run-chunks-bench-smoke-')), 'benchmarks.md');
   execFileSync(process.execPath, [path.join(REPO_ROOT, 'bench', 'run-all.mjs')], {
