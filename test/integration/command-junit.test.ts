@@ -72,6 +72,9 @@ test('command chunks: the JUnit file ({junit} or "junit") lands in the report di
   assert.deepEqual([...merged], [['placeholder', 744], ['own-path', 3], ['none', 0]]);
   for (const chunk of report.chunks) assert.equal(merged.get(chunk.name), chunk.tests?.total ?? 0, chunk.name);
 
+  // The command's failure message and text come through as pytest's do.
+  assert.match(readFileSync(path.join(reportDir, 'junit.xml'), 'utf8'), /<failure message="no">trace<\/failure>/);
+
   const mergeRun = await runCli(['merge', reportDir, '--report-dir', 'merged'], { cwd: dir });
   assert.equal(mergeRun.exitCode, 1, mergeRun.stdout + mergeRun.stderr);
   assert.deepEqual([...casesBySuite(path.join(dir, 'merged', 'junit.xml'))], [...merged]);
