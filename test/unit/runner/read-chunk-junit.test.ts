@@ -42,7 +42,7 @@ test('missing, stale, not JUnit, a FIFO, a folder and an oversized file are neve
   assert.deepEqual(await readChunkJunit(path.join(dir, 'folder.xml'), startedAt), { kind: 'unusable', why: 'is a folder, not a file, so it was not read' });
   const huge = file('huge.xml', '');
   truncateSync(huge, MAX_CHUNK_JUNIT_BYTES + 1024 * 1024);
-  assert.deepEqual(await readChunkJunit(huge, startedAt), { kind: 'unusable', why: 'is 129 MiB, over the 128 MiB a JUnit file may have, so it was not read' });
+  assert.deepEqual(await readChunkJunit(huge, startedAt), { kind: 'unusable', why: 'is 65 MiB, over the 64 MiB a JUnit file may have, so it was not read' });
 });
 
 function commandPlan(name: string, junitPath: string | undefined, required = true): ChunkPlan {
