@@ -26,14 +26,16 @@ export interface CommandJunit {
  */
 export async function adoptCommandJunit(plan: ChunkPlan, reading: JunitReading | undefined, outcome: Outcome, warn: (message: string) => void): Promise<CommandJunit> {
   if (plan.junitPath === undefined || reading === undefined) return { junitFile: null, records: [], outcome };
+  const target = path.join(plan.chunkReportDir, CHUNK_JUNIT_FILE_NAME);
+  // For a command chunk only "{junit}" puts the path there (or a "junit" path that amounts to it).
+  const inPlace = path.resolve(plan.junitPath) === target;
   if (reading.kind !== 'read') {
-    const verdict = judgeMissingJunit(outcome, `${plan.junitPath} ${describeJunitReading(reading)}`, plan.required);
+    const verdict = judgeMissingJunit(outcome, `${plan.junitPath} ${describeJunitReading(reading)}`, plan.required, inPlace ? 'placeholder' : 'junit');
     if (verdict.warning !== undefined) warn(verdict.warning);
     return { junitFile: null, records: [], outcome: verdict.outcome };
   }
   const records = [...testRecordsFromJunit(reading.xml).values()].flat();
-  const target = path.join(plan.chunkReportDir, CHUNK_JUNIT_FILE_NAME);
-  if (path.resolve(plan.junitPath) === target) return { junitFile: target, records, outcome };
+  if (inPlace) return { junitFile: target, records, outcome };
   try {
     await writeFile(target, reading.xml);
     return { junitFile: target, records, outcome };

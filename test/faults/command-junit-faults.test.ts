@@ -47,8 +47,8 @@ faultCase('report', 'a command chunk exits 0 without writing the JUnit file its 
   r.held('a required chunk without its JUnit file is an error (exit 3), not passed');
   assert.ok(chunk.message.includes(`${path.join(dir, 'out', 'results.xml')} does not exist`), chunk.message);
   r.held('the message names the missing path');
-  assert.match(result.stdout, /silent: warning: exited 0, but its JUnit file/);
-  r.held('the summary repeats the warning');
+  assert.match(result.stdout, /^silent: error: the command exited 0, but its JUnit file .*results\.xml does not exist/m);
+  r.held('the summary says so under the table');
   checkNoLeftovers(r, result.tag);
 }, { timeout: CASE_TIMEOUT_MS });
 
