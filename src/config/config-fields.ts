@@ -54,8 +54,8 @@ export const CHUNK_FIELDS = {
   required: { kind: 'boolean', description: 'When false, a failing chunk is reported but does not fail the run (default true).' },
   allowEmpty: { kind: 'boolean', description: 'When true, selecting no tests (pytest exit 5) is not an error (default false).' },
   cwd: { kind: 'string', description: 'Working directory of the chunk, relative to the top-level cwd.' },
-  command: { kind: 'string-array', description: 'For runner "command": the argv to run; "{workers}" is replaced by the worker count.', minItems: 1 },
-  junit: { kind: 'string', description: 'For runner "command": path (relative to cwd) of a JUnit XML file the command writes.' },
+  command: { kind: 'string-array', description: 'For runner "command": the argv to run; "{workers}" is replaced by the worker count, "{junit}" by the absolute path <report-dir>/<chunk>/junit.xml where the command is to write its JUnit XML (then leave "junit" unset).', minItems: 1 },
+  junit: { kind: 'string', description: 'For runner "command": path (relative to cwd) of a JUnit XML file the command writes; run-chunks copies it to <report-dir>/<chunk>/junit.xml and into the run\'s junit.xml. Not with "{junit}" in "command".' },
   memoryLimit: {
     kind: 'size',
     description: 'Memory the chunk\'s process tree may use (PSS on Linux, else RSS): "4GB", "512MiB", or "60%" of the machine\'s (or its cgroup\'s) memory. Over it, the chunk is stopped.',
@@ -97,6 +97,9 @@ export const TOP_LEVEL_FIELDS = {
 
 /** Fields that only mean something for one runner. */
 export const PYTEST_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['markers', 'keyword', 'dist', 'rest'];
+/** Placeholder in a command's argv for the path run-chunks chooses for its JUnit file (<report-dir>/<chunk>/junit.xml). */
+export const JUNIT_PLACEHOLDER = '{junit}';
+
 export const COMMAND_ONLY_FIELDS: readonly (keyof ChunkConfig)[] = ['command', 'junit'];
 
 /** The keys of a chunk's `leak` object, with their descriptions. */

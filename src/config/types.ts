@@ -35,6 +35,7 @@ export interface ChunkConfig {
   allowEmpty?: boolean;
   cwd?: string;
   command?: string[];
+  /** Where the command writes its JUnit XML (relative to cwd); `{junit}` in `command` instead lets run-chunks choose. */
   junit?: string;
   memoryLimit?: string;
   gpuMemoryLimit?: string;

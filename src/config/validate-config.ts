@@ -1,6 +1,7 @@
 import {
   CHUNK_FIELDS,
   COMMAND_ONLY_FIELDS,
+  JUNIT_PLACEHOLDER,
   LEAK_FIELDS,
   MAX_CHUNKS,
   MAX_SIZE_BYTES,
@@ -194,6 +195,24 @@ function checkRunnerFields(object: JsonObject, runner: string, path: string, iss
   }
 }
 
+/**
+ * "{junit}" in the command and a "junit" path both say where the JUnit file is: two answers to one
+ * question, so one of them would be silently wrong. Each side may come from the chunk or the defaults.
+ */
+function checkJunitPlaceholder(chunk: JsonObject, defaults: JsonObject, path: string, issues: ConfigIssue[]): void {
+  const command = 'command' in chunk ? chunk.command : defaults.command;
+  const usesPlaceholder = Array.isArray(command) && command.some((part) => typeof part === 'string' && part.includes(JUNIT_PLACEHOLDER));
+  if (!usesPlaceholder) return;
+  const junitFrom = 'junit' in chunk ? `${path}.junit` : 'junit' in defaults ? 'defaults.junit' : undefined;
+  if (junitFrom === undefined) return;
+  issues.push({
+    path: `${path}.junit`,
+    message:
+      `is set (${junitFrom}) while the chunk's "command" has "${JUNIT_PLACEHOLDER}": both say where the JUnit file goes. ` +
+      `Keep "${JUNIT_PLACEHOLDER}" (run-chunks replaces it with <report-dir>/<chunk>/junit.xml) and remove "junit", or write the path in the command and keep "junit".`,
+  });
+}
+
 /** The rules on a chunk's name beyond its characters: unique (ignoring case), not named like a report file. */
 function checkChunkName(name: string, index: number, chunks: readonly unknown[], seenNames: Map<string, number>, issues: ConfigIssue[]): void {
   const path = `chunks[${index}].name`;
@@ -257,6 +276,7 @@ function validateChunks(value: unknown, config: JsonObject, issues: ConfigIssue[
     }
     if (runner === 'command' && !('command' in chunk) && !('command' in defaults))
       issues.push({ path: `${path}.command`, message: 'is missing: with "runner": "command" every chunk needs a "command" argv array (or one in "defaults").' });
+    if (runner === 'command') checkJunitPlaceholder(chunk, defaults, path, issues);
   });
 }
 

@@ -70,6 +70,23 @@ export function nodeidFromJunitNames(classname: string, name: string, file: stri
   return candidates.find(matches) ?? (classname === '' ? name : `${classname}::${name}`);
 }
 
+/**
+ * The message attribute and text of the testcase's error, failure or skipped element (the
+ * outcome's evidence: a failed assertion, its traceback), so that a JUnit file read back and
+ * written again, a command chunk's own, keeps them.
+ */
+function detailsOf(testcase: XmlNode): { message: string | null; details: string | null } {
+  for (const tag of ['error', 'failure', 'skipped']) {
+    const found: unknown = testcase[tag];
+    const node = Array.isArray(found) ? (found[0] as unknown) : found;
+    if (node === undefined) continue;
+    if (typeof node !== 'object' || node === null) return { message: null, details: typeof node === 'string' && node !== '' ? node : null };
+    const text = (node as XmlNode)['#text'];
+    return { message: attribute(node as XmlNode, 'message') ?? null, details: typeof text === 'string' && text !== '' ? text : null };
+  }
+  return { message: null, details: null };
+}
+
 function propertiesOf(testcase: XmlNode): Map<string, string> {
   const properties = new Map<string, string>();
   const container = asNodes([testcase.properties])[0];
@@ -99,9 +116,11 @@ function recordOf(testcase: XmlNode): TestRecord {
   const rssEndBytes = numberOrNull(properties.get('rssEndBytes'));
   const rssDeltaBytes = numberOrNull(properties.get('rssDeltaBytes'));
   const peak = peakOf(properties);
+  const { message, details } = detailsOf(testcase);
   return {
     ...bareRecord(nodeid, outcome, '', numberOrNull(properties.get('attempt')) ?? 1),
-    message: null,
+    message,
+    longrepr: details,
     // The writer puts 0 for tests that never ended on their own; those have no duration.
     durationMs: seconds === null || outcome === 'killed' || outcome === 'not-run' ? null : seconds * 1000,
     worker: properties.get('worker') ?? null,

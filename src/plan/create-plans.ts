@@ -2,7 +2,8 @@ import path from 'node:path';
 import { findClosestName } from '../config/did-you-mean.js';
 import { parseDurationMs, parseIntervalMs } from '../config/parse-duration.js';
 import { parseSizeBytes, parseSizeSpec } from '../config/parse-size.js';
-import type { ChunkConfig, ChunkDefaults, LeakConfig, LoadedConfig } from '../config/types.js';
+import { JUNIT_PLACEHOLDER } from '../config/config-fields.js';
+import type { ChunkConfig, ChunkDefaults, LeakConfig, LoadedConfig, RunnerKind } from '../config/types.js';
 import { DEFAULT_LEAK_THRESHOLDS, type LeakThresholds } from '../monitor/leak-verdict.js';
 import { UserError } from '../util/user-error.js';
 import { isGlobPattern } from './expand-path-globs.js';
@@ -98,8 +99,29 @@ function expandTestPaths(chunkName: string, testPaths: string[], cwd: string, op
   });
 }
 
-function buildCommandArgv(chunk: ChunkConfig, workers: number, options: PlanOptions): string[] {
-  const command = (chunk.command ?? []).map((part) => part.replaceAll('{workers}', String(workers)));
+/** Whether a command chunk leaves its JUnit file's path to run-chunks ("{junit}" in its argv). */
+export function usesJunitPlaceholder(chunk: ChunkConfig): boolean {
+  return (chunk.command ?? []).some((part) => part.includes(JUNIT_PLACEHOLDER));
+}
+
+/** File name of a chunk's JUnit file inside its report folder, whichever runner wrote it. */
+export const CHUNK_JUNIT_FILE_NAME = 'junit.xml';
+
+/**
+ * Where a chunk's JUnit file is written: pytest's, and a command's that says "{junit}", go into the
+ * chunk's report folder; a command's own "junit" path is relative to its cwd (run-chunks copies it
+ * into the report folder after the run); without either there is none.
+ */
+function chooseJunitPath(runner: RunnerKind, chunk: ChunkConfig, cwd: string, chunkReportDir: string): string | undefined {
+  if (runner === 'pytest' || usesJunitPlaceholder(chunk)) return path.join(chunkReportDir, CHUNK_JUNIT_FILE_NAME);
+  return chunk.junit ? path.resolve(cwd, chunk.junit) : undefined;
+}
+
+function buildCommandArgv(chunk: ChunkConfig, workers: number, junitPath: string | undefined, options: PlanOptions): string[] {
+  const command = (chunk.command ?? []).map((part) => {
+    const withWorkers = part.replaceAll('{workers}', String(workers));
+    return junitPath === undefined ? withWorkers : withWorkers.replaceAll(JUNIT_PLACEHOLDER, junitPath);
+  });
   return [...command, ...(chunk.args ?? []), ...options.passthroughArgs];
 }
 
@@ -117,8 +139,7 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
     const workers = options.noParallel ? 1 : (auto?.workers ?? (chunk.workers === 'auto' ? 1 : (chunk.workers ?? 1)));
     const cwd = path.resolve(projectCwd, chunk.cwd ?? '.');
     const chunkReportDir = path.join(options.reportDir, chunk.name);
-    const junitPath =
-      runner === 'pytest' ? path.join(chunkReportDir, 'junit.xml') : chunk.junit ? path.resolve(cwd, chunk.junit) : undefined;
+    const junitPath = chooseJunitPath(runner, chunk, cwd, chunkReportDir);
     const pytest: PytestInvocation | undefined =
       runner === 'pytest'
         ? {
@@ -132,7 +153,7 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
             withEventPlugin: options.pluginDir !== undefined,
           }
         : undefined;
-    const argv = pytest ? buildPytestArgv(pytest, workers, junitPath!) : buildCommandArgv(chunk, workers, options);
+    const argv = pytest ? buildPytestArgv(pytest, workers, junitPath!) : buildCommandArgv(chunk, workers, junitPath, options);
     const eventsFile = pytest?.withEventPlugin ? path.join(chunkReportDir, EVENTS_FILE_NAME) : undefined;
     const env: Record<string, string> = { PYTHONUNBUFFERED: '1', ...chunk.env, [CHUNK_ENV_MARKER]: chunk.name };
     if (eventsFile !== undefined && options.pluginDir !== undefined) {

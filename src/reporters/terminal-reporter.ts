@@ -185,6 +185,8 @@ export class TerminalReporter implements Reporter {
       const log = existsSync(chunk.logFile) ? ` Log: ${this.display(chunk.logFile)}` : '';
       this.out(`${paint(`${chunk.name}: ${chunk.status}`)}${optional}: ${chunk.message}.${log}\n`);
     }
+    // Said during the run too, but a warning on a passed chunk (a JUnit file it never wrote) must not scroll away.
+    for (const chunk of report.chunks) for (const warning of chunk.warnings) this.out(`${this.chalk.yellow(`${chunk.name}: warning`)}: ${warning}\n`);
     for (const chunk of report.chunks) for (const line of [...this.describeBlame(chunk), ...this.describeMemory(chunk)]) this.out(`${line}\n`);
     if (report.failOnLeak) {
       const leaking = report.chunks.filter((chunk) => chunk.required && chunk.memory?.verdict === 'leak').map((chunk) => chunk.name);

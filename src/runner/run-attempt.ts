@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatBesideLimit, formatLimit } from '../config/parse-size.js';
 import type { EmitEvent } from '../events/types.js';
@@ -12,7 +12,7 @@ import { readOomKillCount } from '../proc/oom-kill-counter.js';
 import { ChunkTestState, COLLECTION_FAILURE_MESSAGE } from '../results/chunk-test-state.js';
 import { attachSampledGpuPeaks } from '../monitor/gpu-usage-tracker.js';
 import { classifyOutcome, withWorkerOomKill, type OomEvidence, type Outcome } from '../results/classify-outcome.js';
-import { parseJunitCounts, type TestCounts } from '../results/parse-junit.js';
+import type { TestCounts } from '../results/parse-junit.js';
 import { parseTestEvent } from '../results/parse-test-event.js';
 import type { ChunkEvidence, TestCgroupPeaks } from '../results/report-types.js';
 import { LineTail } from '../results/tail-lines.js';
@@ -22,6 +22,7 @@ import type { ContainmentSupport, IsolationMode } from './cgroup-isolation.js';
 import { parseNodeIdFile } from '../results/node-id-file.js';
 import { describeLostFolder, folderIdentity, remakeLostFolder, type LostFolder } from './lost-folder.js';
 import { COUNTER_FILES } from '../proc/cgroup/chunk-cgroup.js';
+import { readChunkJunit, type JunitReading } from './read-chunk-junit.js';
 import { LAUNCHER_STATUS_FILE, readKernelEvidence, setUpContainment } from './attempt-containment.js';
 
 /** What one run of a chunk's process needs from around it. */
@@ -57,6 +58,8 @@ export interface AttemptResult {
   kernelPeak: { bytes: number; source: string } | null;
   totals: MonitorTotals | undefined;
   samplesFile: string;
+  /** What the plan's JUnit path held after the process ended; undefined when it has none or never started. */
+  junit: JunitReading | undefined;
   /** Counts from the JUnit file pytest (or the command) wrote, when it wrote one. */
   junitCounts: TestCounts | undefined;
   /** Per-test results from the plugin's events (empty when the plugin did not run). */
@@ -84,23 +87,8 @@ export const SAMPLES_FILE_NAME = 'samples.jsonl';
 // A chunk over its memory limit may still be allocating fast: it gets at most this long to
 // exit on SIGTERM before SIGKILL, however long its gracePeriod.
 const LIMIT_GRACE_PERIOD_MS = 1_000;
-// Clock granularity of file systems: a JUnit file written during the run may carry an mtime
-// a little before our own start time.
-const MTIME_SLACK_MS = 2_000;
 // How often the event stream is read while the chunk runs: live progress, not a busy loop.
 const EVENT_POLL_MS = 250;
-
-/** Reads test counts from a JUnit file written during this run; stale files from earlier runs are ignored. */
-async function readFreshJunit(junitPath: string | undefined, startedAt: Date): Promise<TestCounts | undefined> {
-  if (junitPath === undefined) return undefined;
-  try {
-    const info = await stat(junitPath);
-    if (info.mtimeMs < startedAt.getTime() - MTIME_SLACK_MS) return undefined;
-    return parseJunitCounts(await readFile(junitPath, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
 
 /** The node ids the plugin listed as selected; a line cut short by a kill is left out. */
 async function readCollectedIds(eventsFile: string): Promise<string[] | null> {
@@ -228,7 +216,8 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     { exitCode: end.exitCode },
   );
   if (totals) attachSampledGpuPeaks(finished.records, totals.gpuByPid);
-  const junitCounts = end.spawnError === undefined ? await readFreshJunit(plan.junitPath, startedAt) : undefined;
+  const junit = end.spawnError === undefined && plan.junitPath !== undefined ? await readChunkJunit(plan.junitPath, startedAt) : undefined;
+  const junitCounts = junit?.kind === 'read' ? junit.counts : undefined;
   if (lostFolder) {
     context.warn(describeLostFolder(plan.chunkReportDir, lostFolder, junitCounts !== undefined, existsSync(plan.logFile)));
     remakeLostFolder(plan.chunkReportDir, plan.logFile);
@@ -250,6 +239,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     kernelPeak: kernel.kernelPeak,
     totals,
     samplesFile,
+    junit,
     junitCounts,
     records: finished.records,
     blamed: finished.blamed,

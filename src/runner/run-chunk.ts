@@ -18,6 +18,7 @@ import type { ContainmentSupport, IsolationMode } from './cgroup-isolation.js';
 import { recoverFromOom } from './recover-from-oom.js';
 import { runAttempt, type AttemptContext, type AttemptResult } from './run-attempt.js';
 import { writeChunkJunit } from './write-chunk-junit.js';
+import { adoptCommandJunit } from './adopt-command-junit.js';
 import { describeFsError } from '../util/describe-fs-error.js';
 
 /** What a chunk needs from the run around it. */
@@ -207,12 +208,16 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
 
   const first = await runAttempt(plan, 1, attemptContext);
   const recovery = await recoverFromOom(first, attemptContext, context.mayStartMore, (dir) => mkdir(dir, { recursive: true }).then(() => undefined));
-  const records = recovery.records;
+  // A command's testcases come from the JUnit file it wrote; pytest's from the plugin's events.
+  const commandJunit = plan.runner === 'command' ? await adoptCommandJunit(plan, first.junit, recovery.outcome, warn) : undefined;
+  const records = commandJunit?.records ?? recovery.records;
   // A full disk costs the chunk's JUnit file, never its results: they are in report.json.
-  const junitFile = await writeChunkJunit(plan, first, recovery, records).catch((error: unknown) => {
-    warn(`could not write its JUnit file: ${describeFsError(error)}; its results are still in report.json`);
-    return null;
-  });
+  const junitFile = commandJunit
+    ? commandJunit.junitFile
+    : await writeChunkJunit(plan, first, recovery, records).catch((error: unknown) => {
+        warn(`could not write its JUnit file: ${describeFsError(error)}; its results are still in report.json`);
+        return null;
+      });
 
   const attemptResults = recovery.attempts.map(({ result }) => result);
   const summary = summarizeAttempts(plan, attemptResults);
@@ -237,7 +242,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     : null;
   const hasEvents = recovery.attempts.some(({ result }) => result.hasEvents);
   const report = buildChunkReport(plan, {
-    outcome: recovery.outcome,
+    outcome: commandJunit?.outcome ?? recovery.outcome,
     exitCode: first.end.exitCode,
     signal: first.end.signal,
     pid: first.end.pid,

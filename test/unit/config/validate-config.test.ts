@@ -119,6 +119,15 @@ describe('validateConfig on invalid configs', () => {
     ]);
   });
 
+  test('"{junit}" in a command and a "junit" path are one answer too many, from the chunk or the defaults', () => {
+    const issues = validateConfig({ runner: 'command', chunks: [{ name: 'a', command: ['x', '--out={junit}'], junit: 'j.xml' }] });
+    assert.deepEqual(issues.map((issue) => issue.path), ['chunks[0].junit']);
+    assert.match(issues[0]!.message, /is set \(chunks\[0\]\.junit\) while the chunk's "command" has "\{junit\}": both say where the JUnit file goes\. Keep "\{junit\}"/);
+    assert.deepEqual(pathsOf({ runner: 'command', defaults: { junit: 'j.xml' }, chunks: [{ name: 'a', command: ['x', '{junit}'] }, { name: 'b', command: ['y'] }] }), ['chunks[0].junit']);
+    assert.deepEqual(pathsOf({ runner: 'command', defaults: { command: ['x', '{junit}'] }, chunks: [{ name: 'a', junit: 'j.xml' }, { name: 'b', command: ['y'], junit: 'k.xml' }] }), ['chunks[0].junit']);
+    assert.deepEqual(pathsOf({ runner: 'command', chunks: [{ name: 'a', command: ['x', '{junit}'] }] }), []);
+  });
+
   test('durations must be above zero and at most seven days', () => {
     const raw = { chunks: [{ name: 'a', timeout: '0s', gracePeriod: '0.0001s' }, { name: 'b', timeout: '7d1ms' }] };
     assert.deepEqual(pathsOf(raw), ['chunks[0].timeout', 'chunks[0].gracePeriod', 'chunks[1].timeout']);

@@ -76,6 +76,23 @@ test('testRecordsFromJunit reads back each test\'s peak with its source, its chi
   );
 });
 
+test('testRecordsFromJunit keeps the message and text of a failure, error or skip (a JUnit file written again keeps them)', () => {
+  const xml =
+    '<testsuite name="own"><testcase classname="c" name="ok"/>' +
+    '<testcase classname="c" name="bad"><failure message="expected 1, got 2">at line 3</failure></testcase>' +
+    '<testcase classname="c" name="broken"><error message="setup failed"/></testcase>' +
+    '<testcase classname="c" name="later"><skipped>no reason given</skipped></testcase></testsuite>';
+  assert.deepEqual(
+    testRecordsFromJunit(xml).get('own')!.map((record) => [record.outcome, record.message, record.longrepr]),
+    [
+      ['passed', null, null],
+      ['failed', 'expected 1, got 2', 'at line 3'],
+      ['error', 'setup failed', null],
+      ['skipped', null, 'no reason given'],
+    ],
+  );
+});
+
 test('a JUnit peak without a known source is not read as a peak', () => {
   const property = (name: string, value: string): string => `<property name="${name}" value="${value}"/>`;
   const xml = (properties: string): string =>

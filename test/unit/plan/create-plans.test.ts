@@ -75,6 +75,26 @@ test('runner command: {workers} is replaced, junit resolves against cwd', () => 
   assert.equal(plan!.needsXdist, false);
 });
 
+test('runner command: {junit} becomes <report-dir>/<chunk>/junit.xml, in the command only, and is the junit path', () => {
+  const [placeholder, plain] = createPlans(
+    loaded({
+      runner: 'command',
+      chunks: [
+        { name: 'p', command: ['pytest-like', '--junitxml={junit}', '{junit}'], args: ['{junit}'] },
+        { name: 'q', command: ['make', 'test'] },
+      ],
+    }),
+    { ...OPTIONS, passthroughArgs: ['{junit}'] },
+  );
+  // args and passthrough arguments are the user's as given: only the command's argv has placeholders.
+  assert.deepEqual(placeholder!.argv, ['pytest-like', '--junitxml=/reports/p/junit.xml', '/reports/p/junit.xml', '{junit}', '{junit}']);
+  assert.equal(placeholder!.junitPath, '/reports/p/junit.xml');
+  assert.deepEqual(plain!.argv, ['make', 'test', '{junit}']);
+  assert.equal(plain!.junitPath, undefined);
+  const [fromDefaults] = createPlans(loaded({ runner: 'command', defaults: { command: ['run', '{junit}'] }, chunks: [{ name: 'd' }] }), OPTIONS);
+  assert.deepEqual(fromDefaults!.argv, ['run', '/reports/d/junit.xml']);
+});
+
 test('glob patterns in paths are expanded by the injected matcher; one matching nothing is a UserError', () => {
   const config = loaded({ chunks: [{ name: 'g', paths: ['tests/unit', 'tests/**/test_*.py'] }] });
   const [plan] = createPlans(config, { ...OPTIONS, expandGlob: () => ['tests/a/test_x.py', 'tests/b/test_y.py'] });
