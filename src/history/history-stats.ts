@@ -60,6 +60,8 @@ export interface ChunkStats {
   p95PeakBytes: number | null;
   /** p95 over runs of (peak ÷ that run's workers): what one xdist worker needs. */
   peakPerWorkerBytes: number | null;
+  /** The worker counts of the counted runs with a measured peak, ascending: what p95PeakBytes was measured with. */
+  peakWorkerCounts: number[];
   p95PeakGpuBytes: number | null;
   /** Null with fewer than two runs with a measured peak. */
   trend: PeakTrend | null;
@@ -152,6 +154,7 @@ export function chunkStats(history: History, name: string): ChunkStats | null {
     p95DurationMs: atLeast(durations, stopped.map((chunk) => chunk.durationMs)).value,
     medianPeakBytes: median(peaks),
     p95PeakBytes: peak.value,
+    peakWorkerCounts: [...new Set(counted.filter((chunk) => peakBytesOf(chunk) !== null).map((chunk) => chunk.workers))].sort((a, b) => a - b),
     peakPerWorkerBytes: atLeast(present(complete.map(peakPerWorker)), present(stopped.map(peakPerWorker))).value,
     p95PeakGpuBytes: atLeast(present(complete.map((chunk) => chunk.peakGpuBytes)), present(stopped.map((chunk) => chunk.peakGpuBytes))).value,
     trend: peakTrend(peaks),

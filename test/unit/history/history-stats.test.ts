@@ -43,6 +43,7 @@ test('chunkStats: medians and p95 of durations and peaks, and the p95 peak per w
     p95PeakBytes: 1000 * MiB,
     // Per worker: 300, 350, 400, 450, and 1000/4 = 250 MiB.
     peakPerWorkerBytes: 450 * MiB,
+    peakWorkerCounts: [2, 4],
     p95PeakGpuBytes: 4 * MiB,
     trend: { firstPeakBytes: 650 * MiB, lastPeakBytes: 950 * MiB, growthPercent: (300 / 650) * 100, regression: true, windowRuns: 2 },
     stoppedRuns: 0,
