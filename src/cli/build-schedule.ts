@@ -47,7 +47,7 @@ export function formatSchedule(schedule: BuiltSchedule): string {
     const peak = item.forecastPeakBytes === undefined ? 'peak unknown' : `peak ${formatBesideLimit(item.forecastPeakBytes, schedule.limits.budgetBytes)}`;
     const duration = item.forecastDurationMs === undefined ? 'duration unknown' : `~${formatDurationMs(item.forecastDurationMs)}`;
     const alone = runsAloneBecause(item, schedule.limits);
-    const company = alone ? `alone (${alone})` : slot.alongside.length > 0 ? `with ${slot.alongside.join(', ')}` : 'first';
+    const company = alone ? `alone (${alone})` : slot.alongside.length > 0 ? `with ${slot.alongside.join(', ')}` : slot.startMs === 0 ? 'first' : 'on its own';
     const from = schedule.scaledFrom.get(slot.name);
     const source = from === undefined ? schedule.sources.get(slot.name) : `history, scaled from ${from.join('/')} to ${item.workers} workers`;
     lines.push(`  at +${formatDurationMs(slot.startMs)}: ${slot.name} (${peak} from ${source}, ${duration}), ${company}`);

@@ -16,7 +16,7 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-// 10 runs of a 200,000-test suite come to about 60 MiB of compact JSON; a file four times that is
+// 10 runs of a 200,000-test chunk come to about 60 MiB of compact JSON; a file four times that is
 // not a history, and V8 cannot hold a string much past 512 MiB anyway.
 export const MAX_HISTORY_BYTES = 256 * 1024 * 1024;
 

@@ -2,9 +2,9 @@ import type { ChunkStatus } from '../results/outcome.js';
 import type { PeakSource, TestRecordOutcome } from '../results/test-records.js';
 
 // The shape of the run history file (.run-chunks/history.json): its one declared type. The file
-// keeps each chunk's last N runs (a run records only the chunks it ran), each with every recorded chunk's duration and memory peaks and every
-// test's duration, outcome and memory growth. Per-test data is the bulk (20,000 tests × 10 runs),
-// so tests are stored as tuples that point into one table of node ids instead of repeating each
+// keeps each chunk's last N runs (a run records only the chunks it ran): each chunk's duration and
+// memory peaks, and each of its tests' duration, outcome and memory growth. Per-test data is the
+// bulk (20,000 tests × 10 runs), so tests are stored as tuples that point into one table of node ids instead of repeating each
 // ~90-character id in every run: such a history takes about 7 MB (2 MB of ids, 5 MB of results),
 // about 11 MB with every test's peak, where objects keyed by node id would take about 30 MB.
 
