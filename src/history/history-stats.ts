@@ -71,6 +71,8 @@ export interface ChunkStats {
    * at least their largest value, and the medians and the trend leave them out.
    */
   stoppedRuns: number;
+  /** Kept entries that count for nothing (an error, no tests, interrupted, one shard): see EntryWeight. */
+  uncountedRuns: number;
   /** True when p95PeakBytes is a stopped run's peak, so the real need is at least that (shown as "≥"). */
   p95PeakIsLowerBound: boolean;
 }
@@ -159,6 +161,7 @@ export function chunkStats(history: History, name: string): ChunkStats | null {
     p95PeakGpuBytes: atLeast(present(complete.map((chunk) => chunk.peakGpuBytes)), present(stopped.map((chunk) => chunk.peakGpuBytes))).value,
     trend: peakTrend(peaks),
     stoppedRuns: stopped.length,
+    uncountedRuns: entries.length - counted.length,
     p95PeakIsLowerBound: peak.fromLowerBound,
   };
 }

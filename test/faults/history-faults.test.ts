@@ -91,6 +91,8 @@ faultCase(
     const row = printed.stdout.split('\n').find((line) => /│ work +│/.test(line));
     assert.ok(row !== undefined && /│ work +│ +3 │/.test(row), printed.stdout);
     r.held('the chunk counts 3 runs, not 4 or 5');
+    assert.match(printed.stdout, /Runs not counted \(.*\): work 2\./);
+    r.held('and says that 2 runs of it are not counted');
     r.did(`history row: ${row!.replace(/\s+/g, ' ').trim()}`);
   },
   { timeout: CASE_TIMEOUT_MS },

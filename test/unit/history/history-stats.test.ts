@@ -47,6 +47,7 @@ test('chunkStats: medians and p95 of durations and peaks, and the p95 peak per w
     p95PeakGpuBytes: 4 * MiB,
     trend: { firstPeakBytes: 650 * MiB, lastPeakBytes: 950 * MiB, growthPercent: (300 / 650) * 100, regression: true, windowRuns: 2 },
     stoppedRuns: 0,
+    uncountedRuns: 0,
     p95PeakIsLowerBound: false,
   });
   assert.equal(chunkStats(history, 'absent'), null);
@@ -150,6 +151,7 @@ test('a regression is never computed against a run that failed to start, was int
   ]);
   const stats = chunkStats(history, 'unit')!;
   assert.equal(stats.runs, 4, 'only the four that ran to their end count');
+  assert.equal(stats.uncountedRuns, 3);
   assert.equal(stats.trend?.firstPeakBytes, 1005 * MiB);
   assert.equal(stats.trend?.regression, false);
   assert.equal(stats.medianDurationMs, 60_000);
