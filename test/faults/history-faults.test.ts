@@ -29,7 +29,7 @@ def test_work():
         (HERE / "hanging").write_text("1")
         time.sleep(60)
     data = b"\\x01" * (150 * 1024 * 1024)
-    time.sleep(0.3)
+    time.sleep(1.0)
     assert len(data) > 0
 `;
 
@@ -41,7 +41,7 @@ function project(chunks: string[]): string {
   }
   const dir = makeProject(files);
   dirs.push(dir);
-  writeConfig(dir, { python: VENV_PYTHON, testPaths: ['tests'], chunks: chunks.map((name) => ({ name, paths: [`tests/${name}`] })) });
+  writeConfig(dir, { python: VENV_PYTHON, testPaths: ['tests'], defaults: { sampleInterval: '100ms' }, chunks: chunks.map((name) => ({ name, paths: [`tests/${name}`] })) });
   return dir;
 }
 
