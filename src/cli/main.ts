@@ -89,7 +89,7 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
       ? undefined
       : buildSchedule(options.memoryBudget, plans, (name) => {
           const stats = chunkStats(history, name);
-          return stats ? { p95PeakBytes: stats.p95PeakBytes, p95DurationMs: stats.p95DurationMs } : undefined;
+          return stats ? { p95PeakBytes: stats.p95PeakBytes, p95DurationMs: stats.p95DurationMs, peakPerWorkerBytes: stats.peakPerWorkerBytes, peakWorkerCounts: stats.peakWorkerCounts } : undefined;
         });
   if (options.dryRun) {
     process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir));

@@ -102,5 +102,13 @@ export function formatHistoryTable(history: History): string {
           `Stopped runs (killed, over a limit, timed out or crashed) measured lower bounds: ${stopped.map((stats) => `${stats.name} ${stats.stoppedRuns}`).join(', ')}. ` +
             'They are left out of the medians and the trend, and raise the p95 figures to at least what they reached ("≥" where that decides the figure).',
         ];
-  return [`Run history: ${span}.`, table.toString(), ...regressions, ...stoppedNote, ...describeTestPeaks(history)].join('\n');
+  const uncounted = all.filter((stats) => stats.uncountedRuns > 0);
+  const uncountedNote =
+    uncounted.length === 0
+      ? []
+      : [
+          `Runs not counted (an error such as pytest failing to start, no tests, interrupted, or one shard): ${uncounted.map((stats) => `${stats.name} ${stats.uncountedRuns}`).join(', ')}. ` +
+            'They measured nothing a whole run needs, so no figure, forecast or regression uses them.',
+        ];
+  return [`Run history: ${span}.`, table.toString(), ...regressions, ...stoppedNote, ...uncountedNote, ...describeTestPeaks(history)].join('\n');
 }

@@ -5,7 +5,7 @@ import { UserError } from '../util/user-error.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TestRecord } from '../results/test-records.js';
 import { TestIdTable } from './history-tests.js';
-import { DEFAULT_KEEP_RUNS, emptyHistory, HISTORY_SCHEMA_VERSION, type History, type HistoryChunk, type HistoryRun, type RecordedChunk, type RecordedRun, type TestSample } from './history-types.js';
+import { DEFAULT_KEEP_RUNS, emptyHistory, MAX_HISTORY_CHUNKS, HISTORY_SCHEMA_VERSION, type History, type HistoryChunk, type HistoryRun, type RecordedChunk, type RecordedRun, type TestSample } from './history-types.js';
 import { findHistoryProblem } from './validate-history.js';
 
 // Reading, updating and writing the run history. Losing the history must never cost a run: a
@@ -16,7 +16,7 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-// 10 runs of a 200,000-test suite come to about 60 MiB of compact JSON; a file four times that is
+// 10 runs of a 200,000-test chunk come to about 60 MiB of compact JSON; a file four times that is
 // not a history, and V8 cannot hold a string much past 512 MiB anyway.
 export const MAX_HISTORY_BYTES = 256 * 1024 * 1024;
 
@@ -79,26 +79,55 @@ function withoutTests(chunk: HistoryChunk): Omit<HistoryChunk, 'tests' | 'testPe
 }
 
 /**
- * Adds a run to the history and keeps only the last `keepRuns` runs (oldest first, in the order
- * they were recorded). A run whose runId is already in the history replaces it, so recording the
- * same run twice (merging the same dirs again, say) does not count it twice. Pure: returns a new
- * history, with an id table holding only the node ids the kept runs use.
+ * Of runs oldest first, each run's chunks that the history keeps: each chunk's last `keepRuns`
+ * runs (a run holding two entries of one chunk, its shards, counts once), and only the
+ * MAX_HISTORY_CHUNKS chunks recorded most recently. Per chunk rather than per run, so that nine
+ * runs of `--chunk a` do not push every other chunk out of the history.
+ */
+function keptChunks(runs: readonly HistoryRun[], keepRuns: number): HistoryChunk[][] {
+  const runsOfChunk = new Map<string, number>();
+  const kept: HistoryChunk[][] = [];
+  for (const run of [...runs].reverse()) {
+    const keep = new Set<string>();
+    for (const name of new Set(run.chunks.map((chunk) => chunk.name))) {
+      const seen = runsOfChunk.get(name);
+      if (seen === undefined ? runsOfChunk.size >= MAX_HISTORY_CHUNKS : seen >= keepRuns) continue;
+      runsOfChunk.set(name, (seen ?? 0) + 1);
+      keep.add(name);
+    }
+    kept.unshift(run.chunks.filter((chunk) => keep.has(chunk.name)));
+  }
+  return kept;
+}
+
+/**
+ * Adds a run to the history and keeps each chunk's last `keepRuns` runs (see keptChunks); a run
+ * left with no chunk is dropped. Runs stay oldest first, in the order they were recorded. A run
+ * whose runId is already in the history replaces it, so recording the same run twice (merging the
+ * same dirs again, say) does not count it twice. Pure: returns a new history, with an id table
+ * holding only the node ids the kept entries use.
  */
 export function appendRun(history: History, run: RecordedRun, keepRuns = DEFAULT_KEEP_RUNS): History {
   if (!Number.isInteger(keepRuns) || keepRuns < 1) throw new RangeError(`keepRuns must be a whole number from 1, got ${keepRuns}`);
-  const earlier = history.runs.filter((old) => old.runId !== run.runId);
-  const kept = earlier.slice(Math.max(0, earlier.length - (keepRuns - 1)));
-  const table = new TestIdTable();
-  const runs: HistoryRun[] = kept.map((old) => ({
-    ...old,
-    chunks: old.chunks.map((chunk) => ({ ...withoutTests(chunk), ...table.reindexTests(history, chunk) })),
-  }));
-  runs.push({
+  // The new run is stored into a table of its own first, so that it is re-indexed like the others.
+  const scratch = new TestIdTable();
+  const added: HistoryRun = {
     runId: run.runId,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
-    chunks: run.chunks.map(({ tests, ...figures }) => ({ ...figures, ...table.storeTests(tests) })),
-  });
+    chunks: run.chunks.map(({ tests, ...figures }) => ({ ...figures, ...scratch.storeTests(tests) })),
+  };
+  const fromScratch: History = { ...emptyHistory(), testIds: scratch.ids };
+  const table = new TestIdTable();
+  const all = [...history.runs.filter((old) => old.runId !== run.runId), added];
+  const kept = keptChunks(all, keepRuns);
+  const runs: HistoryRun[] = [];
+  for (const [index, old] of all.entries()) {
+    const chunks = kept[index]!;
+    if (chunks.length === 0) continue;
+    const source = old === added ? fromScratch : history;
+    runs.push({ ...old, chunks: chunks.map((chunk) => ({ ...withoutTests(chunk), ...table.reindexTests(source, chunk) })) });
+  }
   return { schemaVersion: HISTORY_SCHEMA_VERSION, testIds: table.ids, runs };
 }
 

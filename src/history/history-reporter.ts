@@ -10,15 +10,15 @@ import { DEFAULT_KEEP_RUNS, type History } from './history-types.js';
 export interface HistoryOptions {
   /** The history file (--history; DEFAULT_HISTORY_FILE otherwise). */
   file: string;
-  /** Runs to keep (default DEFAULT_KEEP_RUNS). */
+  /** Runs of each chunk to keep (default DEFAULT_KEEP_RUNS). */
   keepRuns?: number;
   /** Hears one sentence per problem: a damaged history ignored, a failed write. */
   warn: (message: string) => void;
 }
 
 /**
- * Adds a finished run to the history file: read (a damaged file is replaced), append, keep the
- * last runs, write atomically. Returns the new history. A run in which no chunk started adds
+ * Adds a finished run to the history file: read (a damaged file is replaced), append, keep each
+ * chunk's last runs, write atomically. Returns the new history. A run in which no chunk started adds
  * nothing. A failed write is a warning, not an error: the run's own results are already safe.
  */
 export async function recordRunInHistory(

@@ -47,7 +47,7 @@ export interface PeakTrend {
 /** What the history says about one chunk, and what to expect of its next run. */
 export interface ChunkStats {
   name: string;
-  /** Runs counted: those the chunk ran in whole (not one --shard of it) and was not interrupted. */
+  /** Runs counted: samples and lower bounds (see EntryWeight); not errors, interrupted runs or shards. */
   runs: number;
   /** Status in the most recent run the chunk was recorded in (interrupted included). */
   lastStatus: HistoryChunk['status'];
@@ -60,6 +60,8 @@ export interface ChunkStats {
   p95PeakBytes: number | null;
   /** p95 over runs of (peak ÷ that run's workers): what one xdist worker needs. */
   peakPerWorkerBytes: number | null;
+  /** The worker counts of the counted runs with a measured peak, ascending: what p95PeakBytes was measured with. */
+  peakWorkerCounts: number[];
   p95PeakGpuBytes: number | null;
   /** Null with fewer than two runs with a measured peak. */
   trend: PeakTrend | null;
@@ -69,6 +71,8 @@ export interface ChunkStats {
    * at least their largest value, and the medians and the trend leave them out.
    */
   stoppedRuns: number;
+  /** Kept entries that count for nothing (an error, no tests, interrupted, one shard): see EntryWeight. */
+  uncountedRuns: number;
   /** True when p95PeakBytes is a stopped run's peak, so the real need is at least that (shown as "≥"). */
   p95PeakIsLowerBound: boolean;
 }
@@ -98,20 +102,44 @@ function peakTrend(peaks: readonly number[]): PeakTrend | null {
 }
 
 /**
+ * What one recorded entry of a chunk may tell a forecast or a regression check:
+ * - 'sample': the chunk ran to its own end (passed or failed) and no attempt of it was stopped.
+ *   Only samples make the medians, the trend (regressions) and the p95 figures.
+ * - 'lower-bound': run-chunks or the kernel stopped it (timeout, memory-limit, gpu-memory-limit,
+ *   oom, killed, crashed), or it passed or failed only after a stopped attempt. It needed at least
+ *   what it measured, so its peak and duration may raise a p95 forecast, never lower one, and
+ *   stay out of medians and trends: a memory-limit kill at the limit is the least the chunk needs.
+ * - 'none': it says nothing of a whole run. An error (pytest could not start, a usage or internal
+ *   error, pytest's own exit on Ctrl-C), no-tests, interrupted (run-chunks' Ctrl-C: how long the
+ *   user waited), skipped, and one shard of it (--shard I/N: part of its tests).
+ * A history written before `stopped` existed is judged by the status alone.
+ */
+export type EntryWeight = 'sample' | 'lower-bound' | 'none';
+
+const SAMPLE_STATUSES: readonly HistoryChunk['status'][] = ['passed', 'failed'];
+const LOWER_BOUND_STATUSES: readonly HistoryChunk['status'][] = ['timeout', 'memory-limit', 'gpu-memory-limit', 'oom', 'killed', 'crashed'];
+
+/** How a recorded entry counts for the chunk's figures (see EntryWeight). */
+export function weightOf(chunk: HistoryChunk): EntryWeight {
+  if (chunk.shard !== null) return 'none';
+  if (LOWER_BOUND_STATUSES.includes(chunk.status)) return 'lower-bound';
+  if (SAMPLE_STATUSES.includes(chunk.status)) return chunk.stopped === true ? 'lower-bound' : 'sample';
+  return 'none';
+}
+
+/**
  * A chunk's durations, peaks and peak trend over the kept runs; null when no run recorded it.
- * Left out of the figures: runs where the chunk was interrupted (Ctrl-C), which say how long the
- * user waited, not how long the chunk takes; and runs of one shard of it (--shard I/N), which
- * ran part of its tests (their test durations still count in testDurations). Runs where the
- * chunk was stopped (timeout, OOM, a memory limit, a crash) measured lower bounds: they raise
- * the p95 figures to at least their largest value, and never lower a forecast.
+ * Entries count by their weight (see EntryWeight): samples make every figure, lower bounds raise
+ * the p95 figures to at least their largest value, and the rest are left out (their test
+ * durations still count in testDurations).
  */
 export function chunkStats(history: History, name: string): ChunkStats | null {
   const entries = entriesOf(history, name);
   const last = entries.at(-1);
   if (last === undefined) return null;
-  const counted = entries.filter((chunk) => chunk.status !== 'interrupted' && chunk.shard === null);
-  const complete = counted.filter((chunk) => chunk.stopped !== true);
-  const stopped = counted.filter((chunk) => chunk.stopped === true);
+  const complete = entries.filter((chunk) => weightOf(chunk) === 'sample');
+  const stopped = entries.filter((chunk) => weightOf(chunk) === 'lower-bound');
+  const counted = [...complete, ...stopped];
   const peakPerWorker = (chunk: HistoryChunk): number | null => {
     const peak = peakBytesOf(chunk);
     return peak === null ? null : peak / chunk.workers;
@@ -128,10 +156,12 @@ export function chunkStats(history: History, name: string): ChunkStats | null {
     p95DurationMs: atLeast(durations, stopped.map((chunk) => chunk.durationMs)).value,
     medianPeakBytes: median(peaks),
     p95PeakBytes: peak.value,
+    peakWorkerCounts: [...new Set(counted.filter((chunk) => peakBytesOf(chunk) !== null).map((chunk) => chunk.workers))].sort((a, b) => a - b),
     peakPerWorkerBytes: atLeast(present(complete.map(peakPerWorker)), present(stopped.map(peakPerWorker))).value,
     p95PeakGpuBytes: atLeast(present(complete.map((chunk) => chunk.peakGpuBytes)), present(stopped.map((chunk) => chunk.peakGpuBytes))).value,
     trend: peakTrend(peaks),
     stoppedRuns: stopped.length,
+    uncountedRuns: entries.length - counted.length,
     p95PeakIsLowerBound: peak.fromLowerBound,
   };
 }

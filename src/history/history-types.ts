@@ -2,20 +2,35 @@ import type { ChunkStatus } from '../results/outcome.js';
 import type { PeakSource, TestRecordOutcome } from '../results/test-records.js';
 
 // The shape of the run history file (.run-chunks/history.json): its one declared type. The file
-// keeps the last N runs, each with every recorded chunk's duration and memory peaks and every
-// test's duration, outcome and memory growth. Per-test data is the bulk (20,000 tests × 10 runs),
-// so tests are stored as tuples that point into one table of node ids instead of repeating each
+// keeps each chunk's last N runs (a run records only the chunks it ran): each chunk's duration and
+// memory peaks, and each of its tests' duration, outcome and memory growth. Per-test data is the
+// bulk (20,000 tests × 10 runs), so tests are stored as tuples that point into one table of node ids instead of repeating each
 // ~90-character id in every run: such a history takes about 7 MB (2 MB of ids, 5 MB of results),
 // about 11 MB with every test's peak, where objects keyed by node id would take about 30 MB.
 
-/** Bumped on any incompatible change to the history's shape; a file with another version is started afresh. */
+/**
+ * Bumped on any incompatible change to the history's shape; a file with another version is started
+ * afresh. Keeping runs per chunk changed which entries are kept, not the shape: a run has always
+ * held only the chunks it ran (--chunk), so files of either rule read as version 1 both ways.
+ */
 export const HISTORY_SCHEMA_VERSION = 1;
 
 /** Where the history is kept when --history is not given (relative to the current folder). */
 export const DEFAULT_HISTORY_FILE = '.run-chunks/history.json';
 
-/** How many runs the history keeps: enough for a median and a trend, small enough to read at every run. */
+/**
+ * How many runs of each chunk the history keeps: enough for a median and a trend, small enough to
+ * read at every run. Counted per chunk, not per run: `--chunk a` run ten times keeps ten runs of a
+ * and every other chunk's own last ten.
+ */
 export const DEFAULT_KEEP_RUNS = 10;
+
+/**
+ * How many chunks the history keeps runs of: the ones recorded most recently. With DEFAULT_KEEP_RUNS
+ * this bounds the file at 2,000 chunk entries, whatever the chunk names a config has had over time
+ * (a renamed chunk's old runs go once 200 others are newer, not never).
+ */
+export const MAX_HISTORY_CHUNKS = 200;
 
 /** Every test outcome a history stores, as the file's reader checks them. */
 export const HISTORY_TEST_OUTCOMES = ['passed', 'failed', 'skipped', 'error', 'killed', 'crashed', 'not-run'] as const satisfies readonly TestRecordOutcome[];
@@ -72,7 +87,10 @@ export interface HistoryRun {
   runId: string;
   startedAt: string;
   finishedAt: string | null;
-  /** The chunks that ran (skipped and never-started chunks are not recorded). */
+  /**
+   * The chunks that ran (skipped and never-started chunks are not recorded), less any whose entry
+   * has since dropped out (more than N newer runs of that chunk): a run may hold fewer chunks than it ran.
+   */
   chunks: HistoryChunk[];
 }
 

@@ -249,6 +249,11 @@ export interface RunReport {
 export interface RunScheduleReport {
   budgetBytes: number;
   cores: number;
+  /**
+   * Which chunks the schedule ran one after another although none had to run alone, and why
+   * ("a and b run one after another: each uses both cores (its xdist workers)."); null when none.
+   */
+  oneAfterAnother: string | null;
   /** Every chunk in report order, with its forecast and the chunks whose runs overlapped its own. */
   chunks: {
     name: string;

@@ -1,4 +1,5 @@
 import type { ForecastSource } from '../plan/forecast.js';
+import { explainOneAfterAnother } from '../plan/explain-schedule.js';
 import { runsAloneBecause, type ScheduleItem, type ScheduleLimits } from '../plan/schedule.js';
 import type { ChunkReport, RunScheduleReport } from './report-types.js';
 
@@ -44,6 +45,7 @@ export function describeSchedule(
   return {
     budgetBytes: limits.budgetBytes,
     cores: limits.cores,
+    oneAfterAnother: explainOneAfterAnother([...items.values()], limits) ?? null,
     chunks: chunks.map((chunk) => {
       const item = items.get(chunk.name);
       const interval = intervalOf(chunk);

@@ -1,4 +1,5 @@
 import type { ChunkPlan } from '../plan/types.js';
+import { explainOneAfterAnother } from '../plan/explain-schedule.js';
 import { canStart, orderForSchedule, runsAloneBecause, type ScheduleItem, type ScheduleLimits } from '../plan/schedule.js';
 import { readMachineMemory } from '../proc/machine-memory.js';
 import type { ChunkReport } from '../results/report-types.js';
@@ -41,6 +42,8 @@ export async function dispatchByMemory(
     const reason = runsAloneBecause(item, options.limits);
     if (reason !== undefined) options.notice(`${item.name} will run alone: ${reason}.`);
   }
+  const serial = explainOneAfterAnother(waiting, options.limits);
+  if (serial !== undefined) options.notice(serial);
   const running = new Map<string, ScheduleItem>();
   const results = new Map<string, Promise<ChunkReport>>();
   const told = new Set<string>();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { MemorySample } from '../../src/monitor/sample-types.js';
@@ -81,4 +82,22 @@ test('workers "auto" starts at 1 without history, then sizes the chunk from its 
   assert.ok(secondChunk.workers >= 1);
   const dryRun = await runCli(['--dry-run'], { cwd: dir });
   assert.match(dryRun.stdout, /workers "auto": \d+, limited by/);
+});
+
+test('--memory-budget with chunks whose workers fill the cores: the run says they go one after another, and report.json too', async () => {
+  const cores = os.availableParallelism();
+  const chunk = (name: string) => ({ name, markers: 'first', workers: cores, memoryEstimate: '100MB' });
+  const { dir } = makeSuiteProject({ chunks: [chunk('one'), chunk('two')] });
+  const said = /one and two run one after another: each uses (both|all \d+|the one) cores? \(its xdist workers\)\./;
+  const dryRun = await runCli(['--memory-budget', '8GB', '--dry-run'], { cwd: dir });
+  assert.equal(dryRun.exitCode, 0, dryRun.stderr);
+  assert.match(dryRun.stdout, said);
+  const result = await runCli(['--memory-budget', '8GB'], { cwd: dir });
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  assert.match(result.stderr, new RegExp(`note: ${said.source}`));
+  const report = readReport(dir);
+  assert.match(report.schedule?.oneAfterAnother ?? '', said);
+  assert.deepEqual(report.schedule?.chunks.map((entry) => entry.ranAlongside), [[], []]);
+  assert.equal(report.maxConcurrentChunks, 1);
+  assertNoLeftovers(result.tag);
 });

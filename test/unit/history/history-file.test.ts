@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { appendRun, historyRunFromReport, readHistory, writeHistory } from '../../../src/history/history-file.js';
 import { readChunkTests } from '../../../src/history/history-tests.js';
-import { emptyHistory, type History } from '../../../src/history/history-types.js';
+import { emptyHistory, MAX_HISTORY_CHUNKS, type History } from '../../../src/history/history-types.js';
 import { chunkReport, memory, runReport, testRecord } from '../merge/report-fixtures.js';
 import { historyOf, recordedChunk, recordedRun, timedTests } from './history-fixtures.js';
 
@@ -98,8 +98,43 @@ test('appendRun keeps the last N runs and only the test ids they use', () => {
       ['shared', { durationMs: 100 + n, outcome: 'passed', rssDeltaBytes: null, peak: null }],
     ]),
   );
-  assert.equal(appendRun(history, recordedRun(6, []), 1).runs.length, 1);
+  assert.deepEqual(
+    appendRun(history, recordedRun(6, []), 1).runs.map((run) => run.runId),
+    ['run-5'],
+    'a run with no chunk left is dropped',
+  );
   assert.throws(() => appendRun(history, recordedRun(6, []), 0), RangeError);
+});
+
+test('appendRun keeps the last N runs of each chunk: nine runs of one chunk leave the others\' runs and tests alone', () => {
+  let history = appendRun(emptyHistory(), recordedRun(1, [recordedChunk('a'), recordedChunk('b', { tests: timedTests([['b::t', 7]]) })]));
+  for (let n = 2; n <= 10; n += 1) history = appendRun(history, recordedRun(n, [recordedChunk('a', { tests: timedTests([[`a::t${n}`, n]]) })]));
+  assert.equal(history.runs.length, 10);
+  assert.deepEqual(history.runs[0]!.chunks.map((chunk) => chunk.name), ['a', 'b'], 'run 1 still holds both');
+  // The 11th run of a drops a's entry from run 1, but run 1 stays for b, with b's tests.
+  history = appendRun(history, recordedRun(11, [recordedChunk('a')]));
+  assert.deepEqual(history.runs[0]!.chunks.map((chunk) => chunk.name), ['b']);
+  assert.deepEqual([...readChunkTests(history, history.runs[0]!.chunks[0]!)], [['b::t', { durationMs: 7, outcome: 'passed', rssDeltaBytes: null, peak: null }]]);
+  assert.equal(history.runs.flatMap((run) => run.chunks).filter((chunk) => chunk.name === 'a').length, 10);
+  assert.ok(!history.testIds.includes('a::t1'));
+  // b's own eleventh run is what finally drops run 1.
+  for (let n = 12; n <= 21; n += 1) history = appendRun(history, recordedRun(n, [recordedChunk('b')]));
+  assert.equal(history.runs.some((run) => run.runId === 'run-1'), false);
+  assert.equal(history.testIds.includes('b::t'), false);
+});
+
+test('appendRun keeps runs of the MAX_HISTORY_CHUNKS chunks recorded most recently, and counts a run\'s shards of a chunk once', () => {
+  let history = emptyHistory();
+  for (let n = 1; n <= MAX_HISTORY_CHUNKS + 5; n += 1) history = appendRun(history, recordedRun(n, [recordedChunk(`c${n}`)]));
+  const names = history.runs.flatMap((run) => run.chunks.map((chunk) => chunk.name));
+  assert.equal(names.length, MAX_HISTORY_CHUNKS);
+  assert.deepEqual(names.slice(0, 2), ['c6', 'c7'], 'the five chunks recorded longest ago are gone');
+  const wide = appendRun(emptyHistory(), recordedRun(1, Array.from({ length: MAX_HISTORY_CHUNKS + 1 }, (_, i) => recordedChunk(`w${i}`))));
+  assert.equal(wide.runs[0]!.chunks.length, MAX_HISTORY_CHUNKS, 'even one run cannot hold more');
+  const shards = [1, 2].map((index) => recordedChunk('s', { shard: { index, count: 2 } }));
+  let sharded = emptyHistory();
+  for (let n = 1; n <= 3; n += 1) sharded = appendRun(sharded, recordedRun(n, shards), 2);
+  assert.deepEqual(sharded.runs.map((run) => run.chunks.length), [2, 2]);
 });
 
 test('appendRun is pure, and a run recorded again replaces its earlier entry', () => {
@@ -232,6 +267,19 @@ test('a history written before test peaks (no testPeaks) is read without a warni
   assert.deepEqual(next.runs[1]!.chunks[0]!.testPeaks, [[7 * 1024 * 1024, 'hwm']]);
   await writeHistory(file, next);
   assert.deepEqual((await readWithWarnings(file)).history, next);
+});
+
+test('a history file written when runs were kept overall (ten runs, the last nine of one chunk) reads and keeps every chunk from then on', async () => {
+  const file = path.join(tempDir(), 'history.json');
+  const entry = (name: string, durationMs: number) => ({ name, status: 'passed', durationMs, workers: 1, peakRssBytes: 9, peakPssBytes: null, peakGpuBytes: null, shard: null, tests: [] });
+  const runs = [{ runId: 'r1', startedAt: '2026-04-01T10:00:00.000Z', finishedAt: null, chunks: [entry('a', 1), entry('b', 2)] }];
+  for (let n = 2; n <= 10; n += 1) runs.push({ runId: `r${n}`, startedAt: '2026-04-01T10:00:00.000Z', finishedAt: null, chunks: [entry('a', n)] });
+  writeFileSync(file, JSON.stringify({ schemaVersion: 1, testIds: [], runs }));
+  const { history, warnings } = await readWithWarnings(file);
+  assert.deepEqual(warnings, []);
+  const next = appendRun(history, recordedRun(11, [recordedChunk('a')]));
+  assert.deepEqual(next.runs[0]!.chunks, [entry('b', 2)], 'b\'s only run survives the eleventh run of a');
+  assert.equal(next.runs.length, 11);
 });
 
 test('20,000 tests × 10 runs stay a few MB (about 11 MiB with ~95-character node ids and every test\'s peak)', () => {

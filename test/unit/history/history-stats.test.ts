@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { chunkNames, chunkStats, median, percentile, testDurations } from '../../../src/history/history-stats.js';
-import { emptyHistory } from '../../../src/history/history-types.js';
+import { chunkNames, chunkStats, median, percentile, testDurations, weightOf } from '../../../src/history/history-stats.js';
+import { emptyHistory, type RecordedChunk } from '../../../src/history/history-types.js';
+import { CHUNK_STATUSES } from '../../../src/results/outcome.js';
 import { historyOf, MiB, peakHistory, recordedChunk, timedTests } from './history-fixtures.js';
 
 test('median: the middle value, or the mean of the two middle ones; null for none', () => {
@@ -42,9 +43,11 @@ test('chunkStats: medians and p95 of durations and peaks, and the p95 peak per w
     p95PeakBytes: 1000 * MiB,
     // Per worker: 300, 350, 400, 450, and 1000/4 = 250 MiB.
     peakPerWorkerBytes: 450 * MiB,
+    peakWorkerCounts: [2, 4],
     p95PeakGpuBytes: 4 * MiB,
     trend: { firstPeakBytes: 650 * MiB, lastPeakBytes: 950 * MiB, growthPercent: (300 / 650) * 100, regression: true, windowRuns: 2 },
     stoppedRuns: 0,
+    uncountedRuns: 0,
     p95PeakIsLowerBound: false,
   });
   assert.equal(chunkStats(history, 'absent'), null);
@@ -135,4 +138,53 @@ test('chunkNames: the latest run\'s chunks first, then chunks only older runs ha
   const history = historyOf([[recordedChunk('gone'), recordedChunk('b')], [recordedChunk('a'), recordedChunk('b')]]);
   assert.deepEqual(chunkNames(history), ['a', 'b', 'gone']);
   assert.deepEqual(chunkNames(emptyHistory()), []);
+});
+
+test('a regression is never computed against a run that failed to start, was interrupted, or ran no tests', () => {
+  // The first runs measured almost nothing: pytest could not start (error), Ctrl-C (interrupted),
+  // nothing selected (no-tests). Against them, 1000 MiB would be a "+3000%" regression.
+  const history = historyOf([
+    [recordedChunk('unit', { status: 'error', durationMs: 300, peakRssBytes: 30 * MiB })],
+    [recordedChunk('unit', { status: 'interrupted', durationMs: 900, peakRssBytes: 31 * MiB })],
+    [recordedChunk('unit', { status: 'no-tests', durationMs: 400, peakRssBytes: 32 * MiB })],
+    ...[1000, 1010, 990, 1000].map((peak) => [recordedChunk('unit', { peakRssBytes: peak * MiB })]),
+  ]);
+  const stats = chunkStats(history, 'unit')!;
+  assert.equal(stats.runs, 4, 'only the four that ran to their end count');
+  assert.equal(stats.uncountedRuns, 3);
+  assert.equal(stats.trend?.firstPeakBytes, 1005 * MiB);
+  assert.equal(stats.trend?.regression, false);
+  assert.equal(stats.medianDurationMs, 60_000);
+  assert.equal(stats.lastStatus, 'passed');
+});
+
+test('weightOf: passed and failed are samples; limits, kills, timeouts and crashes lower bounds; the rest nothing', () => {
+  const weights = Object.fromEntries(CHUNK_STATUSES.map((status) => [status, weightOf(historyOf([[recordedChunk('c', { status })]]).runs[0]!.chunks[0]!)]));
+  assert.deepEqual(weights, {
+    passed: 'sample',
+    failed: 'sample',
+    skipped: 'none',
+    'no-tests': 'none',
+    error: 'none',
+    crashed: 'lower-bound',
+    timeout: 'lower-bound',
+    'memory-limit': 'lower-bound',
+    'gpu-memory-limit': 'lower-bound',
+    killed: 'lower-bound',
+    oom: 'lower-bound',
+    interrupted: 'none',
+  });
+  const entry = (overrides: Partial<RecordedChunk>) => historyOf([[recordedChunk('c', overrides)]]).runs[0]!.chunks[0]!;
+  assert.equal(weightOf(entry({ status: 'passed', stopped: true })), 'lower-bound', 'passed after a killed attempt');
+  assert.equal(weightOf(entry({ status: 'passed', shard: { index: 1, count: 2 } })), 'none');
+});
+
+test('a history written before `stopped` existed: a timeout there is a lower bound by its status, not a sample', () => {
+  const history = historyOf([...[1000, 1000].map((peak) => [recordedChunk('unit', { peakRssBytes: peak * MiB })]), [recordedChunk('unit', { status: 'timeout', durationMs: 900_000, peakRssBytes: 20 * MiB })]]);
+  delete history.runs[2]!.chunks[0]!.stopped;
+  const stats = chunkStats(history, 'unit')!;
+  assert.equal(stats.medianDurationMs, 60_000);
+  assert.equal(stats.p95DurationMs, 900_000, 'it ran at least 15 min: a lower bound raises the p95');
+  assert.equal(stats.trend?.lastPeakBytes, 1000 * MiB);
+  assert.equal(stats.stoppedRuns, 1);
 });
