@@ -110,7 +110,8 @@ class SelectionsPlugin:
     """Judges every collected test against the other chunks' selections (see the module's text).
 
     ``deselect``: drop the tests another chunk selects (a rest chunk). ``membership``: a file
-    to write each test's chunks to, one JSON ``[nodeid, [chunk, ...]]`` per line. ``nodeIds``:
+    to write each test's chunks to, one JSON ``[nodeid, [chunk, ...]]`` per line. ``markers``: a
+    file to write the registered marker names to (a JSON list). ``nodeIds``:
     a node-id file of tests taken by chunks collected on their own (those whose arguments
     change collection, so that this session cannot judge them); they count as taken.
     """
@@ -121,6 +122,7 @@ class SelectionsPlugin:
         self.taken = read_node_ids(SELECTIONS_FILE_VARIABLE + " nodeIds", spec["nodeIds"]) if spec.get("nodeIds") else set()
         self.deselect = spec.get("deselect") is True
         self.membership = spec.get("membership")
+        self.markers = spec.get("markers")
 
     def owners(self, item):
         marks = None
@@ -140,6 +142,8 @@ class SelectionsPlugin:
     # every xdist worker over the same collection keeps their lists identical.
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
+        if self.markers:
+            write_marker_names(config, self.markers)
         owners = [(item, self.owners(item)) for item in items]
         if self.membership:
             with open(self.membership, "w", encoding="utf-8") as handle:
@@ -152,6 +156,14 @@ class SelectionsPlugin:
             kept_ids = set(map(id, kept))
             config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept_ids])
             items[:] = kept
+
+
+def write_marker_names(config, path):
+    """The markers this session registered, as `pytest --markers` lists them, but after collection:
+    a conftest deep in the suite that registers one has been loaded by then."""
+    names = sorted({line.split(":")[0].split("(")[0].strip() for line in config.getini("markers")})
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump([name for name in names if name], handle)
 
 
 def selections_plugin_from_env():
