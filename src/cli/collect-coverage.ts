@@ -43,10 +43,11 @@ export function suitePlan(loaded: LoadedConfig, plans: readonly ChunkPlan[], rep
 }
 
 /** The notice for chunks collected on their own (a one-pass judgement would not be exact). */
-export function describeSeparate(split: Pick<SelectionSplit, 'separate'>, why: string): string | undefined {
+export function describeSeparate(split: Pick<SelectionSplit, 'separate'>, why: (its: string) => string): string | undefined {
   if (split.separate.length === 0) return undefined;
+  const one = split.separate.length === 1;
   const listed = split.separate.map(({ plan, reason }) => `chunk "${plan.name}" ${reason}`).join('; ');
-  return `${listed}: ${split.separate.length === 1 ? 'it is' : 'they are'} collected on ${split.separate.length === 1 ? 'its' : 'their'} own (pytest --collect-only) ${why}.`;
+  return `${listed}: ${one ? 'it is' : 'they are'} collected on ${one ? 'its' : 'their'} own (pytest --collect-only) ${why(one ? 'its' : 'their')}.`;
 }
 
 /**
@@ -65,7 +66,7 @@ export async function collectAll(
   const base = suitePlan(loaded, pytestPlans, reportDir);
   const others = pytestPlans.filter((plan) => !plan.rest);
   const split = splitSelections(base, others, existsSync);
-  const note = describeSeparate(split, 'as well as the one collection of the whole suite');
+  const note = describeSeparate(split, () => 'as well as the one collection of the whole suite');
   if (note) notice(note);
   const startedAt = Date.now();
   // Collection imports every test module: a few at once keep a small machine responsive.
@@ -109,7 +110,7 @@ export function describeRest(rest: ChunkPlan, allPlans: readonly ChunkPlan[]): s
  */
 export async function applyRest(allPlans: readonly ChunkPlan[], rest: ChunkPlan, reportDir: string, limits: CollectLimits, notice: (message: string) => void): Promise<ChunkPlan> {
   const split = splitSelections(rest, allPlans.filter((plan) => plan.pytest !== undefined && !plan.rest), existsSync);
-  const note = describeSeparate(split, `before chunk "${rest.name}" starts, which then leaves out their tests`);
+  const note = describeSeparate(split, (its) => `before chunk "${rest.name}" starts, which then leaves out ${its} tests`);
   if (note) notice(note);
   let nodeIds: string | null = null;
   if (split.separate.length > 0) {

@@ -31,6 +31,7 @@ import { UserError } from '../util/user-error.js';
 import { applyShard } from '../runner/apply-shard.js';
 import { buildSchedule, formatSchedule, type BuiltSchedule } from './build-schedule.js';
 import { applyRest, describeRest } from './collect-coverage.js';
+import { withCollectProgress } from './collect-progress.js';
 import { exitProcess } from './exit.js';
 import { runInterruptibly } from './interruptible.js';
 import { collectLimitsOf } from '../plan/collect-limits.js';
@@ -154,7 +155,10 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
         const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
         plans[restIndex] = await applyRest(allPlans, plans[restIndex]!, reportDir, limits, (message) => void process.stderr.write(`run-chunks: notice: ${message}\n`));
       }
-      if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir, limits);
+      if (options.shard) {
+        const shard = options.shard;
+        plans[0] = await withCollectProgress(() => applyShard(plans[0]!, shard, testDurations(history, plans[0]!.name), reportDir, limits));
+      }
     });
   } catch (error) {
     // No chunk started (a collection refused the run, or Ctrl-C): the earlier report stands as it was.

@@ -144,3 +144,15 @@ def test_path_matching_stops_at_name_boundaries():
     assert path_selects(*split_path_arg("/p/tests"), "/p/tests/sub/test_b.py", ["test_b"])
     assert not path_selects(*split_path_arg("/p/tests"), "/p/tests2/test_b.py", ["test_b"])
     assert not path_selects(*split_path_arg("/p/tests::x"), "/p/tests/test_b.py", ["x"])
+
+
+def test_the_markers_file_lists_what_the_session_registered_conftests_included(pytester, monkeypatch):
+    make_suite(pytester)
+    pytester.path.joinpath("more", "conftest.py").write_text(
+        'def pytest_configure(config):\n    config.addinivalue_line("markers", "deep(kind): registered deep in the suite")\n'
+    )
+    out = pytester.path / "markers.json"
+    result = run(pytester, monkeypatch, [], "--collect-only", "-q", markers=str(out))
+    assert result.ret == 0
+    names = json.loads(out.read_text())
+    assert {"unit", "slow", "deep", "parametrize", "skipif"} <= set(names)
