@@ -76,6 +76,20 @@ async function previousWay(suite, chunks) {
   return { wallMs, processes: jobs.length };
 }
 
+/** One plain collection of the whole suite with the plugin (no chunk judged): what the judging adds to. */
+async function plainCollection(suite) {
+  const work = tempDir('plan-collect-plain');
+  const started = performance.now();
+  await run([VENV_PYTHON, '-m', 'pytest', 'tests', '-p', 'run_chunks_events', `--junitxml=${path.join(work, 'junit.xml')}`, '-p', 'no:cacheprovider', '--collect-only', '-q', '--capture=no'], suite, {
+    PYTHONPATH: PLUGIN_DIR,
+    PYTHONUNBUFFERED: '1',
+    RUN_CHUNKS_EVENTS_FILE: path.join(work, 'events.jsonl'),
+  });
+  const wallMs = performance.now() - started;
+  rmSync(work, { recursive: true, force: true });
+  return wallMs;
+}
+
 function planNow(suite) {
   const result = timeCommand([process.execPath, CLI, 'plan', '--json'], { cwd: suite });
   if (result.exitCode !== 0) throw new Error(`run-chunks plan failed (exit ${result.exitCode}):\n${result.stdout}${result.stderr}`);
@@ -89,12 +103,14 @@ export async function planCollect() {
   const { dir, chunks } = makeSuite();
   const before = [];
   const now = [];
+  const plain = [];
   let lastPlan;
   for (let round = 0; round < ROUNDS; round += 1) {
     // Alternating which goes first, so that a slow spell of a shared machine falls on both.
-    const pair = round % 2 === 0 ? ['old', 'new'] : ['new', 'old'];
+    const pair = round % 2 === 0 ? ['old', 'new', 'plain'] : ['plain', 'new', 'old'];
     for (const which of pair) {
       if (which === 'old') before.push(await previousWay(dir, chunks));
+      else if (which === 'plain') plain.push(await plainCollection(dir));
       else {
         const measured = planNow(dir);
         now.push(measured);
@@ -115,10 +131,12 @@ export async function planCollect() {
       ['before: one --collect-only per chunk + the whole suite + --markers', String(before[0].processes), fixed(beforeMs / 1000), fixed(Math.min(...before.map((m) => m.wallMs)) / 1000), '1.00x'],
       ['now: `run-chunks plan --json`, the whole CLI', String(now[0].processes), fixed(nowMs / 1000), fixed(Math.min(...now.map((m) => m.wallMs)) / 1000), `${fixed(nowMs / beforeMs)}x`],
       ['now: its one collection alone (`collection.durationMs`)', String(now[0].processes), fixed(collectionMs / 1000), fixed(Math.min(...now.map((m) => m.collectionMs)) / 1000), `${fixed(collectionMs / beforeMs)}x`],
+      ['for scale: one plain --collect-only of the suite, no chunk judged', '1', fixed(median(plain) / 1000), fixed(Math.min(...plain) / 1000), `${fixed(median(plain) / beforeMs)}x`],
     ],
     notes: [
       `${chunks.length} chunks: 8 by marker, one by -k, one by path, one rest (${restTests} tests, every ninth test, less the -k and path chunks' share); ${ROUNDS} round(s), alternating; up to ${CONCURRENCY} collections at once, as the previous code ran them on this machine.`,
       '"Before" is the previous code\'s pytest processes started by this script (same argv, environment and concurrency), not the previous CLI: Node\'s start-up and the analysis count in "now" only.',
+      `Judging the 10 chunks' -m/-k/paths for every test costs the difference between the one collection and the plain one: ${fixed((collectionMs - median(plain)) / 1000)} s of median, ${fixed(((collectionMs - median(plain)) * 1000) / TESTS / 10, 0)} µs per test and chunk at most (it includes reading the membership back; noisy: the two medians are of separate runs).`,
       'A rest chunk\'s run gains the same: before, it waited for every other chunk\'s collection and one of the whole suite (here all but the --markers process); now it collects once, inside its own pytest session, counted in its duration and timeline.',
     ],
   };
