@@ -117,7 +117,9 @@ class SelectionsPlugin:
     """
 
     def __init__(self, spec):
-        expression_class, self.marks, self.keywords = load_matchers()
+        # Only a -m or -k needs pytest's internals: a shard's or a path-only collection runs on any pytest.
+        needs_matchers = any(chunk.get("markers") or chunk.get("keyword") for chunk in spec["chunks"])
+        expression_class, self.marks, self.keywords = load_matchers() if needs_matchers else (None, None, None)
         self.chunks = [ChunkSelection(chunk, expression_class) for chunk in spec["chunks"]]
         self.taken = read_node_ids(SELECTIONS_FILE_VARIABLE + " nodeIds", spec["nodeIds"]) if spec.get("nodeIds") else set()
         self.deselect = spec.get("deselect") is True

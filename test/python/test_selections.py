@@ -156,3 +156,15 @@ def test_the_markers_file_lists_what_the_session_registered_conftests_included(p
     assert result.ret == 0
     names = json.loads(out.read_text())
     assert {"unit", "slow", "deep", "parametrize", "skipif"} <= set(names)
+
+
+def test_a_pytest_without_the_matchers_is_refused_plainly(monkeypatch):
+    import pytest
+
+    from run_chunks_events.selections import SelectionsPlugin
+
+    monkeypatch.delattr("_pytest.mark.MarkMatcher")
+    with pytest.raises(pytest.UsageError, match="lacks the -m/-k matchers .* upgrade to pytest >= 8"):
+        SelectionsPlugin({"chunks": [{"name": "unit", "markers": "unit"}]})
+    # Paths alone need no pytest internals.
+    assert SelectionsPlugin({"chunks": [{"name": "some", "paths": ["/p/tests"]}]}).chunks[0].paths == [("/p/tests", [])]
