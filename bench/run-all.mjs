@@ -18,6 +18,7 @@ import { perTestPeaks } from './per-test-peaks.mjs';
 import { pluginCost } from './plugin-cost.mjs';
 import { leakVerdict } from './leak-verdict.mjs';
 import { wheel } from './wheel.mjs';
+import { planCollect } from './plan-collect.mjs';
 
 const SECTIONS = [
   ['overhead', overhead],
@@ -31,6 +32,7 @@ const SECTIONS = [
   ['plugin-cost', pluginCost],
   ['leak-verdict', leakVerdict],
   ['wheel', wheel],
+  ['plan-collect', planCollect],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);

@@ -18,6 +18,10 @@ independent things, each switched on by an environment variable:
     hold one node id per line written as a JSON string: a node id may hold newlines, tabs or any
     character (a parametrize id), and JSON says exactly where each one ends.
 
+``RUN_CHUNKS_SELECTIONS_FILE``
+    The other chunks' selections (``selections``): a rest chunk deselects every test they
+    select; ``run-chunks plan`` gets each test's chunks from one collection.
+
 ``RUN_CHUNKS_CGROUP``
     With the events file: the chunk's cgroup ("1:/path" or "2:/path"), under which each process
     that runs tests makes one of its own, for each test's peak with its children's (``groups``).
@@ -25,7 +29,7 @@ independent things, each switched on by an environment variable:
 With none set the plugin registers nothing and changes nothing. It uses the standard library
 only and must run on Python 3.8 with pytest >= 8 and pytest-xdist >= 3.5 (or no xdist at all).
 
-The package has one module per concern: ``node_ids`` (the id files and the selection),
+The package has one module per concern: ``node_ids`` (the id files and the selection), ``selections`` (the other chunks' -m/-k/paths),
 ``writer`` (the events file), ``events_plugin`` (this process's test events), ``reports`` (a
 test's outcome and message from its phase reports), ``measure`` (RSS and GPU memory now), ``peaks`` (each test's exact peak, from VmHWM),
 ``groups`` (each test's peak with its children's, from a memory cgroup of the process),
@@ -41,6 +45,7 @@ import os
 from .events_plugin import EventsPlugin
 from .groups import CGROUP_VARIABLE, GroupMeter
 from .node_ids import SelectPlugin, read_node_ids
+from .selections import selections_plugin_from_env
 from .text import describe_error, warn
 from .writer import EventWriter
 from .xdist_plugin import XdistControllerPlugin, has_xdist_hooks, will_distribute, worker_id
@@ -59,6 +64,9 @@ def pytest_configure(config):
         keep = read_node_ids(SELECT_FILE_VARIABLE, select_path) if select_path else None
         drop = read_node_ids(DESELECT_FILE_VARIABLE, deselect_path) if deselect_path else set()
         config.pluginmanager.register(SelectPlugin(keep, drop), "run_chunks_select")
+    selections = selections_plugin_from_env()
+    if selections is not None:
+        config.pluginmanager.register(selections, "run_chunks_selections")
 
     events_path = os.environ.get(EVENTS_FILE_VARIABLE)
     if not events_path:

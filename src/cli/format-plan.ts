@@ -12,9 +12,18 @@ export interface PlannedChunk {
   forecastPeakBytes: number | null;
 }
 
+/** How the plan's tests were collected: one pass of the whole suite, plus one per chunk it could not judge. */
+export interface PlanCollection {
+  durationMs: number;
+  pytestRuns: number;
+  /** Chunks collected on their own, and why. */
+  separate: { name: string; reason: string }[];
+}
+
 /** What `run-chunks plan --json` prints. */
 export interface PlanOutput extends CoverageReport {
   collected: number;
+  collection: PlanCollection;
   chunks: PlannedChunk[];
   /** True when --strict and something is wrong (exit 1). */
   failed: boolean;
@@ -32,7 +41,9 @@ function listed<T>(title: string, items: readonly T[], describe: (item: T) => st
 /** The plan as text: per chunk, then orphans, overlaps and unknown markers. */
 export function formatPlan(output: PlanOutput): string {
   const width = Math.max(...output.chunks.map((chunk) => chunk.name.length));
-  const lines = [`${output.collected} tests collected in the suite; per chunk:`];
+  const runs = output.collection.pytestRuns;
+  const how = runs === 1 ? 'one pytest --collect-only' : `${runs} pytest --collect-only runs (${output.collection.separate.map((chunk) => chunk.name).join(', ')} on their own)`;
+  const lines = [`${output.collected} tests collected in the suite in ${formatDurationMs(output.collection.durationMs)} (${how}); per chunk:`];
   for (const chunk of output.chunks) {
     const facts = [`${String(chunk.tests).padStart(6)} tests`, `${chunk.workers} worker${chunk.workers === 1 ? '' : 's'}`];
     if (chunk.forecastDurationMs !== null) facts.push(`~${formatDurationMs(chunk.forecastDurationMs)}`);

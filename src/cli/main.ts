@@ -30,7 +30,8 @@ import { guardRun } from '../runner/live-groups.js';
 import { UserError } from '../util/user-error.js';
 import { applyShard } from '../runner/apply-shard.js';
 import { buildSchedule, formatSchedule, type BuiltSchedule } from './build-schedule.js';
-import { applyRest } from './collect-coverage.js';
+import { applyRest, describeRest } from './collect-coverage.js';
+import { withCollectProgress } from './collect-progress.js';
 import { exitProcess } from './exit.js';
 import { runInterruptibly } from './interruptible.js';
 import { collectLimitsOf } from '../plan/collect-limits.js';
@@ -92,7 +93,8 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
           return stats ? { p95PeakBytes: stats.p95PeakBytes, p95DurationMs: stats.p95DurationMs, peakPerWorkerBytes: stats.peakPerWorkerBytes, peakWorkerCounts: stats.peakWorkerCounts } : undefined;
         });
   if (options.dryRun) {
-    process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir));
+    const allPlans = plans.some((plan) => plan.rest) ? planChunks(loaded, { ...options, chunks: [] }, reportDir) : plans;
+    process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir, (rest) => describeRest(rest, allPlans)));
     if (schedule) process.stdout.write(formatSchedule(schedule));
     return EXIT_CODES.passed;
   }
@@ -151,9 +153,12 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
       const limits = collectLimitsOf(loaded.config, signal);
       if (restIndex >= 0) {
         const allPlans = planChunks(loaded, { ...options, chunks: [] }, reportDir);
-        plans[restIndex] = await applyRest(loaded, allPlans, plans[restIndex]!, reportDir, limits);
+        plans[restIndex] = await applyRest(allPlans, plans[restIndex]!, reportDir, limits, (message) => void process.stderr.write(`run-chunks: notice: ${message}\n`));
       }
-      if (options.shard) plans[0] = await applyShard(plans[0]!, options.shard, testDurations(history, plans[0]!.name), reportDir, limits);
+      if (options.shard) {
+        const shard = options.shard;
+        plans[0] = await withCollectProgress(() => applyShard(plans[0]!, shard, testDurations(history, plans[0]!.name), reportDir, limits));
+      }
     });
   } catch (error) {
     // No chunk started (a collection refused the run, or Ctrl-C): the earlier report stands as it was.

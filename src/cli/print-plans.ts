@@ -9,7 +9,7 @@ import { quoteShellArg, quoteShellCommand } from '../util/shell-quote.js';
  * `--dry-run`: each chunk's exact command, cwd, env additions, workers and timeout; runs nothing.
  * Secret-looking env values and arguments are masked, as in the reports.
  */
-export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number, reportDir: string): string {
+export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number, reportDir: string, describeRest?: (rest: ChunkPlan) => string): string {
   const mode = parallelChunks > 1 && plans.length > 1 ? `up to ${parallelChunks} at once` : 'one at a time';
   const lines = [`Dry run: ${plans.length} chunk${plans.length === 1 ? '' : 's'} would run ${mode}; nothing was started.`, `Report dir: ${reportDir}`];
   for (const plan of plans) {
@@ -28,6 +28,8 @@ export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number
       `  env: ${env.join(' ')}`,
       `  log: ${plan.logFile}`,
       `  $ ${quoteShellCommand(maskSecretArgs(plan.argv))}`,
+      // Pasted alone, that command runs the whole suite: the bundled plugin narrows it when run-chunks runs it.
+      ...(plan.rest && describeRest ? [`  selects: ${describeRest(plan)}; the bundled plugin leaves the others' tests out inside this session (RUN_CHUNKS_SELECTIONS_FILE, written when the run starts): the command alone runs the whole suite`] : []),
     );
   }
   return `${lines.join('\n')}\n`;

@@ -27,7 +27,7 @@ import { UserError } from '../util/user-error.js';
 import { writeCiWorkflow, type InitCiOptions } from './init-ci.js';
 import { planChunks } from './plan-chunks.js';
 import { analyzeCoverage } from '../plan/coverage.js';
-import { collectAll, collectKnownMarkers } from './collect-coverage.js';
+import { collectAll } from './collect-coverage.js';
 import { runInterruptibly } from './interruptible.js';
 import { collectLimitsOf } from '../plan/collect-limits.js';
 import { formatPlan } from './format-plan.js';
@@ -233,10 +233,8 @@ async function showPlan(command: Extract<Subcommand, { name: 'plan' }>): Promise
   const loaded = await loadConfig(command.config, cwd);
   const plans = planChunks(loaded, { chunks: [], noParallel: false, passthroughArgs: [], sampleIntervalMs: undefined, retryOnOom: undefined }, path.resolve(cwd, DEFAULT_REPORT_DIR));
   const pytestPlans = plans.filter((plan) => plan.pytest !== undefined);
-  const [{ universe, selections }, knownMarkers] = await runInterruptibly((signal) => {
-    const limits = collectLimitsOf(loaded.config, signal);
-    return Promise.all([collectAll(loaded, plans, limits), collectKnownMarkers(pytestPlans[0] ?? plans[0]!, limits)]);
-  });
+  const collections = await runInterruptibly((signal) => collectAll(loaded, plans, collectLimitsOf(loaded.config, signal), path.resolve(cwd, DEFAULT_REPORT_DIR), noticeStderr));
+  const { universe, selections, knownMarkers } = collections;
   const markerExpressions = new Map(pytestPlans.flatMap((plan) => (plan.pytest?.markers && !plan.rest ? [[plan.name, plan.pytest.markers] as const] : [])));
   const coverage = analyzeCoverage(universe, selections, markerExpressions, knownMarkers);
   const history = await readHistory(path.resolve(cwd, command.historyFile), warnStderr);
@@ -253,7 +251,8 @@ async function showPlan(command: Extract<Subcommand, { name: 'plan' }>): Promise
     };
   });
   const problems = coverage.orphans.length + coverage.overlaps.length + coverage.unknownMarkers.length;
-  const output = { collected: universe.length, chunks, ...coverage, failed: command.strict && problems > 0 };
+  const collection = { durationMs: collections.durationMs, pytestRuns: collections.pytestRuns, separate: collections.separate };
+  const output = { collected: universe.length, collection, chunks, ...coverage, failed: command.strict && problems > 0 };
   process.stdout.write(command.json ? `${JSON.stringify(output, null, 2)}\n` : formatPlan(output));
   return output.failed ? EXIT_CODES.testsFailed : EXIT_CODES.passed;
 }

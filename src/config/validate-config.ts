@@ -24,7 +24,7 @@ export interface ConfigIssue {
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // A key that reads as an identifier is shown as `.key` in a path; any other as `["key"]`, escaped.
 const PLAIN_KEY_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-// The report dir keeps its own files (report.json, junit.xml, report.html, <chunk>.rest.txt)
+// The report dir keeps its own files (report.json, junit.xml, report.html, <chunk>.rest.json, <chunk>.rest.txt)
 // beside the chunk folders: a chunk named like one of them would take or delete its place.
 const REPORT_FILE_SUFFIX_PATTERN = /\.(?:json|jsonl|xml|html|txt|log)$/i;
 // "-5s" and "-1GB" are not typos of a format but of a sign: say so rather than "not a duration".

@@ -144,9 +144,10 @@ export function createPlans(loaded: LoadedConfig, options: PlanOptions): ChunkPl
       runner === 'pytest'
         ? {
             python: options.python,
-            testPaths: expandTestPaths(chunk.name, chunk.paths ?? config.testPaths ?? [], cwd, options),
-            markers: chunk.markers,
-            keyword: chunk.keyword,
+            // A rest chunk runs the whole suite, less what the others select (its own selection is ignored).
+            testPaths: expandTestPaths(chunk.name, (chunk.rest === true ? undefined : chunk.paths) ?? config.testPaths ?? [], cwd, options),
+            markers: chunk.rest === true ? undefined : chunk.markers,
+            keyword: chunk.rest === true ? undefined : chunk.keyword,
             dist: chunk.dist,
             args: chunk.args ?? [],
             passthroughArgs: options.passthroughArgs,

@@ -10,6 +10,7 @@ import { quoteText } from '../config/quote-text.js';
 import type { CollectLimits } from '../plan/collect-limits.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { lastLines, runBounded, type BoundedRunResult } from './run-bounded.js';
+import type { SelectionSpec } from '../plan/chunk-selections.js';
 
 /** The node ids a chunk selects, as pytest collects them, without running anything. */
 export async function collectChunkTests(plan: ChunkPlan, limits: CollectLimits): Promise<string[]> {
@@ -17,10 +18,17 @@ export async function collectChunkTests(plan: ChunkPlan, limits: CollectLimits):
   return collectTests(plan.pytest, plan.cwd, plan.env, `chunk "${plan.name}"`, limits);
 }
 
-/** pytest's own last words: the end of stderr (an import error in a conftest), else of stdout (collection errors). */
-function describePytestOutput(result: BoundedRunResult): string {
-  const tail = lastLines(result.stderr, 5) || lastLines(result.stdout, 5);
-  return tail === '' ? 'it printed nothing' : `its last output: ${quoteText(tail, 800)}`;
+/**
+ * pytest's own last words, from both streams: a usage error or a conftest's import error goes to
+ * stderr, collection errors and their summary to stdout; either may hold the only useful line.
+ */
+export function describePytestOutput(result: Pick<BoundedRunResult, 'stdout' | 'stderr'>): string {
+  const streams = [
+    ['stderr', lastLines(result.stderr, 6)],
+    ['stdout', lastLines(result.stdout, 6)],
+  ].filter(([, tail]) => tail !== '');
+  if (streams.length === 0) return 'it printed nothing';
+  return `its last output: ${streams.map(([name, tail]) => `${name} ${quoteText(tail!, 800)}`).join(', ')}`;
 }
 
 /**
@@ -41,26 +49,62 @@ export async function runCollection(argv: string[], cwd: string, env: Record<str
   return result;
 }
 
+/** What one collection found: the node ids, each one's chunks (when judged), and pytest's registered markers. */
+export interface CollectedSession {
+  nodeIds: string[];
+  /** By node id, the judged chunks selecting it (see selections.py); empty without `judged`. */
+  owners: Map<string, string[]>;
+  /** Marker names registered in this session (ini files, plugins, every conftest it loaded). */
+  markers: Set<string>;
+}
+
 /**
  * Collects with pytest (`--collect-only`) and the bundled plugin, which lists the selected node
- * ids. `label` names what is collected in errors; pytest's own last output is in them.
+ * ids, the markers the session registered and, given `judged`, which of those chunks select each
+ * test. `label` names what is collected in errors; pytest's own last output is in them.
  */
-export async function collectTests(invocation: PytestInvocation, cwd: string, env: Record<string, string>, label: string, limits: CollectLimits): Promise<string[]> {
+export async function collectSession(
+  invocation: PytestInvocation,
+  cwd: string,
+  env: Record<string, string>,
+  label: string,
+  limits: CollectLimits,
+  judged: readonly SelectionSpec[] = [],
+): Promise<CollectedSession> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'run-chunks-collect-'));
   try {
     const eventsFile = path.join(dir, 'events.jsonl');
+    const specFile = path.join(dir, 'selections.json');
+    const membershipFile = path.join(dir, 'membership.jsonl');
+    const markersFile = path.join(dir, 'markers.json');
+    // A rest chunk's own selection (its deselection of the others) holds in its collection too (--shard).
+    const inherited = env.RUN_CHUNKS_SELECTIONS_FILE ? (JSON.parse(await readFile(env.RUN_CHUNKS_SELECTIONS_FILE, 'utf8')) as { chunks: SelectionSpec[] }) : { chunks: [] };
+    const spec = { ...inherited, chunks: [...inherited.chunks, ...judged], membership: judged.length > 0 ? membershipFile : null, markers: markersFile };
+    await writeFile(specFile, JSON.stringify(spec));
     // --capture=no: what a hanging conftest printed reaches the error message (fd capture would hold it).
     const argv = [...buildPytestArgv({ ...invocation, withEventPlugin: true }, 1, path.join(dir, 'junit.xml')), '--collect-only', '-q', '--capture=no'];
-    const result = await runCollection(argv, cwd, { ...env, RUN_CHUNKS_EVENTS_FILE: eventsFile }, `collecting the tests of ${label}`, limits);
+    const result = await runCollection(argv, cwd, { ...env, RUN_CHUNKS_EVENTS_FILE: eventsFile, RUN_CHUNKS_SELECTIONS_FILE: specFile }, `collecting the tests of ${label}`, limits);
     if (result.exitCode !== 0 && result.exitCode !== 5) {
       const how = result.exitCode === null ? `killed by ${result.signal}` : `pytest exit ${result.exitCode}`;
-      throw new UserError(`Collecting the tests of ${label} failed (${how}); ${describePytestOutput(result)}.`);
+      throw new UserError(`Collecting the tests of ${label} failed (${how}); ${describePytestOutput(result)}. Run the chunk's command with --collect-only to see it all (run-chunks --dry-run prints it).`);
     }
-    const text = await readFile(`${eventsFile}.collected`, 'utf8').catch(() => '');
-    return parseNodeIdFile(text);
+    const nodeIds = parseNodeIdFile(await readFile(`${eventsFile}.collected`, 'utf8').catch(() => ''));
+    const owners = new Map<string, string[]>();
+    const membership = await readFile(membershipFile, 'utf8').catch(() => '');
+    for (const line of membership.split('\n')) if (line !== '') {
+      const [nodeid, names] = JSON.parse(line) as [string, string[]];
+      owners.set(nodeid, names);
+    }
+    const markers = new Set(JSON.parse(await readFile(markersFile, 'utf8').catch(() => '[]')) as string[]);
+    return { nodeIds, owners, markers };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The node ids `invocation` selects (see collectSession). */
+export async function collectTests(invocation: PytestInvocation, cwd: string, env: Record<string, string>, label: string, limits: CollectLimits): Promise<string[]> {
+  return (await collectSession(invocation, cwd, env, label, limits)).nodeIds;
 }
 
 /**

@@ -22,7 +22,7 @@ test('plan finds orphans, overlaps and unknown markers; counts match pytest; --s
   });
   const text = await runCli(['plan'], { cwd: dir });
   assert.equal(text.exitCode, 0, text.stdout + text.stderr);
-  assert.match(text.stdout, /^7 tests collected in the suite; per chunk:$/m);
+  assert.match(text.stdout, /^7 tests collected in the suite in \S+ \(one pytest --collect-only\); per chunk:$/m);
   assert.match(text.stdout, /Orphans: tests no chunk selects \(they never run\) \(4\):\n {2}tests\/test_last\.py::test_quick_a/);
   assert.match(text.stdout, /Overlaps: tests several chunks select \(they run more than once\) \(3\):\n {2}tests\/test_first\.py::test_quick\[1\] {2}\(first, firstlast\)/);
   assert.match(text.stdout, /"lsat" in chunk firstlast/);
