@@ -92,7 +92,7 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
           return stats ? { p95PeakBytes: stats.p95PeakBytes, p95DurationMs: stats.p95DurationMs } : undefined;
         });
   if (options.dryRun) {
-    process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir));
+    process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir, cwd));
     if (schedule) process.stdout.write(formatSchedule(schedule));
     return EXIT_CODES.passed;
   }
