@@ -37,6 +37,7 @@ import { collectLimitsOf } from '../plan/collect-limits.js';
 import { planChunks } from './plan-chunks.js';
 import { catchFileSizeLimit, checkReportDir, describeLostReport, exitCodeWithLostReport } from './report-dir.js';
 import { assertReportDirApart } from './report-dir-guard.js';
+import { makeFolderOf } from './own-folder.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
 import { parseArgs, type CliOptions } from './parse-args.js';
 import { formatChunkList, formatDryRun } from './print-plans.js';
@@ -101,6 +102,7 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
     throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');
   catchFileSizeLimit();
   checkReportDir(reportDir);
+  if (!options.shard) makeFolderOf(historyFile);
   const runId = randomUUID();
   // From here on the report dir is this run's: locked, then marked as holding a run in progress.
   const held = beginRun({

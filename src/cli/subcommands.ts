@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { buildMatrix, formatMatrix, MATRIX_FORMATS, type MatrixFormat } from '../ci/ci-matrix.js';
@@ -25,6 +25,7 @@ import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { UserError } from '../util/user-error.js';
 import { writeCiWorkflow, type InitCiOptions } from './init-ci.js';
+import { makeFolder, makeFolderOf } from './own-folder.js';
 import { planChunks } from './plan-chunks.js';
 import { analyzeCoverage } from '../plan/coverage.js';
 import { collectAll, collectKnownMarkers } from './collect-coverage.js';
@@ -193,7 +194,8 @@ async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, argv: 
   const merged = await mergeReportDirs(dirs, { reportDir, runId, version, failOnLeak: command.failOnLeak, expected });
   for (const warning of merged.warnings) warnStderr(warning);
   for (const note of merged.notes) process.stderr.write(`run-chunks: note: ${note}\n`);
-  await mkdir(reportDir, { recursive: true });
+  makeFolder(reportDir);
+  makeFolderOf(historyFile);
   const start = { kind: 'merge' as const, reportDir, historyFile, argv, runId, version, configFile: merged.report.configFile, plannedChunks: [], notice: noticeStderr };
   const identity = describeThisProcess(argv, new Date());
   const release = lockReportDir(start, identity);
