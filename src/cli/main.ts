@@ -40,6 +40,7 @@ import { assertReportDirApart } from './report-dir-guard.js';
 import { makeFolderOf } from './own-folder.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
 import { parseArgs, type CliOptions } from './parse-args.js';
+import { routeArgs } from './route-args.js';
 import { formatChunkList, formatDryRun } from './print-plans.js';
 import { watchSignals } from './signal-watcher.js';
 import { readVersion } from './version.js';
@@ -234,8 +235,9 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
 export async function main(argv: readonly string[]): Promise<never> {
   const version = readVersion();
   try {
-    const subcommand = parseSubcommand(argv, version);
-    if (subcommand !== undefined) {
+    const route = routeArgs(argv, version);
+    if (route.kind === 'subcommand') {
+      const subcommand = parseSubcommand(route.name, route.leading, route.rest, version);
       if ('exitCode' in subcommand) return await exitProcess(subcommand.exitCode);
       return await exitProcess(await runSubcommand(subcommand, argv, version));
     }

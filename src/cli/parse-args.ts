@@ -52,6 +52,7 @@ Other commands:
   run-chunks merge DIR... [--report-dir D]   merge report dirs of separate runs (one CI job per chunk)
   run-chunks matrix [--format github|gitlab] the chunk matrix for a CI job per chunk
   run-chunks init --ci github|gitlab         write a CI workflow: a job per chunk and a merging summary job
+  Options such as -c, --report-dir and --history may also come before the command: run-chunks -c ci.json plan
 
 Exit codes:
   0    every required chunk passed
