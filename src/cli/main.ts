@@ -16,13 +16,13 @@ import { beginRun } from '../lifecycle/run-lifecycle.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { HistoryReporter } from '../history/history-reporter.js';
 import { chunkStats, testDurations } from '../history/history-stats.js';
-import { HtmlReporter } from '../html/html-reporter.js';
+import { HTML_REPORT_FILE_NAME, HtmlReporter } from '../html/html-reporter.js';
 import { writeJsonReport } from '../reporters/json-reporter.js';
 import { ReportWriteError } from '../reporters/write-report-file.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { JunitReporter } from '../reporters/junit-reporter.js';
 import { createReporterMultiplexer } from '../reporters/multiplexer.js';
-import { TerminalReporter } from '../reporters/terminal-reporter.js';
+import { NAMED_REPORT_FILES, TerminalReporter } from '../reporters/terminal-reporter.js';
 import { hasProcFs } from '../proc/read-proc-stat.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { ChunkRun } from '../runner/run-chunks.js';
@@ -167,18 +167,21 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
   }
 
   const reporterFailures: string[] = [];
+  let htmlFailed = false;
   const lostReportFiles: ReportWriteError[] = [];
+  const terminal = new TerminalReporter({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    color: wantsColor(process.stdout),
+    cwd,
+    live: process.stdout.isTTY === true,
+    progressIntervalMs: options.progressIntervalMs,
+    columns: process.stdout.columns ?? DEFAULT_COLUMNS,
+    deferRunLine: true,
+  });
   const multiplexer = createReporterMultiplexer(
     [
-      new TerminalReporter({
-        stdout: process.stdout,
-        stderr: process.stderr,
-        color: wantsColor(process.stdout),
-        cwd,
-        live: process.stdout.isTTY === true,
-        progressIntervalMs: options.progressIntervalMs,
-        columns: process.stdout.columns ?? DEFAULT_COLUMNS,
-      }),
+      terminal,
       new JunitReporter(),
       new HtmlReporter(),
       // A shard's run is not recorded: the next shard must split with the same history as this one
@@ -194,6 +197,7 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
       }
       const message = error instanceof Error ? error.message : String(error);
       reporterFailures.push(`the ${reporter.name} reporter failed: ${message}`);
+      if (reporter.name === 'html') htmlFailed = true;
     },
   );
   const run = new ChunkRun({
@@ -222,6 +226,9 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
       if (error instanceof ReportWriteError) lostReportFiles.push(error);
       else throw error;
     });
+    const lost = new Set(lostReportFiles.map((error) => path.basename(error.file)));
+    if (htmlFailed) lost.add(HTML_REPORT_FILE_NAME);
+    terminal.printRunLine(report, NAMED_REPORT_FILES.filter((file) => !lost.has(file)));
     for (const failure of reporterFailures) process.stderr.write(`run-chunks: warning: ${failure}\n`);
     if (lostReportFiles.length === 0) return report.exitCode;
     process.stderr.write(`run-chunks: error: ${describeLostReport(lostReportFiles, report)}\n`);

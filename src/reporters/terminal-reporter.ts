@@ -42,7 +42,16 @@ export interface TerminalReporterOptions {
   progressIntervalMs: number;
   /** Terminal width, for fitting the live lines. */
   columns: number;
+  /**
+   * The run's last line waits for printRunLine: a run writes report.html and report.json after
+   * run-finished, and the line names only the files that were written. Otherwise it names the
+   * report files that are there (an earlier run's, a merge's).
+   */
+  deferRunLine?: boolean;
 }
+
+/** The report files the last line names, in the order a person wants them: the page, then the data. */
+export const NAMED_REPORT_FILES = ['report.html', 'report.json'] as const;
 
 function describeTests(chunk: ChunkReport): string {
   if (!chunk.tests) return 'no test results';
@@ -53,6 +62,13 @@ function describeTests(chunk: ChunkReport): string {
   return parts.join(', ');
 }
 
+/** "5 chunks passed, 1 oom": "chunks" on the first count, so the figures are not read as tests. */
+export function tallyChunks(chunks: readonly ChunkReport[]): string {
+  const counts = new Map<string, number>();
+  for (const chunk of chunks) counts.set(chunk.status, (counts.get(chunk.status) ?? 0) + 1);
+  const tally = [...counts].map(([status, n], index) => (index === 0 ? `${n} chunk${n === 1 ? '' : 's'} ${status}` : `${n} ${status}`));
+  return tally.length === 0 ? 'no chunks' : tally.join(', ');
+}
 
 /** Streams chunk output live and ends with a summary table: what a person watching wants. */
 export class TerminalReporter implements Reporter {
@@ -190,7 +206,13 @@ export class TerminalReporter implements Reporter {
       const leaking = report.chunks.filter((chunk) => chunk.required && chunk.memory?.verdict === 'leak').map((chunk) => chunk.name);
       if (leaking.length > 0) this.out(this.chalk.red(`--fail-on-leak: the run fails because ${leaking.join(', ')} leaked memory.\n`));
     }
-    this.out(`${this.describeRun(report)}\n`);
+    if (this.options.deferRunLine) return;
+    this.printRunLine(report, NAMED_REPORT_FILES.filter((file) => existsSync(path.join(report.reportDir, file))));
+  }
+
+  /** The run's verdict, chunk counts, duration and exit code, and the report files (names in the report dir) it wrote. */
+  printRunLine(report: RunReport, writtenFiles: readonly string[]): void {
+    this.out(`${this.describeRun(report, writtenFiles)}\n`);
   }
 
   /** The tests blamed for a chunk's death, the tests that needed the most memory, and those that kept the most. */
@@ -238,15 +260,11 @@ export class TerminalReporter implements Reporter {
     return lines;
   }
 
-  private describeRun(report: RunReport): string {
-    const counts = new Map<string, number>();
-    for (const chunk of report.chunks) counts.set(chunk.status, (counts.get(chunk.status) ?? 0) + 1);
-    const tally = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+  private describeRun(report: RunReport, writtenFiles: readonly string[]): string {
     const verdict = report.status === 'passed' ? this.chalk.green.bold('Run passed') : this.chalk.red.bold(`Run ${report.status}`);
-    return (
-      `${verdict}: ${tally} in ${formatDurationMs(report.durationMs)} (exit code ${report.exitCode}). ` +
-      `Report: ${this.display(path.join(report.reportDir, 'report.json'))}`
-    );
+    const [first, ...others] = writtenFiles;
+    const files = first === undefined ? '' : ` Report: ${this.display(path.join(report.reportDir, first))}${others.map((file) => ` and ${file}`).join('')}`;
+    return `${verdict}: ${tallyChunks(report.chunks)} in ${formatDurationMs(report.durationMs)} (exit code ${report.exitCode}).${files}`;
   }
 
   private display(filePath: string): string {

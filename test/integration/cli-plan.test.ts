@@ -106,6 +106,10 @@ test('--help shows examples and exit codes; --version prints the package version
   assert.equal(help.exitCode, 0);
   assert.match(help.stdout, /Examples:/);
   assert.match(help.stdout, /130 {2}interrupted/);
+  // Defaults as a user would write them, not as stored (30000).
+  assert.match(help.stdout, /--progress-interval <duration>[\s\S]*?\(default: 30s\)/);
+  assert.match(help.stdout, /--chunk <names>[\s\S]*?\(default: every chunk\)/);
+  assert.doesNotMatch(help.stdout, /30000|default: \[\]/);
   const version = await runCli(['--version'], { cwd: dir });
   assert.equal(version.exitCode, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
