@@ -94,7 +94,7 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
           return stats ? { p95PeakBytes: stats.p95PeakBytes, p95DurationMs: stats.p95DurationMs } : undefined;
         });
   if (options.dryRun) {
-    process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir, cwd));
+    process.stdout.write(formatDryRun(plans, options.parallelChunks, schedule?.limits.budgetBytes, reportDir, cwd));
     if (schedule) process.stdout.write(formatSchedule(schedule));
     return EXIT_CODES.passed;
   }

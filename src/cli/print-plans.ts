@@ -4,6 +4,7 @@ import { formatLimit, type SizeSpec } from '../config/parse-size.js';
 import type { ChunkConfig } from '../config/types.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { MASKED_VALUE, maskSecretArgs, maskSecretEnv } from '../util/mask-secrets.js';
+import { describeConcurrency } from '../reporters/terminal-reporter.js';
 import { quoteShellArg, quoteShellCommand } from '../util/shell-quote.js';
 
 /** A memoryLimit or gpuMemoryLimit as written: "3 GB", "4 GiB", "50%" (of the machine's memory or the GPUs'). */
@@ -27,8 +28,8 @@ function pasteableCommand(plan: ChunkPlan, startCwd: string): string {
  * `--dry-run`: each chunk's exact command (pasteable), cwd, workers, timeout and memory limits;
  * runs nothing. Secret-looking env values and arguments are masked, as in the reports.
  */
-export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number, reportDir: string, startCwd: string): string {
-  const mode = parallelChunks > 1 && plans.length > 1 ? `up to ${parallelChunks} at once` : 'one at a time';
+export function formatDryRun(plans: readonly ChunkPlan[], parallelChunks: number, memoryBudgetBytes: number | undefined, reportDir: string, startCwd: string): string {
+  const mode = describeConcurrency(plans.length, parallelChunks, memoryBudgetBytes);
   const lines = [`Dry run: ${plans.length} chunk${plans.length === 1 ? '' : 's'} would run ${mode}; nothing was started.`, `Report dir: ${reportDir}`];
   for (const plan of plans) {
     const facts = [`${plan.workers} worker${plan.workers === 1 ? '' : 's'}`];

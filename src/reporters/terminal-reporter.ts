@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatDurationMs } from '../config/parse-duration.js';
-import { formatBytes } from '../config/parse-size.js';
+import { formatBytes, formatLimit } from '../config/parse-size.js';
 import type {
   ChunkFinishedEvent,
   ChunkOutputEvent,
@@ -70,6 +70,13 @@ export function tallyChunks(chunks: readonly ChunkReport[]): string {
   return tally.length === 0 ? 'no chunks' : tally.join(', ');
 }
 
+/** How many chunks run at once, as the start banner and --dry-run say it. */
+export function describeConcurrency(chunks: number, parallelChunks: number, memoryBudgetBytes: number | undefined): string {
+  if (chunks <= 1) return 'one at a time';
+  if (memoryBudgetBytes !== undefined) return `together while their forecast peaks fit the memory budget of ${formatLimit(memoryBudgetBytes)}`;
+  return parallelChunks > 1 ? `up to ${parallelChunks} at once` : 'one at a time';
+}
+
 /** Streams chunk output live and ends with a summary table: what a person watching wants. */
 export class TerminalReporter implements Reporter {
   readonly name = 'terminal';
@@ -124,9 +131,9 @@ export class TerminalReporter implements Reporter {
 
   onRunStarted(event: RunStartedEvent): void {
     const count = event.plans.length;
-    const mode = event.parallelChunks > 1 && count > 1 ? `up to ${event.parallelChunks} at once` : 'one at a time';
+    const mode = describeConcurrency(count, event.parallelChunks, event.memoryBudgetBytes);
     // Several chunks writing at once get each line prefixed with the chunk's name.
-    this.prefixOutput = event.parallelChunks > 1 && count > 1;
+    this.prefixOutput = count > 1 && (event.parallelChunks > 1 || event.memoryBudgetBytes !== undefined);
     const width = Math.max(...event.plans.map((plan) => plan.name.length));
     for (const plan of event.plans) this.prefixers.set(plan.name, new LinePrefixer(this.chalk.dim(`${plan.name.padEnd(width)} │ `)));
     this.out(this.chalk.bold(`run-chunks: ${count} chunk${count === 1 ? '' : 's'}, ${mode}\n`));
