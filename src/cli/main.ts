@@ -43,12 +43,10 @@ import { parseArgs, type CliOptions } from './parse-args.js';
 import { routeArgs } from './route-args.js';
 import { formatChunkList, formatDryRun } from './print-plans.js';
 import { watchSignals } from './signal-watcher.js';
+import { terminalColumns } from './terminal-columns.js';
 import { readVersion } from './version.js';
 
 const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
-
-// Width assumed when stdout is no terminal (progress lines in CI logs).
-const DEFAULT_COLUMNS = 120;
 
 /** On GitHub Actions: a job summary (GITHUB_STEP_SUMMARY) and ::error annotations. */
 function ciReporters(): Reporter[] {
@@ -176,7 +174,7 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
     cwd,
     live: process.stdout.isTTY === true,
     progressIntervalMs: options.progressIntervalMs,
-    columns: process.stdout.columns ?? DEFAULT_COLUMNS,
+    columns: terminalColumns(),
     deferRunLine: true,
   });
   const multiplexer = createReporterMultiplexer(

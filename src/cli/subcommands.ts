@@ -26,6 +26,7 @@ import { EXIT_CODES } from '../results/outcome.js';
 import { quoteText } from '../config/quote-text.js';
 import { UserError } from '../util/user-error.js';
 import { isFlagOf } from './route-args.js';
+import { terminalColumns } from './terminal-columns.js';
 import { writeCiWorkflow, type InitCiOptions } from './init-ci.js';
 import { makeFolder, makeFolderOf } from './own-folder.js';
 import { planChunks } from './plan-chunks.js';
@@ -171,7 +172,7 @@ function terminalFor(cwd: string): TerminalReporter {
     cwd,
     live: false,
     progressIntervalMs: DEFAULT_PROGRESS_INTERVAL_MS,
-    columns: process.stdout.columns ?? 120,
+    columns: terminalColumns(),
   });
 }
 

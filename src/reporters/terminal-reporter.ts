@@ -28,6 +28,7 @@ import type { Reporter } from './reporter.js';
 const NOTABLE_PEAK_TESTS = 3;
 import { styleStatus } from './status-style.js';
 import { renderSummaryTable } from './summary-table.js';
+import { FULL_TABLE_MIN_COLUMNS, renderCompactSummary } from './compact-summary.js';
 import { describeVerdict } from '../results/verdict-text.js';
 
 export interface TerminalReporterOptions {
@@ -40,7 +41,7 @@ export interface TerminalReporterOptions {
   live: boolean;
   /** Without a TTY: print each running chunk's progress this often (CI logs). */
   progressIntervalMs: number;
-  /** Terminal width, for fitting the live lines. */
+  /** Terminal width, for fitting the live lines and choosing the summary table (compact below 100). */
   columns: number;
   /**
    * The run's last line waits for printRunLine: a run writes report.html and report.json after
@@ -199,7 +200,8 @@ export class TerminalReporter implements Reporter {
     clearInterval(this.progressTimer);
     this.live.clear();
     this.writer.close();
-    this.out(`\n${renderSummaryTable(report, this.chalk)}\n`);
+    const table = this.options.columns < FULL_TABLE_MIN_COLUMNS ? renderCompactSummary(report, this.chalk) : renderSummaryTable(report, this.chalk);
+    this.out(`\n${table}\n`);
     for (const chunk of report.chunks) {
       if (chunk.status === 'passed' || chunk.status === 'skipped') continue;
       const { paint } = styleStatus(this.chalk, chunk.status);

@@ -34,3 +34,19 @@ test('one chunk is "1 chunk"', async () => {
   assert.equal(run.exitCode, 1, run.stdout + run.stderr);
   assert.match(lastLine(run.stdout), /^Run failed: 1 chunk failed in \S+ \(exit code 1\)\. Report: \S+report\.html and report\.json$/);
 });
+
+test('COLUMNS=80: the summary is the compact table, every line of it within 80 columns; the default width keeps the full table', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'first', markers: 'first' }, { name: 'failing', markers: 'failing', required: false }] });
+  const narrow = await runCli([], { cwd: dir, env: { COLUMNS: '80' } });
+  assert.equal(narrow.exitCode, 0, narrow.stdout + narrow.stderr);
+  const table = narrow.stdout.slice(narrow.stdout.lastIndexOf('\nChunk ') + 1).split('\n').slice(0, 3);
+  assert.match(table[0]!, /^Chunk +Status +Tests +Time +Peak$/);
+  assert.match(table[1]!, /^first +✔ passed +3 passed +\S+ +\S+ \S+$/);
+  assert.match(table[2]!, /^failing \(optional\) +✖ failed +1 passed, 1 failed +\S+ +\S+ \S+$/);
+  for (const line of table) assert.ok(line.length <= 80, line);
+  assert.doesNotMatch(narrow.stdout, /│/);
+  const report = await runCli(['report'], { cwd: dir, env: { COLUMNS: '80' } });
+  assert.match(report.stdout, /^Chunk +Status +Tests +Time +Peak$/m);
+  const wide = await runCli(['report'], { cwd: dir });
+  assert.match(wide.stdout, /│ first +│ ✔ passed │/);
+});
