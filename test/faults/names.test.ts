@@ -212,7 +212,7 @@ describe('shell metacharacters in markers, keyword, args, paths, env and -- argu
       r.outcomeOf(dryRun.exitCode);
       assert.equal(dryRun.exitCode, 0, dryRun.stderr);
       const command = dryRunCommand(dryRun.stdout, 'echo');
-      r.did('exit 0: prints the env and command single-quoted');
+      r.did('exit 0: prints the command line, env included, single-quoted');
       // The printed command writes its JUnit file and events where the run would have.
       mkdirSync(path.join(dir, '.run-chunks/report/echo'), { recursive: true });
       const shell = spawnSync('sh', ['-c', command], { cwd: dir, encoding: 'utf8', env: { ...process.env, FIXTURE_SIGNAL_DIR: signalDir } });
