@@ -14,14 +14,15 @@ function describeLimit(spec: SizeSpec): string {
 
 /**
  * The chunk's command as one line a POSIX shell runs when it is pasted: `env` with the chunk's
- * variables (PYTHONPATH above all: without the plugin's folder pytest cannot load it), and a `cd`
- * first when the chunk runs elsewhere than where run-chunks was started.
+ * variables (PYTHONPATH above all: without the plugin's folder pytest cannot load it), in the
+ * chunk's folder when that is not where run-chunks was started.
  */
 function pasteableCommand(plan: ChunkPlan, startCwd: string): string {
   // Names are plain (the config allows only [A-Za-z_][A-Za-z0-9_]*): only the value needs quoting.
   const env = Object.entries(maskSecretEnv(plan.env)).map(([name, value]) => `${name}=${quoteShellArg(value)}`);
   const command = [...(env.length > 0 ? ['env', ...env] : []), quoteShellCommand(maskSecretArgs(plan.argv))].join(' ');
-  return plan.cwd === startCwd ? command : `cd ${quoteShellArg(plan.cwd)} && ${command}`;
+  // In a subshell: pasting it leaves the user's shell in its own folder.
+  return plan.cwd === startCwd ? command : `(cd ${quoteShellArg(plan.cwd)} && ${command})`;
 }
 
 /**

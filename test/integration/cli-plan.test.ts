@@ -59,6 +59,21 @@ test('--dry-run\'s command line runs when pasted into sh -c: pytest loads the pl
   assert.match(events, /test_quick/);
 });
 
+test('--dry-run of a chunk with its own cwd: the pasted line runs there, in a subshell', async () => {
+  const { dir } = makeSuiteProject({ chunks: [{ name: 'first', markers: 'first and not slow', cwd: 'tests' }] });
+  const result = await runCli(['--dry-run'], { cwd: dir });
+  assert.equal(result.exitCode, 0, result.stderr);
+  const line = /\n {2}\$ (.*)\n/.exec(result.stdout)?.[1] ?? '';
+  assert.ok(line.startsWith(`(cd ${path.join(dir, 'tests')} && env `) && line.endsWith(')'), line);
+  const { PYTHONPATH: _unused, ...env } = process.env;
+  mkdirSync(path.join(dir, '.run-chunks', 'report', 'first'), { recursive: true });
+  const shell = spawnSync('sh', ['-c', `${line} && pwd`], { cwd: dir, encoding: 'utf8', env });
+  assert.equal(shell.status, 0, `${shell.stdout}\n${shell.stderr}`);
+  assert.match(shell.stdout, /3 passed/);
+  // The shell that pasted it stays where it was.
+  assert.equal(shell.stdout.trimEnd().split('\n').at(-1), dir);
+});
+
 test('--chunk selects chunks (repeatable and comma-separated), in config order', async () => {
   const { dir } = makeSuiteProject({ chunks: CHUNKS });
   const result = await runCli(['--dry-run', '--chunk', 'last,first'], { cwd: dir });
