@@ -16,13 +16,13 @@ import { beginRun } from '../lifecycle/run-lifecycle.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { HistoryReporter } from '../history/history-reporter.js';
 import { chunkStats, testDurations } from '../history/history-stats.js';
-import { HtmlReporter } from '../html/html-reporter.js';
+import { HTML_REPORT_FILE_NAME, HtmlReporter } from '../html/html-reporter.js';
 import { writeJsonReport } from '../reporters/json-reporter.js';
 import { ReportWriteError } from '../reporters/write-report-file.js';
 import type { Reporter } from '../reporters/reporter.js';
 import { JunitReporter } from '../reporters/junit-reporter.js';
 import { createReporterMultiplexer } from '../reporters/multiplexer.js';
-import { TerminalReporter } from '../reporters/terminal-reporter.js';
+import { NAMED_REPORT_FILES, TerminalReporter } from '../reporters/terminal-reporter.js';
 import { hasProcFs } from '../proc/read-proc-stat.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { ChunkRun } from '../runner/run-chunks.js';
@@ -38,16 +38,16 @@ import { collectLimitsOf } from '../plan/collect-limits.js';
 import { planChunks } from './plan-chunks.js';
 import { catchFileSizeLimit, checkReportDir, describeLostReport, exitCodeWithLostReport } from './report-dir.js';
 import { assertReportDirApart } from './report-dir-guard.js';
+import { makeFolderOf } from './own-folder.js';
 import { parseSubcommand, runSubcommand } from './subcommands.js';
 import { parseArgs, type CliOptions } from './parse-args.js';
+import { routeArgs } from './route-args.js';
 import { formatChunkList, formatDryRun } from './print-plans.js';
 import { watchSignals } from './signal-watcher.js';
+import { terminalColumns } from './terminal-columns.js';
 import { readVersion } from './version.js';
 
 const warnStderr = (message: string): void => void process.stderr.write(`run-chunks: warning: ${message}\n`);
-
-// Width assumed when stdout is no terminal (progress lines in CI logs).
-const DEFAULT_COLUMNS = 120;
 
 /** On GitHub Actions: a job summary (GITHUB_STEP_SUMMARY) and ::error annotations. */
 function ciReporters(): Reporter[] {
@@ -94,7 +94,7 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
         });
   if (options.dryRun) {
     const allPlans = plans.some((plan) => plan.rest) ? planChunks(loaded, { ...options, chunks: [] }, reportDir) : plans;
-    process.stdout.write(formatDryRun(plans, options.parallelChunks, reportDir, (rest) => describeRest(rest, allPlans)));
+    process.stdout.write(formatDryRun(plans, options.parallelChunks, schedule?.limits.budgetBytes, reportDir, cwd, (rest) => describeRest(rest, allPlans)));
     if (schedule) process.stdout.write(formatSchedule(schedule));
     return EXIT_CODES.passed;
   }
@@ -103,6 +103,7 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
     throw new UserError('--gpu on needs nvidia-smi, but it is not on PATH. Install the NVIDIA driver utilities, add their folder to PATH, or use --gpu auto.');
   catchFileSizeLimit();
   checkReportDir(reportDir);
+  if (!options.shard) makeFolderOf(historyFile);
   const runId = randomUUID();
   // From here on the report dir is this run's: locked, then marked as holding a run in progress.
   const held = beginRun({
@@ -169,18 +170,21 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
   }
 
   const reporterFailures: string[] = [];
+  let htmlFailed = false;
   const lostReportFiles: ReportWriteError[] = [];
+  const terminal = new TerminalReporter({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    color: wantsColor(process.stdout),
+    cwd,
+    live: process.stdout.isTTY === true,
+    progressIntervalMs: options.progressIntervalMs,
+    columns: terminalColumns(),
+    deferRunLine: true,
+  });
   const multiplexer = createReporterMultiplexer(
     [
-      new TerminalReporter({
-        stdout: process.stdout,
-        stderr: process.stderr,
-        color: wantsColor(process.stdout),
-        cwd,
-        live: process.stdout.isTTY === true,
-        progressIntervalMs: options.progressIntervalMs,
-        columns: process.stdout.columns ?? DEFAULT_COLUMNS,
-      }),
+      terminal,
       new JunitReporter(),
       new HtmlReporter(),
       // A shard's run is not recorded: the next shard must split with the same history as this one
@@ -196,6 +200,7 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
       }
       const message = error instanceof Error ? error.message : String(error);
       reporterFailures.push(`the ${reporter.name} reporter failed: ${message}`);
+      if (reporter.name === 'html') htmlFailed = true;
     },
   );
   const run = new ChunkRun({
@@ -224,6 +229,9 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
       if (error instanceof ReportWriteError) lostReportFiles.push(error);
       else throw error;
     });
+    const lost = new Set(lostReportFiles.map((error) => path.basename(error.file)));
+    if (htmlFailed) lost.add(HTML_REPORT_FILE_NAME);
+    terminal.printRunLine(report, NAMED_REPORT_FILES.filter((file) => !lost.has(file)));
     for (const failure of reporterFailures) process.stderr.write(`run-chunks: warning: ${failure}\n`);
     if (lostReportFiles.length === 0) return report.exitCode;
     process.stderr.write(`run-chunks: error: ${describeLostReport(lostReportFiles, report)}\n`);
@@ -237,8 +245,9 @@ async function runHeld({ options, version, cwd, loaded, history, historyFile, re
 export async function main(argv: readonly string[]): Promise<never> {
   const version = readVersion();
   try {
-    const subcommand = parseSubcommand(argv, version);
-    if (subcommand !== undefined) {
+    const route = routeArgs(argv, version);
+    if (route.kind === 'subcommand') {
+      const subcommand = parseSubcommand(route.name, route.leading, route.rest, version);
       if ('exitCode' in subcommand) return await exitProcess(subcommand.exitCode);
       return await exitProcess(await runSubcommand(subcommand, argv, version));
     }

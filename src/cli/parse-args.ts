@@ -52,6 +52,7 @@ Other commands:
   run-chunks merge DIR... [--report-dir D]   merge report dirs of separate runs (one CI job per chunk)
   run-chunks matrix [--format github|gitlab] the chunk matrix for a CI job per chunk
   run-chunks init --ci github|gitlab         write a CI workflow: a job per chunk and a merging summary job
+  Options such as -c, --report-dir and --history may also come before the command: run-chunks -c ci.json plan
 
 Exit codes:
   0    every required chunk passed
@@ -76,8 +77,10 @@ function parseSampleInterval(value: string): number {
   return intervalMs;
 }
 
-/** How often CI logs get a progress line per running chunk: often enough to see life, rarely enough to read. */
-export const DEFAULT_PROGRESS_INTERVAL_MS = 30_000;
+// How often CI logs get a progress line per running chunk: often enough to see life, rarely enough to read.
+const DEFAULT_PROGRESS_INTERVAL = '30s';
+/** DEFAULT_PROGRESS_INTERVAL in milliseconds (--help shows it as written). */
+export const DEFAULT_PROGRESS_INTERVAL_MS = parseIntervalMs(DEFAULT_PROGRESS_INTERVAL)!;
 
 function parseProgressInterval(value: string): number {
   const intervalMs = parseIntervalMs(value);
@@ -130,7 +133,7 @@ export function createProgram(version: string): Command {
     .usage('[options] [-- args passed to every chunk]')
     .version(version, '-V, --version')
     .option('-c, --config <path>', 'config file', parsePath)
-    .option('--chunk <names>', 'run only these chunks (repeatable, or comma-separated)', collectChunkNames, [])
+    .addOption(new Option('--chunk <names>', 'run only these chunks (repeatable, or comma-separated)').argParser(collectChunkNames).default([], 'every chunk'))
     .addOption(new Option('--list', 'print chunk names and descriptions, then exit').conflicts(['dryRun', 'chunk', 'shard', 'memoryBudget']))
     .option('--dry-run', 'print what each chunk would run (command, cwd, env, workers, timeout); run nothing')
     .option('--no-parallel', 'run every chunk without pytest-xdist workers (workers = 1)')
@@ -142,7 +145,11 @@ export function createProgram(version: string): Command {
     .addOption(new Option('--gpu <mode>', 'sample GPU memory with nvidia-smi').choices(['auto', 'on', 'off']).default('auto'))
     .addOption(new Option('--isolation <mode>', 'enforce memoryLimit with run-chunks\' watchdog, or a kernel cgroup limit').choices(['watchdog', 'cgroup']).default('watchdog'))
     .option('--retry-on-oom <n>', 'recovery rounds after an oom or memory-limit kill, or a test whose process died under it (overrides the config; 0 turns it off)', parseRetryCount)
-    .option('--progress-interval <duration>', 'without a terminal (CI), print each running chunk\'s progress this often', parseProgressInterval, DEFAULT_PROGRESS_INTERVAL_MS)
+    .addOption(
+      new Option('--progress-interval <duration>', 'without a terminal (CI), print each running chunk\'s progress this often')
+        .argParser(parseProgressInterval)
+        .default(DEFAULT_PROGRESS_INTERVAL_MS, DEFAULT_PROGRESS_INTERVAL),
+    )
     .option('--history <path>', 'run history: durations and peaks of the last runs, for forecasts and shards', parsePath, DEFAULT_HISTORY_FILE)
     .option('--fail-on-leak', 'fail the run (exit 1) when a required chunk\'s memory verdict is "leak"')
     .allowExcessArguments(false)

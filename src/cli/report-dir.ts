@@ -1,10 +1,11 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ReportWriteError } from '../reporters/write-report-file.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import type { RunReport } from '../results/report-types.js';
 import { describeFsError } from '../util/describe-fs-error.js';
 import { UserError } from '../util/user-error.js';
+import { makeFolder } from './own-folder.js';
 
 // The report dir is where a run's results go; losing it must not cost an hour of tests. It is
 // checked before any chunk starts, and a report file that still cannot be written at the end
@@ -19,7 +20,7 @@ import { UserError } from '../util/user-error.js';
 export function checkReportDir(dir: string): void {
   const probe = path.join(dir, `.run-chunks-probe-${process.pid}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolder(dir);
     writeFileSync(probe, 'probe\n');
   } catch (error) {
     throw new UserError(

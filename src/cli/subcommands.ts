@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { buildMatrix, formatMatrix, MATRIX_FORMATS, type MatrixFormat } from '../ci/ci-matrix.js';
@@ -23,8 +23,12 @@ import type { ChunkPlan } from '../plan/types.js';
 import { ReportWriteError, writeReportFile } from '../reporters/write-report-file.js';
 import { TerminalReporter } from '../reporters/terminal-reporter.js';
 import { EXIT_CODES } from '../results/outcome.js';
+import { quoteText } from '../config/quote-text.js';
 import { UserError } from '../util/user-error.js';
+import { isFlagOf } from './route-args.js';
+import { terminalColumns } from './terminal-columns.js';
 import { writeCiWorkflow, type InitCiOptions } from './init-ci.js';
+import { makeFolder, makeFolderOf } from './own-folder.js';
 import { planChunks } from './plan-chunks.js';
 import { analyzeCoverage } from '../plan/coverage.js';
 import { collectAll } from './collect-coverage.js';
@@ -45,27 +49,39 @@ export type Subcommand =
   | ({ name: 'init' } & InitCiOptions)
   | { name: 'init-config'; python: string | undefined; output: string | undefined; force: boolean; collectTimeout: string | undefined };
 
-const SUBCOMMAND_NAMES = ['matrix', 'init', 'history', 'merge', 'plan', 'report'] as const;
-
 function baseCommand(name: string, description: string): Command {
   return new Command(name).description(description).exitOverride().configureOutput({ writeErr: () => undefined }).allowExcessArguments(false);
 }
 
 /**
- * Parses `run-chunks <subcommand> ...`; undefined when argv is a plain run. Help is printed by
- * commander and reported as `{ exitCode: 0 }`; mistakes become UserErrors.
+ * Refuses a global option given before the subcommand's name that the subcommand has no use for
+ * (`run-chunks --dry-run plan`), naming the options it does take.
  */
-export function parseSubcommand(argv: readonly string[], version: string): Subcommand | { exitCode: number } | undefined {
-  const [name, ...rest] = argv;
-  if (!(SUBCOMMAND_NAMES as readonly string[]).includes(name ?? '')) return undefined;
+function checkLeadingOptions(name: string, leading: readonly string[], program: Command): void {
+  const misplaced = leading.filter((arg) => arg.startsWith('-') && !program.options.some((option) => isFlagOf(option, arg.split('=', 1)[0]!)));
+  if (misplaced.length === 0) return;
+  const own = program.options.filter((option) => option.long !== '--version').map((option) => option.long ?? option.short);
+  const takes = own.length === 0 ? 'takes no options' : `takes ${own.join(', ')}`;
+  throw new UserError(`${misplaced.map((arg) => arg.split('=', 1)[0]).join(', ')} ${misplaced.length === 1 ? 'does' : 'do'} not apply to \`run-chunks ${name}\`, which ${takes}. Run \`run-chunks ${name} --help\` for them.`);
+}
+
+/**
+ * Parses `run-chunks [global options] <subcommand> ...`: the global options given before its name
+ * (`leading`) count as its own, where it has them. Help is printed by commander and reported as
+ * `{ exitCode: 0 }`; mistakes become UserErrors.
+ */
+export function parseSubcommand(name: string, leading: readonly string[], rest: readonly string[], version: string): Subcommand | { exitCode: number } {
   let result: Subcommand | undefined;
   const program =
     name === 'report'
       ? baseCommand('run-chunks report', 'Print the summary of an earlier run (table, sparklines, blamed and top memory tests) without running anything.')
           .argument('[dir]', 'its report dir', DEFAULT_REPORT_DIR)
+          .option('--report-dir <dir>', 'its report dir (the same as DIR)')
           .option('--open', 'open its report.html in the browser')
-          .action((dir: string, options: { open?: boolean }) => {
-            result = { name: 'report', dir, open: options.open ?? false };
+          .action((dir: string, options: { open?: boolean; reportDir?: string }, command: Command) => {
+            if (options.reportDir !== undefined && command.args.length > 0 && options.reportDir !== dir)
+              throw new UserError(`run-chunks report got two report dirs, ${quoteText(options.reportDir)} (--report-dir) and ${quoteText(dir)}: give one.`);
+            result = { name: 'report', dir: options.reportDir ?? dir, open: options.open ?? false };
           })
       : name === 'plan'
       ? baseCommand('run-chunks plan', 'Collect every chunk\'s tests and show where each test lands: counts, forecasts, orphans, overlaps, unknown markers.')
@@ -133,12 +149,15 @@ export function parseSubcommand(argv: readonly string[], version: string): Subco
             };
           });
   program.version(version, '-V, --version');
+  checkLeadingOptions(name, leading, program);
   try {
-    program.parse(rest, { from: 'user' });
+    program.parse([...leading, ...rest], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) return { exitCode: 0 };
     throw toUserError(error, `run-chunks ${name} --help`);
   }
+  // Commander calls the action whenever parsing succeeds without help or version.
+  if (result === undefined) throw new Error(`run-chunks ${name}: the arguments parsed, but no command was chosen`);
   return result;
 }
 
@@ -153,7 +172,7 @@ function terminalFor(cwd: string): TerminalReporter {
     cwd,
     live: false,
     progressIntervalMs: DEFAULT_PROGRESS_INTERVAL_MS,
-    columns: process.stdout.columns ?? 120,
+    columns: terminalColumns(),
   });
 }
 
@@ -193,7 +212,8 @@ async function mergeDirs(command: Extract<Subcommand, { name: 'merge' }>, argv: 
   const merged = await mergeReportDirs(dirs, { reportDir, runId, version, failOnLeak: command.failOnLeak, expected });
   for (const warning of merged.warnings) warnStderr(warning);
   for (const note of merged.notes) process.stderr.write(`run-chunks: note: ${note}\n`);
-  await mkdir(reportDir, { recursive: true });
+  makeFolder(reportDir);
+  makeFolderOf(historyFile);
   const start = { kind: 'merge' as const, reportDir, historyFile, argv, runId, version, configFile: merged.report.configFile, plannedChunks: [], notice: noticeStderr };
   const identity = describeThisProcess(argv, new Date());
   const release = lockReportDir(start, identity);

@@ -12,6 +12,8 @@ export interface RunStartedEvent {
   startedAt: Date;
   plans: ChunkPlan[];
   parallelChunks: number;
+  /** --memory-budget: chunks run together while their forecast peaks fit this (parallelChunks is then 1). */
+  memoryBudgetBytes?: number;
   reportDir: string;
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatDurationMs } from '../config/parse-duration.js';
-import { formatBytes } from '../config/parse-size.js';
+import { formatBytes, formatLimit } from '../config/parse-size.js';
 import type {
   ChunkFinishedEvent,
   ChunkOutputEvent,
@@ -28,6 +28,7 @@ import type { Reporter } from './reporter.js';
 const NOTABLE_PEAK_TESTS = 3;
 import { styleStatus } from './status-style.js';
 import { renderSummaryTable } from './summary-table.js';
+import { FULL_TABLE_MIN_COLUMNS, renderCompactSummary } from './compact-summary.js';
 import { describeVerdict } from '../results/verdict-text.js';
 
 export interface TerminalReporterOptions {
@@ -40,9 +41,18 @@ export interface TerminalReporterOptions {
   live: boolean;
   /** Without a TTY: print each running chunk's progress this often (CI logs). */
   progressIntervalMs: number;
-  /** Terminal width, for fitting the live lines. */
+  /** Terminal width, for fitting the live lines and choosing the summary table (compact below 100). */
   columns: number;
+  /**
+   * The run's last line waits for printRunLine: a run writes report.html and report.json after
+   * run-finished, and the line names only the files that were written. Otherwise it names the
+   * report files that are there (an earlier run's, a merge's).
+   */
+  deferRunLine?: boolean;
 }
+
+/** The report files the last line names, in the order a person wants them: the page, then the data. */
+export const NAMED_REPORT_FILES = ['report.html', 'report.json'] as const;
 
 function describeTests(chunk: ChunkReport): string {
   if (!chunk.tests) return 'no test results';
@@ -53,6 +63,20 @@ function describeTests(chunk: ChunkReport): string {
   return parts.join(', ');
 }
 
+/** "5 chunks passed, 1 oom": "chunks" on the first count, so the figures are not read as tests. */
+export function tallyChunks(chunks: readonly ChunkReport[]): string {
+  const counts = new Map<string, number>();
+  for (const chunk of chunks) counts.set(chunk.status, (counts.get(chunk.status) ?? 0) + 1);
+  const tally = [...counts].map(([status, n], index) => (index === 0 ? `${n} chunk${n === 1 ? '' : 's'} ${status}` : `${n} ${status}`));
+  return tally.length === 0 ? 'no chunks' : tally.join(', ');
+}
+
+/** How many chunks run at once, as the start banner and --dry-run say it. */
+export function describeConcurrency(chunks: number, parallelChunks: number, memoryBudgetBytes: number | undefined): string {
+  if (chunks <= 1) return 'one at a time';
+  if (memoryBudgetBytes !== undefined) return `together while their forecast peaks fit the memory budget of ${formatLimit(memoryBudgetBytes)}`;
+  return parallelChunks > 1 ? `up to ${parallelChunks} at once` : 'one at a time';
+}
 
 /** Streams chunk output live and ends with a summary table: what a person watching wants. */
 export class TerminalReporter implements Reporter {
@@ -108,9 +132,9 @@ export class TerminalReporter implements Reporter {
 
   onRunStarted(event: RunStartedEvent): void {
     const count = event.plans.length;
-    const mode = event.parallelChunks > 1 && count > 1 ? `up to ${event.parallelChunks} at once` : 'one at a time';
+    const mode = describeConcurrency(count, event.parallelChunks, event.memoryBudgetBytes);
     // Several chunks writing at once get each line prefixed with the chunk's name.
-    this.prefixOutput = event.parallelChunks > 1 && count > 1;
+    this.prefixOutput = count > 1 && (event.parallelChunks > 1 || event.memoryBudgetBytes !== undefined);
     const width = Math.max(...event.plans.map((plan) => plan.name.length));
     for (const plan of event.plans) this.prefixers.set(plan.name, new LinePrefixer(this.chalk.dim(`${plan.name.padEnd(width)} │ `)));
     this.out(this.chalk.bold(`run-chunks: ${count} chunk${count === 1 ? '' : 's'}, ${mode}\n`));
@@ -176,7 +200,8 @@ export class TerminalReporter implements Reporter {
     clearInterval(this.progressTimer);
     this.live.clear();
     this.writer.close();
-    this.out(`\n${renderSummaryTable(report, this.chalk)}\n`);
+    const table = this.options.columns < FULL_TABLE_MIN_COLUMNS ? renderCompactSummary(report, this.chalk) : renderSummaryTable(report, this.chalk);
+    this.out(`\n${table}\n`);
     for (const chunk of report.chunks) {
       if (chunk.status === 'passed' || chunk.status === 'skipped') continue;
       const { paint } = styleStatus(this.chalk, chunk.status);
@@ -192,7 +217,13 @@ export class TerminalReporter implements Reporter {
       const leaking = report.chunks.filter((chunk) => chunk.required && chunk.memory?.verdict === 'leak').map((chunk) => chunk.name);
       if (leaking.length > 0) this.out(this.chalk.red(`--fail-on-leak: the run fails because ${leaking.join(', ')} leaked memory.\n`));
     }
-    this.out(`${this.describeRun(report)}\n`);
+    if (this.options.deferRunLine) return;
+    this.printRunLine(report, NAMED_REPORT_FILES.filter((file) => existsSync(path.join(report.reportDir, file))));
+  }
+
+  /** The run's verdict, chunk counts, duration and exit code, and the report files (names in the report dir) it wrote. */
+  printRunLine(report: RunReport, writtenFiles: readonly string[]): void {
+    this.out(`${this.describeRun(report, writtenFiles)}\n`);
   }
 
   /** The tests blamed for a chunk's death, the tests that needed the most memory, and those that kept the most. */
@@ -240,15 +271,11 @@ export class TerminalReporter implements Reporter {
     return lines;
   }
 
-  private describeRun(report: RunReport): string {
-    const counts = new Map<string, number>();
-    for (const chunk of report.chunks) counts.set(chunk.status, (counts.get(chunk.status) ?? 0) + 1);
-    const tally = [...counts].map(([status, n]) => `${n} ${status}`).join(', ');
+  private describeRun(report: RunReport, writtenFiles: readonly string[]): string {
     const verdict = report.status === 'passed' ? this.chalk.green.bold('Run passed') : this.chalk.red.bold(`Run ${report.status}`);
-    return (
-      `${verdict}: ${tally} in ${formatDurationMs(report.durationMs)} (exit code ${report.exitCode}). ` +
-      `Report: ${this.display(path.join(report.reportDir, 'report.json'))}`
-    );
+    const [first, ...others] = writtenFiles;
+    const files = first === undefined ? '' : ` Report: ${this.display(path.join(report.reportDir, first))}${others.map((file) => ` and ${file}`).join('')}`;
+    return `${verdict}: ${tallyChunks(report.chunks)} in ${formatDurationMs(report.durationMs)} (exit code ${report.exitCode}).${files}`;
   }
 
   private display(filePath: string): string {

@@ -56,7 +56,7 @@ export class ChunkRun {
   async execute(): Promise<RunReport> {
     const { plans, parallelChunks, runId, emit } = this.options;
     const startedAt = new Date();
-    emit({ type: 'run-started', runId, startedAt, plans, parallelChunks, reportDir: this.options.reportDir });
+    emit({ type: 'run-started', runId, startedAt, plans, parallelChunks, memoryBudgetBytes: this.options.schedule?.limits.budgetBytes, reportDir: this.options.reportDir });
     guardRun(runId);
     const limit = pLimit(parallelChunks);
     const preflight = createPreflight(this.probes.signal);

@@ -109,8 +109,9 @@ export function startCli(args: string[], options: { cwd: string; env?: Record<st
   startedTags.push(tag);
   let stdout = '';
   let stderr = '';
-  // Plain output: NO_COLOR on, and no inherited FORCE_COLOR (Node warns when both are set).
-  const { FORCE_COLOR: _forceColor, ...inherited } = process.env;
+  // Plain output: NO_COLOR on, and no inherited FORCE_COLOR (Node warns when both are set); the
+  // default width: no inherited COLUMNS (below 100 it picks the compact summary).
+  const { FORCE_COLOR: _forceColor, COLUMNS: _columns, ...inherited } = process.env;
   const [program, ...argv] = options.bin === undefined ? [process.execPath, CLI_PATH, ...args] : [options.bin, ...args];
   const child = spawn(program!, argv, {
     cwd: options.cwd,

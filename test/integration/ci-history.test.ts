@@ -94,7 +94,7 @@ test('`run-chunks report` prints an earlier run\'s summary without running anyth
   const report = await runCli(['report'], { cwd: dir });
   assert.equal(report.exitCode, 1);
   assert.match(report.stdout, /│ failing +│ ✖ failed/);
-  assert.match(report.stdout, /Run failed: 1 failed/);
+  assert.match(report.stdout, /Run failed: 1 chunk failed/);
   assert.doesNotMatch(report.stdout, /test session starts/, 'nothing ran');
   const missing = await runCli(['report', 'nowhere'], { cwd: dir });
   assert.equal(missing.exitCode, 2);

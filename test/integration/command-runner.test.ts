@@ -63,16 +63,17 @@ test('arguments with shell metacharacters run nothing extra: commands are argv a
   assert.equal(existsSync(`${dir}/pwned`), false);
 });
 
+// Each chunk waits until it sees the other's file: the pair only finishes if both run at once.
+const waitForOther = (me: string, other: string): string[] => [
+  process.execPath,
+  '-e',
+  `const fs=require("fs");fs.writeFileSync("${me}","");const t=Date.now();` +
+    `while(!fs.existsSync("${other}")){if(Date.now()-t>20000)process.exit(9);Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,20)}` +
+    `console.log("${me} saw ${other}")`,
+];
+
 test('--parallel-chunks 2 runs two chunks at once and prefixes their output lines', async () => {
   const dir = makeProject({});
-  // Each chunk waits until it sees the other's file: this only finishes if both run at once.
-  const waitForOther = (me: string, other: string): string[] => [
-    process.execPath,
-    '-e',
-    `const fs=require("fs");fs.writeFileSync("${me}","");const t=Date.now();` +
-      `while(!fs.existsSync("${other}")){if(Date.now()-t>20000)process.exit(9);Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,20)}` +
-      `console.log("${me} saw ${other}")`,
-  ];
   writeConfig(dir, {
     runner: 'command',
     chunks: [
@@ -85,5 +86,25 @@ test('--parallel-chunks 2 runs two chunks at once and prefixes their output line
   assert.match(result.stdout, /^left {2}│ left\.flag saw right\.flag$/m);
   assert.match(result.stdout, /^right │ right\.flag saw left\.flag$/m);
   assert.equal(readReport(dir).parallelChunks, 2);
+  assertNoLeftovers(result.tag);
+});
+
+test('--memory-budget running chunks together prefixes their output lines, and the banner says how they run', async () => {
+  const dir = makeProject({});
+  writeConfig(dir, {
+    runner: 'command',
+    chunks: [
+      { name: 'left', command: waitForOther('left.flag', 'right.flag'), memoryEstimate: '10MB' },
+      { name: 'right', command: waitForOther('right.flag', 'left.flag'), memoryEstimate: '10MB' },
+    ],
+  });
+  const result = await runCli(['--memory-budget', '1GB'], { cwd: dir });
+  assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+  assert.match(result.stdout, /^run-chunks: 2 chunks, together while their forecast peaks fit the memory budget of 1 GB$/m);
+  assert.doesNotMatch(result.stdout, /one at a time/);
+  assert.match(result.stdout, /^left {2}│ left\.flag saw right\.flag$/m);
+  assert.match(result.stdout, /^right │ right\.flag saw left\.flag$/m);
+  const dryRun = await runCli(['--dry-run', '--memory-budget', '1GB'], { cwd: dir });
+  assert.match(dryRun.stdout, /^Dry run: 2 chunks would run together while their forecast peaks fit the memory budget of 1 GB; nothing was started\.$/m);
   assertNoLeftovers(result.tag);
 });

@@ -68,7 +68,7 @@ function invocations(script: string, command: string, expected: { config: string
       const words = shellWords(rest!);
       found.push(words);
       if (words[0] === 'merge' || words[0] === 'matrix') {
-        const parsed = parseSubcommand(words, '0.0.0') as { name: string; config?: string; historyFile?: string; dirs?: string[] };
+        const parsed = parseSubcommand(words[0], [], words.slice(1), '0.0.0') as { name: string; config?: string; historyFile?: string; dirs?: string[] };
         assert.equal(parsed.name, words[0], line);
         assert.equal(parsed.config, expected.config, `${words[0]} reads the config: ${line}`);
         assert.equal(parsed.historyFile, expected.history, `${words[0]} reads the history: ${line}`);
