@@ -118,3 +118,24 @@ export function markdownTable(headers, rows) {
   const clean = headers.map((header) => header.replace(/^</, ''));
   return [`| ${clean.join(' | ')} |`, `| ${alignment.join(' | ')} |`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
+
+/** Wall times of each case's command, taken in alternating rounds so that drift hits all alike. */
+export function timeSideBySide(cases, runs) {
+  const times = cases.map(() => []);
+  // One untimed run of each warms the page cache (the wheel's executable is 100 MB).
+  for (const [, argv] of cases) {
+    const warm = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, stdio: 'ignore' });
+    if (warm.status !== 0) throw new Error(`${argv.join(' ')} exited ${warm.status}`);
+  }
+  for (let round = 0; round < runs; round += 1) {
+    for (let offset = 0; offset < cases.length; offset += 1) {
+      const index = (round + offset) % cases.length;
+      const argv = cases[index][1];
+      const start = performance.now();
+      const result = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
+      times[index].push(performance.now() - start);
+      if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}`);
+    }
+  }
+  return times;
+}

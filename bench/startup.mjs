@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, fixed, median, QUICK, ROOT, tempDir } from './lib.mjs';
+import { CLI, fixed, median, QUICK, ROOT, tempDir, timeSideBySide } from './lib.mjs';
 
 const RUNS = QUICK ? 3 : 21;
 
@@ -26,14 +26,6 @@ function installPackage(dir) {
   return path.join(app, 'node_modules', 'run-chunks', 'bin', 'run-chunks.js');
 }
 
-function timeOnce(argv) {
-  const start = performance.now();
-  const result = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
-  const elapsed = performance.now() - start;
-  if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}`);
-  return elapsed;
-}
-
 export async function startup() {
   const dir = tempDir('startup');
   try {
@@ -45,8 +37,7 @@ export async function startup() {
       ['run-chunks --dry-run (demo config, 6 chunks)', [process.execPath, CLI, '--dry-run']],
       ['installed npm package: run-chunks --help', [process.execPath, installed, '--help']],
     ];
-    const times = cases.map(() => []);
-    for (let run = 0; run < RUNS; run += 1) cases.forEach(([, argv], index) => times[index].push(timeOnce(argv)));
+    const times = timeSideBySide(cases, RUNS);
     const floor = median(times[0]);
     const rows = cases.map(([label], index) => {
       const medianMs = median(times[index]);
@@ -60,7 +51,7 @@ export async function startup() {
       headers: ['<command', 'median ms', 'fastest ms', 'x node -e 0', 'under 150 ms'],
       rows,
       notes: [
-        `${RUNS} alternating rounds (one run of each command per round), wall time from spawn to exit, measured from Node (spawnSync).`,
+        `${RUNS} alternating rounds (one run of each command per round, each round starting with the next command), after one untimed run of each; wall time from spawn to exit, measured from Node (spawnSync).`,
         '`npm run build` bundles the CLI and its npm dependencies into one file with esbuild (scripts/bundle.mjs); loading ~150 separate ES modules took about 280 ms here, the bundle about 110 ms.',
         'The installed row is `npm pack` of this build installed into an empty folder (`npm install <tarball>`): the package holds the bundle alone, so it always runs it. In a checkout, bin/choose-entry.js runs the bundle only while its build id matches the compiled main.js (never by file times).',
       ],

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CLI, fixed, median, QUICK, ROOT, tempDir } from './lib.mjs';
+import { CLI, fixed, median, QUICK, ROOT, tempDir, timeSideBySide } from './lib.mjs';
 
 const RUNS = 21;
 const HOST_PYTHON = process.env.PYTHON ?? 'python3';
@@ -41,23 +41,6 @@ function buildAndInstall(work) {
     consoleScript: path.join(venv, 'bin', 'run-chunks'),
     executable: path.join(sitePackages, 'run_chunks', '_resources', 'bin', 'run-chunks'),
   };
-}
-
-/** Wall times of each case's command, taken in alternating rounds so that drift hits all alike. */
-function timeSideBySide(cases, runs) {
-  const times = cases.map(() => []);
-  for (const [, argv] of cases) run(argv); // Warm the page cache: the executable is 100 MB.
-  for (let round = 0; round < runs; round += 1) {
-    for (let offset = 0; offset < cases.length; offset += 1) {
-      const index = (round + offset) % cases.length;
-      const argv = cases[index][1];
-      const start = performance.now();
-      const result = spawnSync(argv[0], argv.slice(1), { cwd: ROOT, stdio: 'ignore', env: { ...process.env, NO_COLOR: '1' } });
-      times[index].push(performance.now() - start);
-      if (result.status !== 0) throw new Error(`${argv.join(' ')} exited ${result.status}`);
-    }
-  }
-  return times;
 }
 
 export async function wheel() {
