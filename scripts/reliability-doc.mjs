@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Writes docs/reliability.md from the records the fault suite left in .fault-results/ (or
 // RUN_CHUNKS_FAULT_RECORDS) during `npm test`: every fault and bad input tried, what run-chunks
-// did, and what was checked. Run by scripts/run-tests.mjs after a full run; never edit the output.
+// did, and what was checked. Run by scripts/run-tests.mjs after a whole run (`npm run docs` writes
+// docs/reliability.md, `npm test` a copy under .fault-results/); never edit the output.
+// compareWithDoc is the check every whole `npm test` makes that the committed table is current.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +13,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const recordsDir = process.env.RUN_CHUNKS_FAULT_RECORDS ?? path.join(root, '.fault-results');
 const output = process.argv[2] ?? path.join(root, 'docs', 'reliability.md');
 
-const AREAS = [
+export const AREAS = [
   ['process', 'Chunk processes that die, hang, crash or escape'],
   ['signals', 'run-chunks itself interrupted or killed'],
   ['output', 'Output and process-count extremes'],
@@ -33,21 +35,29 @@ function cell(text) {
   return String(text).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/</g, '&lt;');
 }
 
-function readRecords() {
-  if (!existsSync(recordsDir)) return [];
-  return readdirSync(recordsDir)
+export function readRecords(dir = recordsDir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
     .filter((file) => file.endsWith('.jsonl'))
     .sort()
     .flatMap((file) =>
-      readFileSync(path.join(recordsDir, file), 'utf8')
+      readFileSync(path.join(dir, file), 'utf8')
         .split('\n')
         .filter((line) => line.trim() !== '')
         .map((line) => JSON.parse(line)),
     );
 }
 
+/** The Held column: yes, no with the failure, or why the case could not run on the machine. */
+function heldCell(record) {
+  if (record.outcome === 'held') return 'yes';
+  if (record.outcome === 'not-run') return `not run here: ${record.failure ?? ''}`;
+  return `**no**: ${record.failure ?? ''}`;
+}
+
 export function renderReliability(records, machine) {
   const held = records.filter((record) => record.outcome === 'held').length;
+  const notRun = records.filter((record) => record.outcome === 'not-run').length;
   const lines = [
     '# Reliability: faults and bad input run-chunks survives',
     '',
@@ -58,7 +68,7 @@ export function renderReliability(records, machine) {
     'unless the last column says otherwise. "Left" is the number of processes of the run still alive afterwards',
     '(found by an environment tag every process of the run inherits); "-" where the case starts no process.',
     '',
-    `Last generated: ${machine.date} on ${machine.description}. ${held} of ${records.length} cases held.`,
+    `Last generated: ${machine.date} on ${machine.description}. ${held} of ${records.length} cases held${notRun > 0 ? `; ${notRun} could not run on this machine (the last column says why)` : ''}.`,
     '',
   ];
   for (const [area, title] of AREAS) {
@@ -66,17 +76,52 @@ export function renderReliability(records, machine) {
     if (rows.length === 0) continue;
     lines.push(`## ${title}`, '', '| Fault | Did | Verified | Status | Exit | Left | Held |', '|---|---|---|---|---|---|---|');
     for (const record of rows) {
-      const heldCell = record.outcome === 'held' ? 'yes' : `**no**: ${record.failure ?? ''}`;
       lines.push(
-        `| ${cell(record.fault)} | ${cell(record.behaviour.join('; ') || '-')} | ${cell(record.verified.join('; ') || '-')} | ${cell(record.status ?? '-')} | ${cell(record.exitCode ?? '-')} | ${cell(record.processesLeft ?? '-')} | ${cell(heldCell)} |`,
+        `| ${cell(record.fault)} | ${cell(record.behaviour.join('; ') || '-')} | ${cell(record.verified.join('; ') || '-')} | ${cell(record.status ?? '-')} | ${cell(record.exitCode ?? '-')} | ${cell(record.processesLeft ?? '-')} | ${cell(heldCell(record))} |`,
       );
     }
     lines.push('');
   }
   const unknown = records.filter((record) => !AREAS.some(([area]) => area === record.area));
   if (unknown.length > 0) throw new Error(`fault records with unknown areas: ${[...new Set(unknown.map((r) => r.area))].join(', ')}`);
-  lines.push('Reproduce: `npm test` (the whole suite) regenerates this file; `npm test -- --test-name-pattern=…` runs some cases without touching it.', '');
+  lines.push('Reproduce: `npm run docs` runs the test files that hold fault cases and rewrites this file; every whole `npm test` checks that it lists exactly the cases that exist.', '');
   return lines.join('\n');
+}
+
+/** Each case as "section title\tfault cell", the way the table shows it. */
+function caseKey(area, fault) {
+  const title = AREAS.find(([name]) => name === area)?.[1] ?? area;
+  return `${title}\t${cell(fault)}`;
+}
+
+/** The cases a rendered table lists: each row's first cell under its "## " section. */
+export function casesInDoc(markdown) {
+  const cases = [];
+  let section = null;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('## ')) section = line.slice(3).trim();
+    else if (section !== null && line.startsWith('| ') && !line.startsWith('| Fault |')) {
+      // Cells escape "|" as "\|" and "\" as "\\", so the first cell ends at the first unescaped " | ".
+      const first = /^\| ((?:[^|\\]|\\.)*?) \|/.exec(line);
+      if (first) cases.push(`${section}\t${first[1]}`);
+    }
+  }
+  return cases;
+}
+
+/**
+ * What differs between the fault cases that ran (their records) and those the committed table
+ * lists: `added` are cases the table lacks, `removed` rows whose case no longer exists. Outcomes
+ * and figures are not compared: they are measured on the machine; a case that broke fails its test.
+ */
+export function compareWithDoc(records, markdown) {
+  const ran = new Set(records.map((record) => caseKey(record.area, record.fault)));
+  const listed = new Set(casesInDoc(markdown));
+  const show = (key) => key.replace('\t', ': ');
+  return {
+    added: [...ran].filter((key) => !listed.has(key)).map(show),
+    removed: [...listed].filter((key) => !ran.has(key)).map(show),
+  };
 }
 
 function describeMachine() {
@@ -90,7 +135,7 @@ function describeMachine() {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const records = readRecords();
   if (records.length === 0) {
-    console.error(`reliability-doc: no fault records in ${recordsDir}; run the whole \`npm test\` first.`);
+    console.error(`reliability-doc: no fault records in ${recordsDir}; run \`npm run docs\` or the whole \`npm test\` first.`);
     process.exit(1);
   }
   writeFileSync(output, renderReliability(records, describeMachine()));

@@ -4,8 +4,9 @@ import { test } from 'node:test';
 import { assertNoLeftovers, findTaggedProcesses, REPO_ROOT } from './cli.js';
 
 // The fault suite records what each case saw; scripts/reliability-doc.mjs turns the records of a
-// whole `npm test` into the reliability table (docs/reliability.md with `npm run test:doc`), so that
-// table is the suite's own result, never prose.
+// whole `npm test` into the reliability table (docs/reliability.md with `npm run docs`), so that
+// table is the suite's own result, never prose. Every whole `npm test` checks that the committed
+// table lists exactly the cases that exist (scripts/reliability-doc.mjs compareWithDoc).
 
 /** Where the records go: RUN_CHUNKS_FAULT_RECORDS, else .fault-results/ in the repository. */
 export const FAULT_RECORDS_DIR = process.env.RUN_CHUNKS_FAULT_RECORDS ?? path.join(REPO_ROOT, '.fault-results');
@@ -25,8 +26,8 @@ export interface FaultRecord {
   exitCode: number | null;
   /** Processes of the run still alive afterwards (null when the case starts none). */
   processesLeft: number | null;
-  /** 'held' when every check passed; 'broke' with the failure otherwise. */
-  outcome: 'held' | 'broke';
+  /** 'held' when every check passed; 'broke' with the failure otherwise; 'not-run' with the reason where the machine cannot run the case. */
+  outcome: 'held' | 'broke' | 'not-run';
   failure: string | null;
 }
 
@@ -65,6 +66,13 @@ function writeRecord(record: FaultRecord): void {
  * table. The case fails exactly as a plain test would; its record then says 'broke'.
  */
 export function faultCase(area: FaultArea, fault: string, body: (record: FaultRecorder) => Promise<void> | void, options: { timeout?: number; skip?: string } = {}): void {
+  if (options.skip !== undefined) {
+    // Recorded all the same, so the table lists every case on every machine and says which did not run here.
+    const reason = options.skip;
+    test(fault, { skip: reason }, () => undefined);
+    writeRecord({ area, fault, behaviour: [], verified: [], status: null, exitCode: null, processesLeft: null, outcome: 'not-run', failure: reason });
+    return;
+  }
   test(fault, options, async () => {
     const recorder = new FaultRecorder();
     const record = (outcome: 'held' | 'broke', failure: string | null): void =>
