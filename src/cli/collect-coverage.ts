@@ -9,6 +9,7 @@ import { describeSelection, splitSelections, type SelectionSplit } from '../plan
 import type { ChunkPlan } from '../plan/types.js';
 import type { CollectLimits } from '../plan/collect-limits.js';
 import { collectChunkTests, collectSession } from '../runner/apply-shard.js';
+import { allOrFirstError } from '../util/all-or-first-error.js';
 import { UserError } from '../util/user-error.js';
 import { formatNodeIdFile } from '../results/node-id-file.js';
 import { planChunks } from './plan-chunks.js';
@@ -69,13 +70,14 @@ export async function collectAll(
   const note = describeSeparate(split, () => 'as well as the one collection of the whole suite');
   if (note) notice(note);
   const startedAt = Date.now();
-  // Collection imports every test module: a few at once keep a small machine responsive.
-  const limit = pLimit(Math.max(1, Math.min(4, os.availableParallelism())));
   const [suite, ...separate] = await withCollectProgress(() =>
-    Promise.all([
-      limit(() => collectSession(base.pytest!, base.cwd, base.env, base.rest ? `the whole suite (as chunk "${base.name}" runs it)` : 'the whole suite', limits, split.judged)),
-      ...split.separate.map(({ plan }) => limit(() => collectSession(plan.pytest!, plan.cwd, plan.env, `chunk "${plan.name}"`, limits))),
-    ]),
+    runCollections(
+      [
+        (own: CollectLimits) => collectSession(base.pytest!, base.cwd, base.env, base.rest ? `the whole suite (as chunk "${base.name}" runs it)` : 'the whole suite', own, split.judged),
+        ...split.separate.map(({ plan }) => (own: CollectLimits) => collectSession(plan.pytest!, plan.cwd, plan.env, `chunk "${plan.name}"`, own)),
+      ],
+      limits,
+    ),
   );
   const selections = new Map<string, string[]>(split.judged.map((spec) => [spec.name, []]));
   for (const [nodeid, owners] of suite!.owners) for (const owner of owners) selections.get(owner)!.push(nodeid);
@@ -93,6 +95,33 @@ export async function collectAll(
     pytestRuns: 1 + split.separate.length,
     durationMs: Date.now() - startedAt,
   };
+}
+
+/**
+ * Runs collections a few at once (each imports every test module: a few keep a small machine
+ * responsive). When one fails, the others are stopped (their process groups), those not started
+ * never start, and the first failure is thrown only once every started one has ended, so each has
+ * removed its temp folder before the caller reports the error and exits.
+ */
+async function runCollections<T>(collections: readonly ((limits: CollectLimits) => Promise<T>)[], limits: CollectLimits): Promise<T[]> {
+  const stop = new AbortController();
+  const outer = limits.signal;
+  const forward = (): void => stop.abort(outer?.reason);
+  if (outer?.aborted) forward();
+  else outer?.addEventListener('abort', forward, { once: true });
+  const own: CollectLimits = { ...limits, signal: stop.signal };
+  const limit = pLimit({ concurrency: Math.max(1, Math.min(4, os.availableParallelism())), rejectOnClear: true });
+  try {
+    return await allOrFirstError(
+      collections.map((collect) => limit(() => collect(own))),
+      () => {
+        limit.clearQueue();
+        if (!stop.signal.aborted) stop.abort('another collection failed');
+      },
+    );
+  } finally {
+    outer?.removeEventListener('abort', forward);
+  }
 }
 
 /** What the rest chunk deselects: every other chunk's selection, in words (--dry-run). */
@@ -114,8 +143,7 @@ export async function applyRest(allPlans: readonly ChunkPlan[], rest: ChunkPlan,
   if (note) notice(note);
   let nodeIds: string | null = null;
   if (split.separate.length > 0) {
-    const limit = pLimit(Math.max(1, Math.min(4, os.availableParallelism())));
-    const collected = await withCollectProgress(() => Promise.all(split.separate.map(({ plan }) => limit(() => collectChunkTests(plan, limits)))));
+    const collected = await withCollectProgress(() => runCollections(split.separate.map(({ plan }) => (own: CollectLimits) => collectChunkTests(plan, own)), limits));
     nodeIds = path.join(reportDir, `${rest.name}.rest.txt`);
     await writeFile(nodeIds, formatNodeIdFile(collected.flat()));
   }

@@ -547,3 +547,48 @@ faultCase('lifecycle', 'a rest chunk\'s collection refuses the run (collectTimeo
   r.held('report.json is the earlier run\'s again, byte for byte, and the lock is released');
   checkNoLeftovers(r, refused.tag);
 });
+
+// Two collections at once (`plan` with a chunk collected on its own, beside the whole suite's):
+// when one ends early, by a signal or its timeout, the other's temp folder must be gone too.
+// (It was left behind: the first failure was reported, and run-chunks exited, before the other's
+// cleanup ran.) Each run gets a TMPDIR of its own, so the check sees only its folders.
+for (const variant of [
+  { label: 'SIGINT', signal: 'SIGINT' as const },
+  { label: 'SIGTERM', signal: 'SIGTERM' as const },
+  { label: 'an error in one while the other hangs', signal: null },
+]) {
+  faultCase('lifecycle', `two collections at once (plan), one ended by ${variant.label}: no temp folder left`, async (r) => {
+    const project = makeRestProject();
+    const tmp = path.join(project.dir, 'own-tmp');
+    mkdirSync(tmp);
+    const env = { TMPDIR: tmp, COLLECT_HANG: '60' };
+    let result: CliResult;
+    if (variant.signal === null) {
+      // Chunk a's collection (the one run with -p no:cacheprovider) fails at once; the whole suite's hangs.
+      writeFileSync(path.join(project.dir, 'conftest.py'), `import sys\nif "no:cacheprovider" in sys.argv:\n    raise RuntimeError("a broken conftest")\n${STALLING_CONFTEST}`);
+      const started = Date.now();
+      result = await runCli(['plan'], { cwd: project.dir, env });
+      assert.equal(result.exitCode, 2, result.stdout + result.stderr);
+      assert.match(result.stderr, /Collecting the tests of chunk "a" failed.*a broken conftest/s);
+      assert.ok(Date.now() - started < 45_000, 'the hanging collection was stopped, not waited for');
+      r.did('exit 2: chunk a\'s collection failed (pytest\'s error shown); the hanging one was stopped at once');
+    } else {
+      const run = startCli(['plan'], { cwd: project.dir, env });
+      await waitUntil(() => existsSync(path.join(project.dir, 'collect-started')) || run.child.exitCode !== null, STARTUP_TIMEOUT_MS, 'the collections to start');
+      // Both pytest processes are in their conftest (each announces it; give the second a moment).
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      assert.equal(run.child.exitCode, null, run.output());
+      assert.equal(readdirSync(tmp).filter((name) => name.startsWith('run-chunks-collect-')).length, 2, `two collections' folders while they run: ${readdirSync(tmp).join(', ')}`);
+      r.held('while both collections run, each has its temp folder');
+      run.child.kill(variant.signal);
+      result = await run.result;
+      assert.equal(result.exitCode, 130, result.stdout + result.stderr);
+      assert.match(result.stderr, new RegExp(`Interrupted by ${variant.signal} while collecting`));
+      r.did(`exit 130: interrupted by ${variant.signal} while collecting`);
+    }
+    r.outcomeOf(result.exitCode);
+    assert.deepEqual(readdirSync(tmp), []);
+    r.held('no run-chunks-collect-* folder is left in TMPDIR');
+    checkNoLeftovers(r, result.tag);
+  });
+}
