@@ -4,21 +4,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../../helpers/cli.js';
+import type { FaultRecord } from '../../helpers/fault-case.js';
 
 // scripts/reliability-doc.mjs renders docs/reliability.md from the fault suite's records, and every
 // whole `npm test` compares the committed file with the cases that ran (compareWithDoc).
 
-interface Record {
-  area: string;
-  fault: string;
-  behaviour: string[];
-  verified: string[];
-  status: string | null;
-  exitCode: number | null;
-  processesLeft: number | null;
-  outcome: 'held' | 'broke' | 'not-run';
-  failure: string | null;
-}
+type Record = FaultRecord;
 interface DocModule {
   renderReliability(records: Record[], machine: { date: string; description: string }): string;
   casesInDoc(markdown: string): string[];
@@ -28,7 +19,7 @@ interface DocModule {
 const doc = (await import(pathToFileURL(path.join(REPO_ROOT, 'scripts', 'reliability-doc.mjs')).href)) as DocModule;
 const MACHINE = { date: '2026-12-02', description: 'a test machine' };
 
-function record(area: string, fault: string, outcome: Record['outcome'] = 'held', failure: string | null = null): Record {
+function record(area: FaultRecord['area'], fault: string, outcome: Record['outcome'] = 'held', failure: string | null = null): Record {
   return { area, fault, behaviour: ['status passed'], verified: ['no process of the run left'], status: 'passed', exitCode: 0, processesLeft: 0, outcome, failure };
 }
 
