@@ -4,6 +4,7 @@ import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBytes } from '../config/parse-size.js';
 import type { ChunkReport } from '../results/report-types.js';
 import { describeGpuPeak, describeGrowth, describePeak, formatCount } from '../reporters/chunk-figures.js';
+import type { FileRefs } from './file-links.js';
 import type { HtmlChunkData } from './html-input.js';
 import { html, type HtmlValue, type SafeHtml } from './html-text.js';
 import { renderMemoryChart } from './memory-chart.js';
@@ -20,6 +21,13 @@ export function statusBadge(status: string): SafeHtml {
 export function verdictBadge(chunk: ChunkReport): SafeHtml {
   const verdict = chunk.memory?.verdict;
   return verdict === undefined ? html`–` : html`<span class="badge verdict-${verdict}">${verdict}</span>`;
+}
+
+/** A file the page names: a relative link where it lies in the page's folder, else its path and why it is not linked. */
+function renderFile(file: string, refs: FileRefs): SafeHtml {
+  const ref = refs.get(file);
+  if (ref?.kind === 'link') return html`<a href="${ref.href}" title="${file}"><code>${ref.shown}</code></a>`;
+  return html`<code>${file}</code>${ref ? html` <span class="muted">(${ref.why})</span>` : ''}`;
 }
 
 function figure(label: string, value: HtmlValue, title?: string): SafeHtml {
@@ -65,20 +73,20 @@ function renderLegend(data: HtmlChunkData): SafeHtml {
   return html`<div class="legend">${entries}</div>`;
 }
 
-function renderAttempts(chunk: ChunkReport): SafeHtml {
+function renderAttempts(chunk: ChunkReport, refs: FileRefs): SafeHtml {
   if (chunk.attempts.length <= 1) return html``;
   const rows = chunk.attempts.map(
     (attempt) =>
-      html`<tr><td class="num">${attempt.attempt}</td><td>${attempt.kind}</td><td>${statusBadge(attempt.status)}</td><td class="num">${attempt.workers}</td><td class="num">${formatDurationMs(attempt.durationMs)}</td><td class="num">${attempt.peakRssBytes === null ? '–' : formatBytes(attempt.peakRssBytes)}</td><td class="num">${attempt.peakPssBytes === null ? '–' : formatBytes(attempt.peakPssBytes)}</td><td class="message">${attempt.message}</td></tr>`,
+      html`<tr><td class="num">${attempt.attempt}</td><td>${attempt.kind}</td><td>${statusBadge(attempt.status)}</td><td class="num">${attempt.workers}</td><td class="num">${formatDurationMs(attempt.durationMs)}</td><td class="num">${attempt.peakRssBytes === null ? '–' : formatBytes(attempt.peakRssBytes)}</td><td class="num">${attempt.peakPssBytes === null ? '–' : formatBytes(attempt.peakPssBytes)}</td><td class="message">${attempt.message}</td><td>${renderFile(attempt.logFile, refs)}</td></tr>`,
   );
-  return html`<h3>Attempts</h3><table class="tests"><thead><tr><th>#</th><th>Kind</th><th>Status</th><th>Workers</th><th>Duration</th><th>Peak RSS (sampled)</th><th>Peak PSS (sampled)</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<h3>Attempts</h3><table class="tests"><thead><tr><th>#</th><th>Kind</th><th>Status</th><th>Workers</th><th>Duration</th><th>Peak RSS (sampled)</th><th>Peak PSS (sampled)</th><th>Message</th><th>Log</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function renderMergedShards(chunk: ChunkReport): SafeHtml {
+function renderMergedShards(chunk: ChunkReport, refs: FileRefs): SafeHtml {
   if (chunk.mergedShards === null) return html``;
   const rows = chunk.mergedShards.map(
     (shard) =>
-      html`<tr><td class="num">${shard.index}/${shard.count}</td><td>${statusBadge(shard.status)}</td><td>${shard.startedAt ?? '–'}</td><td class="num">${formatDurationMs(shard.durationMs)}</td><td class="num">${shard.peakRssBytes === null ? '–' : formatBytes(shard.peakRssBytes)}</td><td><code>${shard.logFile}</code></td><td class="message">${shard.message}</td></tr>`,
+      html`<tr><td class="num">${shard.index}/${shard.count}</td><td>${statusBadge(shard.status)}</td><td>${shard.startedAt ?? '–'}</td><td class="num">${formatDurationMs(shard.durationMs)}</td><td class="num">${shard.peakRssBytes === null ? '–' : formatBytes(shard.peakRssBytes)}</td><td>${renderFile(shard.logFile, refs)}</td><td class="message">${shard.message}</td></tr>`,
   );
   return html`<h3>Shards</h3><p class="muted">Merged from ${chunk.mergedShards.length} of ${chunk.mergedShards[0]?.count ?? 0} shards, which ran on separate machines. Their memory timelines are not drawn here: each shard's samples.jsonl is beside its log, in that shard's own report dir.</p><table class="tests"><thead><tr><th>Shard</th><th>Status</th><th>Started</th><th>Duration</th><th>Peak RSS (sampled)</th><th>Log</th><th>Message</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -95,9 +103,14 @@ function describeEvidence(chunk: ChunkReport): HtmlValue {
   return html`<br>contained by: ${evidence.containment.join(', ')}${cgroup}${unavailable}${machine}`;
 }
 
-function renderDetails(chunk: ChunkReport): SafeHtml {
+/** The chunk's log and JUnit file, where a reader looks first after the figures. */
+function renderFiles(chunk: ChunkReport, refs: FileRefs): SafeHtml {
+  return html`<p class="files">Log: ${renderFile(chunk.logFile, refs)}${chunk.junitFile ? html` · JUnit: ${renderFile(chunk.junitFile, refs)}` : ''}</p>`;
+}
+
+function renderDetails(chunk: ChunkReport, refs: FileRefs): SafeHtml {
   const env = Object.entries(chunk.env).map(([name, value]) => `${name}=${value}`);
-  return html`<details class="command"><summary>Command, folder and log</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}<br>log: <code>${chunk.logFile}</code>${chunk.junitFile ? html`<br>JUnit: <code>${chunk.junitFile}</code>` : ''}${describeEvidence(chunk)}${chunk.isolation ? html`<br>isolation: ${chunk.isolation}${chunk.isolationDecision && chunk.isolationDecision.requested !== chunk.isolation ? html` (asked: ${chunk.isolationDecision.requested})` : ''}${chunk.isolationDecision?.reason ? html`: ${chunk.isolationDecision.reason}` : ''}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
+  return html`<details class="command"><summary>Command and folder</summary><pre>${chunk.commandLine}</pre><p>cwd: <code>${chunk.cwd}</code>${chunk.workersReason ? html`<br>workers: ${chunk.workersReason}` : ''}${describeEvidence(chunk)}${chunk.isolation ? html`<br>isolation: ${chunk.isolation}${chunk.isolationDecision && chunk.isolationDecision.requested !== chunk.isolation ? html` (asked: ${chunk.isolationDecision.requested})` : ''}${chunk.isolationDecision?.reason ? html`: ${chunk.isolationDecision.reason}` : ''}` : ''}</p>${env.length > 0 ? html`<pre>${env.join('\n')}</pre>` : ''}</details>`;
 }
 
 /** One chunk's section, with id `chunk-<index>` (the overview's bars link to it). */
@@ -110,8 +123,9 @@ export function renderChunkSection(data: HtmlChunkData, index: number): SafeHtml
 ${chunk.description ? html`<p class="muted">${chunk.description}</p>` : ''}
 <p class="message">${chunk.message}</p>${warnings}
 ${renderFigures(chunk)}
+${renderFiles(chunk, data.fileRefs)}
 <div class="chart-box">${renderLegend(data)}${renderMemoryChart(data, `memory of chunk ${chunk.name} over time`)}</div>
 ${renderLeak(chunk)}
-${renderBlamedTests(chunk)}${data.records.length > 0 ? html`<p class="muted">Each of this chunk's ${data.records.length} ${data.records.length === 1 ? 'test' : 'tests'}, with its figures, is in <a href="#all-tests">All tests</a> below.</p>` : ''}${renderTopPeakTests(chunk)}${renderTopRetainedTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk)}${renderMergedShards(chunk)}${renderDetails(chunk)}
+${renderBlamedTests(chunk)}${data.records.length > 0 ? html`<p class="muted">Each of this chunk's ${data.records.length} ${data.records.length === 1 ? 'test' : 'tests'}, with its figures, is in <a href="#all-tests">All tests</a> below.</p>` : ''}${renderTopPeakTests(chunk)}${renderTopRetainedTests(chunk)}${renderFailedTests(data.failedTests)}${renderAttempts(chunk, data.fileRefs)}${renderMergedShards(chunk, data.fileRefs)}${renderDetails(chunk, data.fileRefs)}
 </section>`;
 }

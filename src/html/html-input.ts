@@ -10,6 +10,7 @@ import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TestStartEvent } from '../results/test-events.js';
 import { bareRecord, type TestRecord, type TestRecordOutcome } from '../results/test-records.js';
 import { describeVerdict } from '../results/verdict-text.js';
+import { resolveFileRefs, type FileRefs } from './file-links.js';
 
 /** A test's start on a chunk's memory chart. */
 export interface TestMark {
@@ -43,11 +44,15 @@ export interface HtmlChunkData {
   failedTests: FailedTest[];
   /** Every test of every attempt, in the order they ended (the run's records, or rebuilt from the events files). */
   records: readonly TestRecord[];
+  /** How the page refers to the chunk's log, JUnit and attempt and shard logs (empty when the page's folder is not known). */
+  fileRefs: FileRefs;
 }
 
 /** Where else to look for a chunk's files (`<dir>/<chunk>/`): `merge`'s input dirs, whose paths in report.json are another machine's. */
 export interface HtmlInputOptions {
   searchDirs?: readonly string[];
+  /** The folder the page is written in: files inside it are linked relatively. */
+  htmlDir?: string;
 }
 
 const FAILED_OUTCOMES: readonly TestRecordOutcome[] = ['failed', 'error', 'killed', 'crashed'];
@@ -168,10 +173,17 @@ function attemptOffsetMs(chunk: ChunkReport, startedAt: string | undefined): num
   return Number.isFinite(offset) ? offset : null;
 }
 
+/** The files a chunk's section names: its log and JUnit file, each attempt's log, each shard's log. */
+function namedFiles(chunk: ChunkReport): string[] {
+  const files = [chunk.logFile, ...(chunk.junitFile === null ? [] : [chunk.junitFile]), ...chunk.attempts.map((attempt) => attempt.logFile)];
+  return [...files, ...(chunk.mergedShards ?? []).map((shard) => shard.logFile)];
+}
+
 async function readChunk(chunk: ChunkReport, records: readonly TestRecord[] | undefined, options: HtmlInputOptions): Promise<HtmlChunkData> {
+  const fileRefs = options.htmlDir === undefined ? new Map() : await resolveFileRefs(options.htmlDir, namedFiles(chunk));
   // Shards ran on separate machines, each with its own clock and memory: one shard's timeline
   // under the combined entry would pass for the whole chunk's. The page shows each shard's figures instead.
-  if (chunk.mergedShards !== null) return { report: chunk, samples: [], testMarks: [], failedTests: records ? failedTestsFromRecords(records) : [], records: records ?? [] };
+  if (chunk.mergedShards !== null) return { report: chunk, samples: [], testMarks: [], failedTests: records ? failedTestsFromRecords(records) : [], records: records ?? [], fileRefs };
   const dir = await findChunkDir(chunk, options);
   const samples = parseSamples((await readText(path.join(dir, 'samples.jsonl'))) ?? '');
   const firstEvents = (await readText(path.join(dir, 'events.jsonl'))) ?? '';
@@ -194,7 +206,7 @@ async function readChunk(chunk: ChunkReport, records: readonly TestRecord[] | un
       eventTexts.push({ attempt: attempt.attempt, text: (await readText(path.join(dir, `attempt-${attempt.attempt}`, 'events.jsonl'))) ?? '' });
     allRecords = recordsFromEvents(eventTexts, chunk);
   }
-  return { report: chunk, samples, testMarks, failedTests: failedTestsFromRecords(allRecords), records: allRecords };
+  return { report: chunk, samples, testMarks, failedTests: failedTestsFromRecords(allRecords), records: allRecords, fileRefs };
 }
 
 /**

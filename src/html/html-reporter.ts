@@ -20,8 +20,8 @@ export type WriteHtmlReportOptions = HtmlInputOptions & HtmlReportOptions & { fi
  * holding `<chunk>/samples.jsonl` for chunks whose own paths are not on this machine (`merge`).
  */
 export async function writeHtmlReport(report: RunReport, records?: ReadonlyMap<string, readonly TestRecord[]>, options: WriteHtmlReportOptions = {}): Promise<string> {
-  const chunks = await readHtmlInput(report, records, options);
   const file = options.file ?? path.join(report.reportDir, HTML_REPORT_FILE_NAME);
+  const chunks = await readHtmlInput(report, records, { ...options, htmlDir: path.dirname(file) });
   await writeReportFile(file, buildHtmlReport(report, chunks, options));
   return file;
 }

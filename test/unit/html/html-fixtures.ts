@@ -29,6 +29,7 @@ export function chunkData(name: string, overrides: Partial<ChunkReport> = {}, da
     testMarks: [mark(1000, `tests/test_${name}.py::test_one`)],
     failedTests: [],
     records: [],
+    fileRefs: new Map(),
     ...data,
   };
 }

@@ -86,7 +86,7 @@ test('readHtmlInput reads each chunk beside its log, failed tests from the event
       ['t::big', 'killed', 1, null, null, null, null],
     ],
   );
-  assert.deepEqual(goneData, { report: gone, samples: [], testMarks: [], failedTests: [], records: [] });
+  assert.deepEqual(goneData, { report: gone, samples: [], testMarks: [], failedTests: [], records: [], fileRefs: new Map() });
 
   // With records, the failed tests are theirs; a search dir stands in for paths from another machine.
   const moved = chunkReport('oom', { ...oom, logFile: '/elsewhere/oom/output.log' });
