@@ -20,7 +20,7 @@ import { maskSecretArgs } from '../util/mask-secrets.js';
 import { quoteShellCommand } from '../util/shell-quote.js';
 import { NOTABLE_TEST_GROWTH_BYTES } from './chunk-figures.js';
 import { LinePrefixer } from './line-prefixer.js';
-import { formatProgressLine, type ChunkLiveState } from './progress-line.js';
+import { formatProgressLine, formatProgressLines, type ChunkLiveState } from './progress-line.js';
 import { TerminalWriter } from './terminal-writer.js';
 import type { Reporter } from './reporter.js';
 
@@ -95,7 +95,10 @@ export class TerminalReporter implements Reporter {
 
   private footerLines(): string[] {
     const nowMs = performance.now();
-    return [...this.live.values()].map((state) => `${this.chalk.cyan('▶')} ${formatProgressLine(state, nowMs, this.chalk, this.options.columns - 2, true)}`);
+    return [...this.live.values()].flatMap((state) => {
+      const [head, ...rest] = formatProgressLines(state, nowMs, this.chalk, this.options.columns - 2);
+      return [`${this.chalk.cyan('▶')} ${head}`, ...rest.map((line) => `  ${line}`)];
+    });
   }
 
   /** Without a TTY: one plain progress line per running chunk, every progressIntervalMs. */
@@ -147,9 +150,12 @@ export class TerminalReporter implements Reporter {
   onChunkStarted(event: ChunkStartedEvent): void {
     const { plan } = event;
     const previous = this.live.get(plan.name);
+    const nowMs = performance.now();
     this.live.set(plan.name, {
       name: plan.name,
-      startedAtMs: previous?.startedAtMs ?? performance.now(),
+      startedAtMs: previous?.startedAtMs ?? nowMs,
+      attemptStartedAtMs: nowMs,
+      timeoutMs: plan.timeoutMs,
       attempt: previous?.attempt ?? 1,
       progress: undefined,
       rssBytes: undefined,

@@ -11,8 +11,15 @@ export interface TestProgress {
   passed: number;
   failed: number;
   skipped: number;
-  /** The tests running right now (one per worker at most). */
-  running: string[];
+  /** The tests running right now (one per worker at most), the longest-running first. */
+  running: RunningTest[];
+}
+
+/** A test that has started and not ended. */
+export interface RunningTest {
+  nodeid: string;
+  /** When it started, by the clock of its pytest process (epoch milliseconds, from its test-start event). */
+  startedAtEpochMs: number;
 }
 
 /** How a chunk died, for blaming the tests that were running. */
@@ -185,7 +192,7 @@ export class ChunkTestState {
       passed: counts.passed,
       failed: counts.failed + counts.errors,
       skipped: counts.skipped,
-      running: [...this.running.values()].map((event) => event.nodeid),
+      running: [...this.running.values()].map((event) => ({ nodeid: event.nodeid, startedAtEpochMs: event.t * MS_PER_SECOND })).sort((a, b) => a.startedAtEpochMs - b.startedAtEpochMs),
     };
   }
 
