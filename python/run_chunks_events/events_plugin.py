@@ -4,7 +4,7 @@ import pytest
 
 from .measure import read_gpu_bytes, read_rss_bytes
 from .peaks import PeakMeter
-from .reports import full_text, location_of, short_message, summarize_reports
+from .reports import crash_of, full_text, location_of, short_message, summarize_reports
 from .writer import write_collection_once
 from .xdist_plugin import is_xdist_controller
 
@@ -25,6 +25,10 @@ class EventsPlugin:
         # class scope): memory it keeps is that fixture's, not a leak of the test.
         self.shared_setup = False
         self.relays_workers = False
+        # The rootdir (test-end's file and crash.path are relative to it) and the folder pytest
+        # was started in (traceback paths pytest shortened are relative to it); set at session start.
+        self.rootdir = None
+        self.invocation_dir = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session):
@@ -32,6 +36,8 @@ class EventsPlugin:
             # xdist's controller replays each worker's logstart and logfinish as its own: the
             # worker wrote those tests' events already.
             self.relays_workers = is_xdist_controller(session.config)
+            self.rootdir = str(session.config.rootpath)
+            self.invocation_dir = str(session.config.invocation_params.dir)
             self.writer.write("session-start", rss=read_rss_bytes())
         except Exception as error:  # noqa: BLE001
             self.writer.give_up(error)
@@ -154,4 +160,5 @@ class EventsPlugin:
             short_message(decisive) if decisive else None,
             full_text(decisive) if decisive else None,
             group,
+            crash_of(decisive, file_name, self.rootdir, self.invocation_dir) if outcome in ("failed", "error") else None,
         )

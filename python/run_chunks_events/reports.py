@@ -1,5 +1,7 @@
 """A test's outcome, one-line message and failure text from its phase reports, and its location."""
 
+import os
+
 from .text import cut_end, first_line, last_line
 
 # test-end's longrepr is for a report, not a log: a few KB says where and why, while a huge
@@ -88,3 +90,85 @@ def location_of(location):
         return (str(file_name) if file_name else None), (int(line0) + 1 if line0 is not None else None)
     except Exception:  # noqa: BLE001
         return None, None
+
+
+# crash.message is the exception as pytest's summary shows it, assertion explanation included;
+# an annotation shows 2,000 characters, and the rest is in longrepr.
+CRASH_MESSAGE_MAX_CHARS = 2000
+
+
+def relative_to_rootdir(path, rootdir, base_dir):
+    """``path`` relative to the rootdir, as pytest writes a test's location file; None outside it.
+
+    A relative ``path`` is read against ``base_dir``: pytest writes traceback paths relative to
+    the invocation folder when they are shorter so.
+    """
+    if not path or not rootdir:
+        return None
+    try:
+        absolute = os.path.normpath(os.path.join(base_dir or rootdir, str(path)))
+        relative = os.path.relpath(absolute, rootdir)
+    except (TypeError, ValueError):  # ValueError: another drive on Windows
+        return None
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep) or os.path.isabs(relative):
+        return None
+    return relative
+
+
+def crash_report(reports):
+    """The report whose exception the test failed on: a failed setup or teardown, else the failed call."""
+    failed = [report for report in reports if report.failed]
+    return next((report for report in failed if report.when != "call"), failed[0] if failed else None)
+
+
+def crash_of(reports, test_file, rootdir, base_dir):
+    """{path, line, message} of the exception a failed or errored test ended on; None without one.
+
+    The location is the one a reader of the annotation wants:
+    1. pytest's crash line (reprcrash: the innermost frame) when it is in the test's own file;
+    2. else the innermost traceback entry in the test's own file, so that a failure inside numpy,
+       or inside a helper module of the suite, points at the test's line that called it;
+    3. else the crash line when it is under the rootdir (a fixture in conftest.py);
+    4. else no path and no line (the crash is outside the rootdir and the test's file is not in
+       the traceback): only the message.
+    ``path`` is relative to the rootdir (as ``file`` is), ``line`` 1-based (pytest's reprcrash
+    and reprfileloc lines are both 1-based already). Fields that are unknown are left out.
+    """
+    report = crash_report(reports)
+    longrepr = getattr(report, "longrepr", None)
+    reprcrash = getattr(longrepr, "reprcrash", None)
+    message = getattr(reprcrash, "message", None)
+    if reprcrash is None or not message:
+        return None
+    crash = {"message": cut_end(str(message), CRASH_MESSAGE_MAX_CHARS)}
+    test_file = os.path.normpath(test_file) if test_file else None
+    # reprcrash.path is the frame's co_filename: absolute, or relative to the cwd at import.
+    crash_path = relative_to_rootdir(getattr(reprcrash, "path", None), rootdir, base_dir)
+    crash_line = getattr(reprcrash, "lineno", None)
+    location = None
+    if crash_path is not None and crash_path == test_file:
+        location = (crash_path, crash_line)
+    else:
+        location = innermost_entry_in(longrepr, test_file, rootdir, base_dir)
+        if location is None and crash_path is not None:
+            location = (crash_path, crash_line)
+    if location is not None and isinstance(location[1], int) and location[1] >= 1:
+        crash["path"], crash["line"] = location
+    return crash
+
+
+def innermost_entry_in(longrepr, test_file, rootdir, base_dir):
+    """(path, line) of the last traceback entry in ``test_file``; None where there is none.
+
+    A native (--tb=native) or --tb=line traceback has no entries with a location.
+    """
+    if test_file is None:
+        return None
+    entries = getattr(getattr(longrepr, "reprtraceback", None), "reprentries", None) or []
+    for entry in reversed(entries):
+        fileloc = getattr(entry, "reprfileloc", None)
+        if fileloc is None:
+            continue
+        if relative_to_rootdir(getattr(fileloc, "path", None), rootdir, base_dir) == test_file:
+            return test_file, getattr(fileloc, "lineno", None)
+    return None

@@ -86,8 +86,8 @@ class EventWriter:
         else:
             self._emit('{"event":"test-start",%s,"t":%d.%06d,"nodeid":%s%s}\n' % (self._identity(), seconds, micros, _json_string(nodeid), format_fields({"rss": rss, "gpu": gpu})))
 
-    def write_test_end(self, nodeid, outcome, duration, shared_setup, rss, file, line, peaks, gpu, message, longrepr, group=(None, None)):
-        """test-end; ``peaks`` is PeakMeter.end()'s TestPeaks, ``group`` GroupMeter.end()'s (peak, start)."""
+    def write_test_end(self, nodeid, outcome, duration, shared_setup, rss, file, line, peaks, gpu, message, longrepr, group=(None, None), crash=None):
+        """test-end; ``peaks`` is PeakMeter.end()'s TestPeaks, ``group`` GroupMeter.end()'s (peak, start), ``crash`` reports.crash_of's dict."""
         if self.fd is None:
             return
         seconds, micros = _now()
@@ -103,10 +103,10 @@ class EventWriter:
         else:
             head += format_fields({"rss": rss, "file": file, "line": line, "peak": peak, "peakMethod": None if peak is None else "hwm"})
         group_peak, group_start = group
-        if child_peak is None and gpu_peak is None and gpu is None and message is None and longrepr is None and group_peak is None:
+        if child_peak is None and gpu_peak is None and gpu is None and message is None and longrepr is None and group_peak is None and crash is None:
             self._emit(head + "}\n")
         else:
-            extra = {"childPeak": child_peak, "gpuPeak": gpu_peak, "gpu": gpu, "message": message, "longrepr": longrepr, "groupPeak": group_peak, "groupStart": group_start}
+            extra = {"childPeak": child_peak, "gpuPeak": gpu_peak, "gpu": gpu, "message": message, "longrepr": longrepr, "groupPeak": group_peak, "groupStart": group_start, "crash": crash}
             self._emit(head + format_fields(extra) + "}\n")
 
     def _identity(self):

@@ -41,9 +41,59 @@ function renderAnnotation(annotation: Annotation): string {
   return `::${annotation.level} ${properties.join(',')}::${escapeCommandData(annotation.message)}`;
 }
 
-/** Keeps the end of a long text, where pytest puts the exception. */
-function clip(text: string): string {
-  return text.length <= MAX_MESSAGE_CHARS ? text : `…${text.slice(text.length - MAX_MESSAGE_CHARS + 1)}`;
+/** Keeps the end of a long text (at most `limit` characters), where pytest puts the exception. */
+function clip(text: string, limit = MAX_MESSAGE_CHARS): string {
+  return text.length <= limit ? text : `…${text.slice(text.length - limit + 1)}`;
+}
+
+/** Keeps the start of a long text (at most `limit` characters): an assertion message reads from its start. */
+function clipEnd(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+// Below this, what is left of the box after the message holds no useful piece of the traceback.
+const MIN_TRACEBACK_CHARS = 80;
+
+/**
+ * An annotation's message for a failed test: `head` (why it failed: the crash message, else the
+ * one-line message) first and whole where it fits, then the traceback clipped from its end into
+ * what is left of MAX_MESSAGE_CHARS.
+ */
+export function failureMessage(head: string | null, traceback: string | null): string {
+  if (!head) return clip(traceback ?? '');
+  if (!traceback || head.length + 2 + MIN_TRACEBACK_CHARS > MAX_MESSAGE_CHARS) return clipEnd(head, MAX_MESSAGE_CHARS);
+  return `${head}\n\n${clip(traceback, MAX_MESSAGE_CHARS - head.length - 2)}`;
+}
+
+/** Whether a path pytest printed names `file` (relative to the rootdir): the same, or an absolute path ending in it. */
+function namesFile(printed: string, file: string): boolean {
+  return printed === file || printed.endsWith(`/${file}`);
+}
+
+// pytest's traceback entries end with a `path:line: message` line (ReprFileLocation); the message may be empty.
+const FILE_LOCATION_LINE = /^(.+?):(\d+):(?: |$)/gm;
+
+/** The line of the last `path:N:` in pytest's failure text whose path is `file`; null when there is none. */
+export function lastLineIn(longrepr: string, file: string): number | null {
+  let found: number | null = null;
+  for (const match of longrepr.matchAll(FILE_LOCATION_LINE)) {
+    const line = Number(match[2]);
+    if (namesFile(match[1]!, file) && Number.isSafeInteger(line) && line >= 1) found = line;
+  }
+  return found;
+}
+
+/**
+ * Where a failed or errored test failed: the plugin's crash location when it knew one; else the
+ * last `path:N:` line of its failure text in the test's own file (records read back from JUnit
+ * have no crash); else where the test is defined.
+ */
+export function failureLocation(record: TestRecord, records: readonly TestRecord[]): { file: string | null; line: number | null } {
+  const crash = record.crash;
+  if (crash && crash.path !== null) return { file: crash.path, line: crash.line };
+  const defined = locate(record.nodeid, records);
+  const line = defined.file !== null && record.longrepr ? lastLineIn(record.longrepr, defined.file) : null;
+  return line === null ? defined : { file: defined.file, line };
 }
 
 /** The latest record of each test (a recovery attempt's result replaces the first run's). */
@@ -89,15 +139,16 @@ function blamedAnnotation(chunk: ChunkReport, blamed: BlamedTest, records: reado
 
 function testAnnotation(chunk: ChunkReport, record: TestRecord, records: readonly TestRecord[]): Annotation {
   const what = record.outcome === 'error' ? 'error' : 'failed';
-  const detail = [record.message, record.longrepr].filter((text): text is string => Boolean(text)).join('\n\n');
-  return { level: levelOf(chunk), ...locate(record.nodeid, records), title: `${chunk.name}: ${what}: ${record.nodeid}`, message: clip(detail || `${record.nodeid} ${what}`) };
+  const message = failureMessage(record.crash?.message || record.message, record.longrepr) || `${record.nodeid} ${what}`;
+  return { level: levelOf(chunk), ...failureLocation(record, records), title: `${chunk.name}: ${what}: ${record.nodeid}`, message };
 }
 
 /**
  * Workflow command lines for a finished run, most important first: one per chunk that ended
  * badly other than by failed tests (killed, crashed, broke, no tests), one per blamed test, then
  * one per failed or errored test (`records` maps chunk names to their test records). File and line
- * come from pytest (relative to its rootdir, which GitHub reads against the repository root).
+ * come from pytest (relative to its rootdir, which GitHub reads against the repository root): for
+ * a failed test the line it failed on (failureLocation), for a blamed one where it is defined.
  * At most `limit` annotations, then one warning counting those left out.
  */
 export function buildGithubAnnotations(report: RunReport, records: ReadonlyMap<string, readonly TestRecord[]>, limit = MAX_ANNOTATIONS): string[] {

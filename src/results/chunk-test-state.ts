@@ -116,6 +116,7 @@ export class ChunkTestState {
           pid: event.pid,
           message: event.message,
           longrepr: event.longrepr,
+          crash: event.crash,
           file: event.file,
           line: event.line,
           rssStartBytes: started?.nodeid === event.nodeid ? started.rss : null,

@@ -1,4 +1,4 @@
-import type { TestEvent, TestOutcome } from './test-events.js';
+import type { TestCrash, TestEvent, TestOutcome } from './test-events.js';
 
 // The events file is written by another program (the pytest plugin) and read while it grows, so
 // every line is checked field by field: a torn, foreign or older-format line is dropped, never
@@ -21,6 +21,11 @@ const isString: FieldCheck = (value) => typeof value === 'string';
 const isBytesOrNull: FieldCheck = (value) => value === null || isCount(value);
 const isStringOrNull: FieldCheck = (value) => value === null || isString(value);
 const isLineOrNull: FieldCheck = (value) => value === null || (isWhole(value) && value >= 1);
+const isJsonObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+// A crash's path and line may be left out (unknown), like any nullable field.
+const isCrashOrNull: FieldCheck = (value) =>
+  value === null ||
+  (isJsonObject(value) && isString(value.message) && isStringOrNull(value.path ?? null) && isLineOrNull(value.line ?? null));
 const isOutcome: FieldCheck = (value) => TEST_OUTCOMES.includes(value as TestOutcome);
 
 const BASE_FIELDS: Record<string, FieldCheck> = {
@@ -43,6 +48,7 @@ const EVENT_FIELDS: Record<TestEvent['event'], Record<string, FieldCheck>> = {
     gpu: isBytesOrNull,
     message: isStringOrNull,
     longrepr: isStringOrNull,
+    crash: isCrashOrNull,
     file: isStringOrNull,
     line: isLineOrNull,
     peak: isBytesOrNull,
@@ -58,6 +64,14 @@ const EVENT_FIELDS: Record<TestEvent['event'], Record<string, FieldCheck>> = {
   'collect-report': { nodeid: isString, outcome: (value) => value === 'failed' || value === 'skipped', longrepr: isString },
   'session-finish': { exitstatus: isWhole, peak: isBytesOrNull, groupUnavailable: isStringOrNull },
 };
+
+/** A checked crash's declared fields only, a missing path or line as null. */
+function pickCrash(value: Json): TestCrash {
+  return { path: (value.path as string | undefined) ?? null, line: (value.line as number | undefined) ?? null, message: value.message as string };
+}
+
+// Fields whose checked value is an object: only its declared fields travel on, as for events.
+const PICKERS: ReadonlyMap<string, (value: Json) => unknown> = new Map([['crash', pickCrash]]);
 
 function isEventName(value: unknown): value is TestEvent['event'] {
   return typeof value === 'string' && Object.hasOwn(EVENT_FIELDS, value);
@@ -85,7 +99,11 @@ function pickFields(record: Json, event: TestEvent['event']): Json | undefined {
     if (!Object.hasOwn(record, name)) {
       if (!nullable.has(name)) return undefined;
       picked[name] = null;
-    } else if (check(record[name])) picked[name] = record[name];
+    } else if (check(record[name])) {
+      const value = record[name];
+      const pick = PICKERS.get(name);
+      picked[name] = pick !== undefined && isJsonObject(value) ? pick(value) : value;
+    }
     else return undefined;
   }
   return picked;
@@ -104,7 +122,7 @@ export function parseTestEvent(line: string): TestEvent | undefined {
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   const record = value as Json;
   if (!isEventName(record.event)) return undefined;
   return pickFields(record, record.event) as unknown as TestEvent | undefined;

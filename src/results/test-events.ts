@@ -34,6 +34,21 @@ export interface TestStartEvent extends EventBase {
   gpu: number | null;
 }
 
+/**
+ * Where and why a failed or errored test failed, from pytest's report of the failed phase (a
+ * failed setup or teardown, else the call): the line in the test's own file where it failed (the
+ * innermost traceback entry there when the exception came from a library or a helper module),
+ * else pytest's crash line under the rootdir. See python/run_chunks_events/reports.py crash_of.
+ */
+export interface TestCrash {
+  /** Relative to the rootdir (as `file` is); null when the crash is outside it. */
+  path: string | null;
+  /** 1-based; null when unknown. */
+  line: number | null;
+  /** The exception as pytest's summary shows it ("AssertionError: …" and its explanation), cut to 2,000 characters. */
+  message: string;
+}
+
 export interface TestEndEvent extends EventBase {
   event: 'test-end';
   nodeid: string;
@@ -46,6 +61,8 @@ export interface TestEndEvent extends EventBase {
   message: string | null;
   /** pytest's full failure text, cut to a few KB; null when it passed. */
   longrepr: string | null;
+  /** Where it failed; null when it did not fail, or pytest had no crash (an older plugin, a strict xpass). */
+  crash: TestCrash | null;
   /** Where the test is defined (relative to the rootdir), when pytest knows. */
   file: string | null;
   line: number | null;

@@ -1,4 +1,4 @@
-import type { TestOutcome } from './test-events.js';
+import type { TestCrash, TestOutcome } from './test-events.js';
 
 /** How one test ended, from run-chunks' point of view. */
 export type TestRecordOutcome =
@@ -26,6 +26,12 @@ export interface TestRecord {
   pid: number | null;
   message: string | null;
   longrepr: string | null;
+  /**
+   * Where the test failed, from the plugin's test-end. Optional: records read back from JUnit
+   * (a command chunk's, a merged shard's) and those of tests that never ended have none.
+   */
+  crash?: TestCrash | null;
+  /** Where the test is defined (relative to the rootdir). */
   file: string | null;
   line: number | null;
   /** RSS of the test's own process at its start and end (bytes). */

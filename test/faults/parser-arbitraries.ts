@@ -304,6 +304,7 @@ export const testEvent: fc.Arbitrary<TestEvent> = fc.oneof(
     gpu: bytesOrNull,
     message: textOrNull,
     longrepr: textOrNull,
+    crash: fc.option(fc.record({ path: textOrNull, line: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }), message: text }), { nil: null }),
     file: textOrNull,
     line: fc.option(fc.integer({ min: 1, max: 100_000 }), { nil: null }),
     peak: bytesOrNull,
@@ -327,7 +328,7 @@ export const testEvent: fc.Arbitrary<TestEvent> = fc.oneof(
   fc.record({ event: fc.constant('collect-report' as const), ...base, nodeid: text, outcome: fc.constantFrom('failed' as const, 'skipped' as const), longrepr: text }),
   fc.record({ event: fc.constant('session-finish' as const), ...base, exitstatus: fc.integer({ min: -15, max: 5 }), peak: bytesOrNull, groupUnavailable: fc.option(fc.string(), { nil: null }) }),
   // fast-check's records have no prototype; JSON.parse's objects do.
-).map((event) => ({ ...event }));
+).map((event) => (event.event === 'test-end' && event.crash !== null ? { ...event, crash: { ...event.crash } } : { ...event }));
 
 /** How an event line is damaged: a field's value replaced (by JSON or by raw text), a field removed or added, the line cut. */
 export type EventDamage =

@@ -225,7 +225,7 @@ const EVENT_KEYS: Record<TestEvent['event'], string[]> = {
   'session-start': ['rss'],
   collected: ['count'],
   'test-start': ['nodeid', 'rss', 'gpu'],
-  'test-end': ['nodeid', 'outcome', 'duration', 'rss', 'gpu', 'message', 'longrepr', 'file', 'line', 'peak', 'peakMethod', 'childPeak', 'groupPeak', 'groupStart', 'gpuPeak', 'sharedSetup', 'newModules'],
+  'test-end': ['nodeid', 'outcome', 'duration', 'rss', 'gpu', 'message', 'longrepr', 'crash', 'file', 'line', 'peak', 'peakMethod', 'childPeak', 'groupPeak', 'groupStart', 'gpuPeak', 'sharedSetup', 'newModules'],
   'worker-crashed': ['crashedWorker', 'nodeid', 'message', 'exitCode', 'signal'],
   'collect-report': ['nodeid', 'outcome', 'longrepr'],
   'session-finish': ['exitstatus', 'peak', 'groupUnavailable'],
@@ -246,6 +246,12 @@ function assertWellFormedEvent(event: TestEvent): void {
     assert.ok(event.duration >= 0);
     assertSecondsUsable(event.duration, 'duration');
     if (event.line !== null) assert.ok(Number.isSafeInteger(event.line) && event.line >= 1);
+    if (event.crash !== null) {
+      assert.deepEqual(Object.keys(event.crash).sort(), ['line', 'message', 'path']);
+      assert.equal(typeof event.crash.message, 'string');
+      assert.ok(event.crash.path === null || typeof event.crash.path === 'string');
+      assert.ok(event.crash.line === null || (Number.isSafeInteger(event.crash.line) && event.crash.line >= 1));
+    }
   }
   if (event.event === 'session-finish') assert.ok(Number.isSafeInteger(event.exitstatus));
 }

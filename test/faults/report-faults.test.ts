@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CLI_PATH, makeSuiteProject, readAnnounced, runCli, startCli, TAG_VARIABLE, waitUntil, type CliResult } from '../helpers/cli.js';
+import { CLI_PATH, makeProject, makeSuiteProject, readAnnounced, runCli, startCli, TAG_VARIABLE, VENV_PYTHON, waitUntil, writeConfig, type CliResult } from '../helpers/cli.js';
+import { annotationsByTest, FAILURE_SUITE_EXPECTED, FAILURE_SUITE_FILES } from '../helpers/failure-suite.js';
 import { checkNoLeftovers, faultCase, type FaultRecorder } from '../helpers/fault-case.js';
 
 // The report cannot be written: a report dir that is no folder or is read-only (found before any
@@ -246,6 +247,37 @@ faultCase(
     assert.match(readFileSync(path.join(reportDir, 'quick', 'output.log'), 'utf8'), /3 passed/);
     r.held("the chunk's output.log is complete");
     checkNoLeftovers(r, result.tag);
+  },
+  { timeout: CASE_TIMEOUT_MS },
+);
+
+faultCase(
+  'report',
+  'on GitHub Actions, tests fail inside a library (a traceback of several KB), a helper module and a fixture',
+  async (r) => {
+    const dir = makeProject(FAILURE_SUITE_FILES);
+    writeConfig(dir, { python: VENV_PYTHON, chunks: [{ name: 'where', paths: ['tests'] }] });
+    const result = await runCli([], { cwd: dir, env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: path.join(dir, 'summary.md') } });
+    r.outcomeOf(result.exitCode, chunkEnding(result.stdout, 'where')?.status);
+    assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+    const annotations = annotationsByTest(result.stdout);
+    const deep = annotations.get('tests/test_where.py::test_deep_in_the_library');
+    r.did(`annotated the library failure at ${deep?.properties.file}:${deep?.properties.line}, its message starting "${deep?.message.split('\n')[0]?.slice(0, 40)}…"`);
+    for (const expected of FAILURE_SUITE_EXPECTED) {
+      const annotation = annotations.get(`tests/test_where.py::${expected.name}`);
+      assert.ok(annotation, `${expected.name} has an annotation`);
+      assert.equal(annotation.properties.file, 'tests/test_where.py', expected.name);
+      assert.equal(annotation.properties.line, String(expected.failed), `${expected.name}: the line it failed on, not its def (line ${expected.defined})`);
+    }
+    r.held("each annotation is on the line that failed in the test's file (the assert, the helper's call, the fixture's raise, the innermost frame before json), not on the test's def");
+    for (const expected of FAILURE_SUITE_EXPECTED) {
+      const annotation = annotations.get(`tests/test_where.py::${expected.name}`)!;
+      assert.ok(annotation.message.startsWith(expected.messageStart), `${expected.name}: ${annotation.message.slice(0, 120)}`);
+      assert.ok(annotation.message.length <= 2_000, expected.name);
+    }
+    r.held('each message starts with the exception (assertion explanation included), the traceback clipped after it, 2,000 characters at most');
+    checkNoLeftovers(r, result.tag);
+    rmSync(dir, { recursive: true, force: true });
   },
   { timeout: CASE_TIMEOUT_MS },
 );

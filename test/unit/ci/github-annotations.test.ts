@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GithubAnnotationsReporter } from '../../../src/ci/github-annotations-reporter.js';
-import { buildGithubAnnotations, escapeCommandData, escapeCommandProperty, MAX_ANNOTATIONS } from '../../../src/ci/github-annotations.js';
+import { buildGithubAnnotations, escapeCommandData, escapeCommandProperty, failureLocation, failureMessage, lastLineIn, MAX_ANNOTATIONS } from '../../../src/ci/github-annotations.js';
 import type { ChunkPlan } from '../../../src/plan/types.js';
 import type { TestRecord } from '../../../src/results/test-records.js';
 import { chunkReport, failedRun, HOSTILE_NODEID, record, runReport } from './ci-fixtures.js';
@@ -87,4 +87,79 @@ test('the reporter keeps each chunk\'s records and writes the commands once, whe
   const quiet: string[] = [];
   new GithubAnnotationsReporter((text) => quiet.push(text)).onRunFinished({ type: 'run-finished', report: runReport([chunkReport('ok')]) });
   assert.deepEqual(quiet, []);
+});
+
+// pytest's long traceback of a test that failed inside numpy, called from line 15 of its file.
+const NUMPY_LONGREPR = [
+  'def test_mean():',
+  '        values = load()',
+  '>       assert_allclose(values.mean(), 2.5)',
+  '',
+  'tests/test_stats.py:15: ',
+  '_ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _',
+  '',
+  '>   raise AssertionError(msg)',
+  'E   AssertionError: Not equal to tolerance rtol=1e-07, atol=0',
+  '',
+  '/usr/lib/python3/site-packages/numpy/testing/_private/utils.py:797: AssertionError',
+].join('\n');
+
+test('a failed test points at the line it failed on: the crash, else its last traceback line in its own file, else its def', () => {
+  const defined = { file: 'tests/test_stats.py', line: 12 };
+  const crashed = record('tests/test_stats.py::test_mean', 'failed', { ...defined, longrepr: NUMPY_LONGREPR, crash: { path: 'tests/test_stats.py', line: 16, message: 'AssertionError: x' } });
+  assert.deepEqual(failureLocation(crashed, [crashed]), { file: 'tests/test_stats.py', line: 16 });
+  // From JUnit (a command chunk's): no crash, so the traceback's last line in the test's file, not numpy's.
+  const fromJunit = record('tests/test_stats.py::test_mean', 'failed', { ...defined, longrepr: NUMPY_LONGREPR });
+  assert.deepEqual(failureLocation(fromJunit, [fromJunit]), { file: 'tests/test_stats.py', line: 15 });
+  // A crash outside the rootdir has no path: the traceback is searched instead.
+  const outside = { ...fromJunit, crash: { path: null, line: null, message: 'AssertionError: x' } };
+  assert.deepEqual(failureLocation(outside, [outside]), { file: 'tests/test_stats.py', line: 15 });
+  // Nothing in the test's file: where it is defined, as before.
+  const elsewhere = { ...fromJunit, longrepr: 'tests/helpers.py:3: AssertionError' };
+  assert.deepEqual(failureLocation(elsewhere, [elsewhere]), defined);
+  const bare = record('tests/test_stats.py::test_gone', 'error', {});
+  assert.deepEqual(failureLocation(bare, [bare]), { file: 'tests/test_stats.py', line: null });
+});
+
+test('lastLineIn reads pytest\'s `path:N:` lines of the test\'s own file only, the last one winning', () => {
+  assert.equal(lastLineIn(NUMPY_LONGREPR, 'tests/test_stats.py'), 15);
+  assert.equal(lastLineIn('tests/test_a.py:3: in test_x\n    helper()\ntests/test_a.py:9: ValueError', 'tests/test_a.py'), 9);
+  // pytest prints absolute paths once a test changed the working folder.
+  assert.equal(lastLineIn('/home/ci/repo/tests/test_a.py:7: KeyError', 'tests/test_a.py'), 7);
+  assert.equal(lastLineIn('tests/test_ab.py:7: KeyError\nmytests/test_a.py:8: KeyError', 'tests/test_a.py'), null);
+  assert.equal(lastLineIn('E   assert "tests/test_a.py:5" == ""', 'tests/test_a.py'), null);
+  assert.equal(lastLineIn('tests/test_a.py:0: x', 'tests/test_a.py'), null);
+});
+
+test('the message starts with the crash message, whole, then the end of the traceback, 2,000 characters at most', () => {
+  const crashMessage = 'AssertionError: values differ\nassert [1, 2] == [1, 3]\n  At index 1 diff: 2 != 3';
+  const traceback = `${'x'.repeat(5_000)}\nE   AssertionError: values differ`;
+  const message = failureMessage(crashMessage, traceback);
+  assert.ok(message.startsWith(`${crashMessage}\n\n…`), message.slice(0, 200));
+  assert.ok(message.endsWith('E   AssertionError: values differ'));
+  assert.equal(message.length, 2_000);
+  assert.equal(failureMessage('boom', 'short'), 'boom\n\nshort');
+  assert.equal(failureMessage('boom', null), 'boom');
+  assert.equal(failureMessage(null, traceback).length, 2_000);
+  assert.ok(failureMessage(null, traceback).endsWith('values differ'));
+  // A message too long for the box keeps its start: the assertion, not the tail of a diff.
+  const huge = `AssertionError: ${'y'.repeat(3_000)}`;
+  assert.equal(failureMessage(huge, traceback), `${huge.slice(0, 1_999)}…`);
+});
+
+test('a test\'s annotation uses its crash for file, line and the start of the message', () => {
+  const crashed = record('tests/test_stats.py::test_mean', 'failed', {
+    file: 'tests/test_stats.py',
+    line: 12,
+    message: 'AssertionError: Not equal to tolerance',
+    longrepr: `${'.'.repeat(3_000)}\n${NUMPY_LONGREPR}`,
+    crash: { path: 'tests/test_stats.py', line: 15, message: 'AssertionError: Not equal to tolerance rtol=1e-07, atol=0\nMismatched elements: 1 / 1' },
+  });
+  const report = runReport([chunkReport('stats', { status: 'failed', tests: { total: 1, passed: 0, failed: 1, skipped: 0, errors: 0 } })], { status: 'failed', exitCode: 1 });
+  const [command] = buildGithubAnnotations(report, new Map([['stats', [crashed]]])).map(parseCommand);
+  assert.equal(command!.properties.file, 'tests/test_stats.py');
+  assert.equal(command!.properties.line, '15');
+  assert.ok(command!.message.startsWith('AssertionError: Not equal to tolerance rtol=1e-07, atol=0\nMismatched elements: 1 / 1\n\n…'), command!.message.slice(0, 120));
+  assert.ok(command!.message.endsWith('utils.py:797: AssertionError'));
+  assert.ok(command!.message.length <= 2_000);
 });

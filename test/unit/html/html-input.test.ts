@@ -16,7 +16,7 @@ function start(pid: number, nodeid: string, afterS: number, rss: number | null):
 }
 
 function end(pid: number, nodeid: string, afterS: number, rss: number | null, outcome: 'passed' | 'failed' = 'passed', message: string | null = null): TestEvent {
-  return { event: 'test-end', pid, worker: null, t: STARTED_S + afterS, nodeid, outcome, duration: 0.1, rss, gpu: null, message, longrepr: message, file: null, line: null, peak: rss, peakMethod: 'hwm', childPeak: null, gpuPeak: null, groupPeak: null, groupStart: null, sharedSetup: false, newModules: 0 };
+  return { event: 'test-end', pid, worker: null, t: STARTED_S + afterS, nodeid, outcome, duration: 0.1, rss, gpu: null, message, longrepr: message, crash: null, file: null, line: null, peak: rss, peakMethod: 'hwm', childPeak: null, gpuPeak: null, groupPeak: null, groupStart: null, sharedSetup: false, newModules: 0 };
 }
 
 function lines(events: TestEvent[]): string {

@@ -20,6 +20,7 @@ const EVENTS: TestEvent[] = [
     gpu: 12345,
     message: 'AssertionError: arithmetic is broken',
     longrepr: 'def test_x():\n>       assert 1 + 1 == 3\nE       AssertionError',
+    crash: { path: 'tests/test_a.py', line: 11, message: 'AssertionError: arithmetic is broken\nassert (1 + 1) == 3' },
     file: 'tests/test_a.py',
     line: 10,
     peak: 40837056,
@@ -54,7 +55,7 @@ test('every kind of event parses back to itself', () => {
 });
 
 test('nullable fields accept null', () => {
-  const passed = { ...testEnd, outcome: 'passed', rss: null, gpu: null, message: null, longrepr: null, file: null, line: null };
+  const passed = { ...testEnd, outcome: 'passed', rss: null, gpu: null, message: null, longrepr: null, crash: null, file: null, line: null };
   assert.deepEqual(parseTestEvent(line(passed)), passed);
   const crashedBetweenTests = { ...EVENTS[4], nodeid: null };
   assert.deepEqual(parseTestEvent(line(crashedBetweenTests)), crashedBetweenTests);
@@ -63,6 +64,12 @@ test('nullable fields accept null', () => {
 
 test('fields that are not declared are dropped', () => {
   assert.deepEqual(parseTestEvent(line({ ...EVENTS[1], extra: 'from a newer plugin' })), EVENTS[1]);
+  assert.deepEqual(parseTestEvent(line({ ...testEnd, crash: { ...testEnd.crash, column: 4 } })), testEnd, "and so are a crash's");
+});
+
+test("a crash's path and line may be left out (outside the rootdir), and read as null", () => {
+  const outside = parseTestEvent(line({ ...testEnd, crash: { message: 'ValueError: bad' } }));
+  assert.deepEqual(outside, { ...testEnd, crash: { path: null, line: null, message: 'ValueError: bad' } });
 });
 
 test('anything malformed is undefined, never an exception', () => {
@@ -98,6 +105,11 @@ test('anything malformed is undefined, never an exception', () => {
     ['message a number', line({ ...testEnd, message: 3 })],
     ['longrepr an object', line({ ...testEnd, longrepr: { text: 'x' } })],
     ['line zero (lines are 1-based)', line({ ...testEnd, line: 0 })],
+    ['crash a string', line({ ...testEnd, crash: 'tests/test_a.py:11' })],
+    ['crash an array', line({ ...testEnd, crash: [testEnd.crash] })],
+    ['crash without its message', line({ ...testEnd, crash: { path: 'tests/test_a.py', line: 11 } })],
+    ['crash line zero', line({ ...testEnd, crash: { ...testEnd.crash, line: 0 } })],
+    ['crash path a number', line({ ...testEnd, crash: { ...testEnd.crash, path: 3 } })],
     ['crashedWorker null', line({ ...EVENTS[4], crashedWorker: null })],
     ['crash message null', line({ ...EVENTS[4], message: null })],
     ['exitstatus a string', line({ ...EVENTS[5], exitstatus: '1' })],
@@ -117,6 +129,7 @@ test('a field that may be null may be left out, and reads as null (the plugin om
     gpu: null,
     message: null,
     longrepr: null,
+    crash: null,
     file: null,
     line: null,
     peak: null,
