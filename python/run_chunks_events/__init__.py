@@ -22,6 +22,10 @@ independent things, each switched on by an environment variable:
     The other chunks' selections (``selections``): a rest chunk deselects every test they
     select; ``run-chunks plan`` gets each test's chunks from one collection.
 
+``RUN_CHUNKS_MEMORY_SCHEDULE``
+    ``"dist": "memory"``: the xdist controller schedules tests by their memory forecasts from
+    that plan, and writes what it did beside it (``memory_scheduler``).
+
 ``RUN_CHUNKS_CGROUP``
     With the events file: the chunk's cgroup ("1:/path" or "2:/path"), under which each process
     that runs tests makes one of its own, for each test's peak with its children's (``groups``).
@@ -68,6 +72,8 @@ def pytest_configure(config):
     if selections is not None:
         config.pluginmanager.register(selections, "run_chunks_selections")
 
+    register_memory_scheduler(config)
+
     events_path = os.environ.get(EVENTS_FILE_VARIABLE)
     if not events_path:
         return
@@ -84,3 +90,20 @@ def pytest_configure(config):
             config.pluginmanager.register(XdistControllerPlugin(writer), "run_chunks_events_xdist")
     except Exception as error:  # noqa: BLE001 - events are optional; the run is not
         warn("run-chunks: test events disabled ({})".format(describe_error(error)))
+
+
+MEMORY_SCHEDULE_VARIABLE = "RUN_CHUNKS_MEMORY_SCHEDULE"
+
+
+def register_memory_scheduler(config):
+    """``"dist": "memory"``: in a distributed run's controller, schedule by forecast (``memory_scheduler``)."""
+    plan_path = os.environ.get(MEMORY_SCHEDULE_VARIABLE)
+    if not plan_path or worker_id(config) is not None or not has_xdist_hooks(config) or not will_distribute(config):
+        return
+    try:
+        # Imported only here: it needs xdist, which a run without "dist": "memory" may lack.
+        from .memory_scheduler import MemorySchedulePlugin
+
+        config.pluginmanager.register(MemorySchedulePlugin(plan_path), "run_chunks_memory_scheduler")
+    except Exception as error:  # noqa: BLE001 - xdist's own scheduler runs instead, and run-chunks says so
+        warn("run-chunks: memory scheduling disabled, xdist's load scheduling runs instead ({})".format(describe_error(error)))
