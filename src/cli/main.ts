@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseSizeSpec, resolveSizeBytes } from '../config/parse-size.js';
 import { chooseWorkers } from '../plan/choose-workers.js';
+import { chunkTestForecasts } from '../plan/memory-plan.js';
 import { readMachineMemory } from '../proc/machine-memory.js';
 import { loadConfig } from '../config/load-config.js';
 import type { LoadedConfig } from '../config/types.js';
@@ -82,7 +83,7 @@ async function runCommand(options: CliOptions, argv: readonly string[], version:
     const budget = options.memoryBudget === undefined ? undefined : parseSizeSpec(options.memoryBudget);
     const memoryBytes = budget ? resolveSizeBytes(budget, machine.totalBytes) : machine.availableBytes;
     return chooseWorkers(chunkStats(history, name)?.peakPerWorkerBytes, memoryBytes, os.availableParallelism());
-  });
+  }).map((plan) => (plan.pytest?.dist === 'memory' ? { ...plan, testForecasts: chunkTestForecasts(history, plan.name) } : plan));
   if (options.shard && plans.length !== 1)
     throw new UserError(`--shard splits one chunk across machines: select exactly one with --chunk (${plans.length} selected).`);
   const schedule =

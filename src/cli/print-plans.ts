@@ -25,6 +25,17 @@ function pasteableCommand(plan: ChunkPlan, startCwd: string): string {
   return plan.cwd === startCwd ? command : `(cd ${quoteShellArg(plan.cwd)} && ${command})`;
 }
 
+/** `"dist": "memory"` in --dry-run: what the scheduler will know, and what a pasted command lacks. */
+function describeMemoryDist(plan: ChunkPlan): string {
+  if (plan.workers <= 1) return 'dist memory: one worker, nothing to schedule';
+  const known = plan.testForecasts?.size ?? 0;
+  const budget = plan.memoryLimit ? `the memoryLimit of ${describeLimit(plan.memoryLimit)}` : 'the memory available when it starts';
+  return (
+    `dist memory: tests start when their forecast fits ${budget} less a tenth; ${known} test${known === 1 ? '' : 's'} forecast from this chunk's history, the rest by file, chunk or default. ` +
+    `The plan file (RUN_CHUNKS_MEMORY_SCHEDULE) is written when the chunk starts: pasted, the command runs xdist's load scheduling`
+  );
+}
+
 /**
  * `--dry-run`: each chunk's exact command (pasteable), cwd, workers, timeout and memory limits;
  * runs nothing. Secret-looking env values and arguments are masked, as in the reports.
@@ -58,6 +69,7 @@ export function formatDryRun(
       `  log: ${plan.logFile}`,
       // Pasted alone, a rest chunk's command runs the whole suite: the bundled plugin narrows it when run-chunks runs it.
       ...(plan.rest && describeRest ? [`  selects: ${describeRest(plan)}; the bundled plugin leaves the others' tests out inside this session (RUN_CHUNKS_SELECTIONS_FILE, written when the run starts): the command alone runs the whole suite`] : []),
+      ...(plan.pytest?.dist === 'memory' ? [`  ${describeMemoryDist(plan)}`] : []),
       ...(masked.length > 0 ? [`  ${masked.join(', ')} ${masked.length === 1 ? 'is' : 'are'} masked as ${MASKED_VALUE} below: put in the real value before pasting.`] : []),
       `  $ ${pasteableCommand(plan, startCwd)}`,
     );

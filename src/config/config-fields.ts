@@ -47,7 +47,12 @@ export const CHUNK_FIELDS = {
     max: 512,
     allowAuto: true,
   },
-  dist: { kind: 'enum', description: 'pytest-xdist distribution mode (--dist).', values: DIST_MODES },
+  dist: {
+    kind: 'enum',
+    description:
+      'pytest-xdist distribution mode (--dist). "memory" is run-chunks\' own: xdist\'s load distribution, but a test starts only when its forecast peak (its p95 in this chunk\'s history) fits the memoryLimit, or the memory available, beside what the other workers hold.',
+    values: DIST_MODES,
+  },
   timeout: { kind: 'duration', description: 'Wall-clock limit such as "90s", "30m" or "1h30m"; the chunk is stopped when it passes.' },
   gracePeriod: { kind: 'duration', description: 'Time between SIGTERM and SIGKILL when the chunk is stopped (default "5s").' },
   env: { kind: 'env', description: 'Environment variables added to the chunk\'s processes.' },

@@ -5,7 +5,8 @@
 export type RunnerKind = 'pytest' | 'command';
 
 /** pytest-xdist distribution modes accepted for `dist`. */
-export const DIST_MODES = ['load', 'loadscope', 'loadfile', 'loadgroup', 'worksteal', 'each', 'no'] as const;
+/** pytest-xdist distribution modes accepted for `dist`, and run-chunks' own `memory` (xdist's load, scheduled by forecast). */
+export const DIST_MODES = ['load', 'loadscope', 'loadfile', 'loadgroup', 'worksteal', 'each', 'no', 'memory'] as const;
 export type DistMode = (typeof DIST_MODES)[number];
 
 /** Per-chunk thresholds for the leak verdict (defaults follow the seeds: 5–15% growth, 1 MB/s). */

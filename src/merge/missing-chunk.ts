@@ -43,6 +43,7 @@ export function missingChunkReport(planned: PlannedChunk, message: string, repor
     gpu: null,
     warnings: [],
     mergedShards: null,
+    memorySchedule: null,
     evidence: null,
     isolationDecision: null,
   };

@@ -36,7 +36,8 @@ export function buildPytestArgv(invocation: PytestInvocation, workers: number, j
   if (invocation.keyword) argv.push('-k', invocation.keyword);
   if (workers > 1) {
     argv.push('-n', String(workers));
-    if (invocation.dist) argv.push('--dist', invocation.dist);
+    // "memory" is xdist's load distribution with the plugin's scheduler (RUN_CHUNKS_MEMORY_SCHEDULE).
+    if (invocation.dist) argv.push('--dist', invocation.dist === 'memory' ? 'load' : invocation.dist);
   } else if (invocation.xdistImportable === true) {
     argv.push('-n', '0');
   }

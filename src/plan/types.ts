@@ -1,6 +1,7 @@
 import type { SizeSpec } from '../config/parse-size.js';
 import type { RunnerKind } from '../config/types.js';
 import type { LeakThresholds } from '../monitor/leak-verdict.js';
+import type { TestPeakForecast } from '../history/test-peak-stats.js';
 import type { PytestInvocation } from './pytest-invocation.js';
 
 /** Everything needed to run one chunk, decided before any process starts. */
@@ -50,6 +51,8 @@ export interface ChunkPlan {
   rest: boolean;
   /** Set when this run is one shard of the chunk (--shard I/N). */
   shard?: { index: number; count: number; tests: number; collected: number };
+  /** `"dist": "memory"`: each test's peak forecast from this chunk's history (empty without history). */
+  testForecasts?: ReadonlyMap<string, TestPeakForecast>;
 }
 
 /** The CLI's choices that shape plans. */

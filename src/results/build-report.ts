@@ -1,3 +1,4 @@
+import type { MemoryScheduleReport } from '../plan/memory-plan.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { maskSecretArgs, maskSecretEnv } from '../util/mask-secrets.js';
 import { quoteShellCommand } from '../util/shell-quote.js';
@@ -31,6 +32,8 @@ export interface ChunkFacts {
   topRetainedTests: TopRetainedTest[];
   topPeakTests: TopPeakTest[];
   attempts: AttemptReport[];
+  /** `"dist": "memory"`: what the scheduler did; null or absent for other modes. */
+  memorySchedule?: MemoryScheduleReport | null;
 }
 
 /** Builds one chunk's entry in report.json; secret-looking env values and arguments are masked. */
@@ -74,6 +77,7 @@ export function buildChunkReport(plan: ChunkPlan, facts: ChunkFacts): ChunkRepor
     gpu: facts.gpu,
     warnings: facts.warnings,
     mergedShards: null,
+    memorySchedule: facts.memorySchedule ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import type { RunnerKind } from '../config/types.js';
 import type { GpuAttribution } from '../monitor/attribute-gpu.js';
 import type { MemorySummary } from '../monitor/summarize-memory.js';
 import type { ChunkStatus, RunStatus } from './outcome.js';
+import type { MemoryScheduleReport } from '../plan/memory-plan.js';
 import type { TestCounts } from './parse-junit.js';
 import type { BlamedTest, TopPeakTest, TopRetainedTest } from './test-records.js';
 import type { ProcessIdentity } from '../lifecycle/process-identity.js';
@@ -201,6 +202,8 @@ export interface ChunkReport {
    * and memory (highest) are combined from these; null for a chunk that ran as one piece.
    */
   mergedShards: MergedShardReport[] | null;
+  /** `"dist": "memory"`: which scheduler ran and what it did (in the first attempt); null for other modes. */
+  memorySchedule: MemoryScheduleReport | null;
 }
 
 /** One shard of a combined chunk entry, with its own figures. */

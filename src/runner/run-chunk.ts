@@ -1,10 +1,11 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { formatBesideLimit, formatLimit, resolveSizeBytes } from '../config/parse-size.js';
+import { formatBesideLimit, formatBytes, formatLimit, resolveSizeBytes } from '../config/parse-size.js';
 import type { EmitEvent } from '../events/types.js';
 import type { GpuSource } from '../monitor/attribute-gpu.js';
 import { readSampleRss, summarizeMemory, TIMELINE_POINTS, type MemorySummary } from '../monitor/summarize-memory.js';
 import { judgeTestSeries, seriesOf } from '../monitor/test-series-leak.js';
+import { buildMemorySchedulePlan, describeMemorySchedule, MEMORY_SCHEDULE_VARIABLE, readMemoryScheduleReport, writeMemorySchedulePlan, type MemoryBudgetSource, type MemorySchedulePlan } from '../plan/memory-plan.js';
 import { bucketMaxima } from '../util/bucket-maxima.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { readMachineMemory } from '../proc/machine-memory.js';
@@ -178,6 +179,33 @@ async function resetChunkReportDir(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * `"dist": "memory"` with xdist workers: the plan file for the plugin's scheduler, with the budget
+ * (memoryLimit, else the memory available now) and the chunk's test forecasts; undefined otherwise.
+ * With one worker there is nothing to schedule, and the chunk says so.
+ */
+async function planMemorySchedule(
+  plan: ChunkPlan,
+  memoryLimitBytes: number | undefined,
+  availableBytes: number,
+  context: ChunkRunContext,
+  warn: (message: string) => void,
+): Promise<{ file: string; plan: MemorySchedulePlan; budgetSource: MemoryBudgetSource } | undefined> {
+  if (plan.pytest?.dist !== 'memory') return undefined;
+  if (plan.workers <= 1) {
+    context.emit({ type: 'run-notice', level: 'info', chunk: plan.name, message: `${plan.name}: "dist": "memory" with one worker: there is nothing to schedule, the tests run one after another.` });
+    return undefined;
+  }
+  const budgetSource: MemoryBudgetSource = memoryLimitBytes === undefined ? 'available' : 'memoryLimit';
+  const schedulePlan = buildMemorySchedulePlan(plan.testForecasts ?? new Map(), memoryLimitBytes ?? availableBytes, plan.workers);
+  try {
+    return { file: await writeMemorySchedulePlan(plan.chunkReportDir, schedulePlan), plan: schedulePlan, budgetSource };
+  } catch (error) {
+    warn(`could not write its memory schedule plan (${describeFsError(error)}): xdist's load scheduling runs instead`);
+    return undefined;
+  }
+}
+
 /** Runs one chunk: preflight, its process (and recovery attempts after an OOM), and its report entry. */
 export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promise<ChunkOutcomeReport> {
   const folderProblem = await resetChunkReportDir(plan.chunkReportDir);
@@ -206,7 +234,12 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
   const isolation: IsolationMode = context.isolation.used === 'cgroup' && memoryLimitBytes !== undefined ? 'cgroup' : 'watchdog';
   const attemptContext: AttemptContext = { ...context, isolation, memoryLimitBytes, gpuMemoryLimitBytes, warn };
 
+  const memoryPlan = await planMemorySchedule(plan, memoryLimitBytes, machine.availableBytes, context, warn);
+  if (memoryPlan) plan = { ...plan, env: { ...plan.env, [MEMORY_SCHEDULE_VARIABLE]: memoryPlan.file } };
   const first = await runAttempt(plan, 1, attemptContext);
+  // The first attempt's: recovery attempts run again with the same plan and write over its result.
+  const memorySchedule = memoryPlan ? await readMemoryScheduleReport(memoryPlan.file, memoryPlan.plan, memoryPlan.budgetSource, first.records) : null;
+  if (memorySchedule) context.emit({ type: 'run-notice', level: 'info', chunk: plan.name, message: `${plan.name}: ${describeMemorySchedule(memorySchedule, formatBytes)}` });
   const recovery = await recoverFromOom(first, attemptContext, context.mayStartMore, (dir) => mkdir(dir, { recursive: true }).then(() => undefined));
   // A command's testcases come from the JUnit file it wrote; pytest's from the plugin's events.
   const commandJunit = plan.runner === 'command' ? await adoptCommandJunit(plan, first.junit, recovery.outcome, warn) : undefined;
@@ -266,6 +299,7 @@ export async function runChunk(plan: ChunkPlan, context: ChunkRunContext): Promi
     topPeakTests: rankPeakTests(records),
     topRetainedTests: rankRetainedTests(records),
     attempts: recovery.attempts.map(({ result, kind }) => describeAttempt(result, kind)),
+    memorySchedule,
   });
   return { report, records };
 }

@@ -76,6 +76,7 @@ export function baseChunkReport(name: string, overrides: Partial<ChunkReport> = 
     gpu: null,
     warnings: [],
     mergedShards: null,
+    memorySchedule: null,
     ...overrides,
   };
 }

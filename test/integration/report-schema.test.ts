@@ -28,7 +28,7 @@ const CHUNK_REPORT_KEYS = {
   exitCode: true, signal: true, command: true, commandLine: true, cwd: true, env: true, workers: true, timeoutMs: true,
   pid: true, startedAt: true, durationMs: true, logFile: true, junitFile: true, tests: true, oomKillDelta: true,
   evidence: true, isolation: true, isolationDecision: true, memory: true, gpu: true, warnings: true, testsSource: true, notRun: true, blamedTests: true,
-  topRetainedTests: true, topPeakTests: true, attempts: true, shard: true, workersReason: true, mergedShards: true,
+  topRetainedTests: true, topPeakTests: true, attempts: true, shard: true, workersReason: true, mergedShards: true, memorySchedule: true,
 } satisfies Record<keyof ChunkReport, true>;
 
 test('the report schema names exactly the fields of the report types', () => {

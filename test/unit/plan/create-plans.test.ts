@@ -31,6 +31,13 @@ test('a pytest chunk becomes python -m pytest [paths] -m -k -n --dist --junitxml
   assert.deepEqual(plan!.env, { PYTHONUNBUFFERED: '1', RUN_CHUNKS_CHUNK: 'unit' });
 });
 
+test('"dist": "memory" runs xdist\'s load distribution (the plugin schedules it)', () => {
+  const [plan] = createPlans(loaded({ chunks: [{ name: 'm', workers: 3, dist: 'memory' }] }), OPTIONS);
+  const at = plan!.argv.indexOf('--dist');
+  assert.deepEqual(plan!.argv.slice(at, at + 2), ['--dist', 'load']);
+  assert.equal(plan!.pytest?.dist, 'memory');
+});
+
 test('workers 1 and --no-parallel leave out -n and --dist', () => {
   const config = loaded({ chunks: [{ name: 'a', workers: 1, dist: 'load' }, { name: 'b', workers: 8, dist: 'load' }] });
   const [single] = createPlans(config, OPTIONS);
