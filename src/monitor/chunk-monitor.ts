@@ -18,14 +18,21 @@ export interface ChunkMonitorOptions {
   gpu: GpuSource | undefined;
   memoryLimitBytes: number | undefined;
   gpuMemoryLimitBytes: number | undefined;
-  /** Called once, on the first sample over a limit; the caller stops the chunk. */
-  onLimitExceeded: (kind: LimitKind, observedBytes: number, limitBytes: number, metric: 'PSS' | 'RSS' | 'GPU') => void;
+  /**
+   * Called on the first sample over a limit, with each process's RSS at that sample. The caller
+   * stops the chunk (it is not called again), or returns 'keep-watching' when it stopped only a
+   * process of it: then it is called again at the next sample still over the limit.
+   */
+  onLimitExceeded: (kind: LimitKind, observedBytes: number, limitBytes: number, metric: 'PSS' | 'RSS' | 'GPU', rssByPid: ReadonlyMap<number, number>) => LimitAction | void;
   onNotice: (message: string) => void;
   /** Read /proc directly (Linux); false: `ps` and pidusage (macOS), without PSS, threads or fds. */
   useProcFs: boolean;
   /** Hears every sample (for live progress). */
   onSample?: (sample: MemorySample) => void;
 }
+
+/** What the caller of onLimitExceeded did: stopped the chunk, or stopped a part and watches on. */
+export type LimitAction = 'stop' | 'keep-watching';
 
 /** Running totals kept in memory; the timeline itself stays on disk. */
 export interface MonitorTotals {
@@ -187,11 +194,9 @@ export function startChunkMonitor(options: ChunkMonitorOptions): ChunkMonitor {
     if (limitReported) return;
     const memoryBytes = estimatePss(sample, lastPss);
     if (options.memoryLimitBytes !== undefined && memoryBytes > options.memoryLimitBytes) {
-      limitReported = true;
-      options.onLimitExceeded('memory-limit', memoryBytes, options.memoryLimitBytes, lastPss === undefined ? 'RSS' : 'PSS');
+      limitReported = options.onLimitExceeded('memory-limit', memoryBytes, options.memoryLimitBytes, lastPss === undefined ? 'RSS' : 'PSS', totals.lastRssByPid) !== 'keep-watching';
     } else if (options.gpuMemoryLimitBytes !== undefined && sample.gpuBytes !== null && sample.gpuBytes > options.gpuMemoryLimitBytes) {
-      limitReported = true;
-      options.onLimitExceeded('gpu-memory-limit', sample.gpuBytes, options.gpuMemoryLimitBytes, 'GPU');
+      limitReported = options.onLimitExceeded('gpu-memory-limit', sample.gpuBytes, options.gpuMemoryLimitBytes, 'GPU', totals.lastRssByPid) !== 'keep-watching';
     }
   };
 

@@ -91,6 +91,8 @@ export class ChunkTestState {
   private readonly groupUnavailable = new Set<string>();
   /** When each pytest process began its first test (epoch seconds). */
   private readonly firstStarts = new Map<number, number>();
+  /** xdist workers run-chunks stopped for memory (see stopWorkerFor), with the evidence, by worker id. */
+  private readonly stoppedWorkers = new Map<string, { evidence: string; growthBytes: number; chunkRssBytes: number }>();
 
   constructor(private readonly attempt = 1) {}
 
@@ -226,6 +228,13 @@ export class ChunkTestState {
         records.push(this.syntheticRecord(`(unknown test on ${crash.crashedWorker})`, 'crashed', crash.crashedWorker, null, crash.message));
         continue;
       }
+      const stopped = this.stoppedWorkers.get(crash.crashedWorker);
+      if (stopped !== undefined) {
+        // run-chunks' own SIGKILL: the chunk went on without this worker; the test runs again alone.
+        records.push(this.syntheticRecord(crash.nodeid, 'crashed', crash.crashedWorker, null, `stopped by run-chunks: ${stopped.evidence}`));
+        blamed.push({ nodeid: crash.nodeid, reason: 'memory-limit', evidence: stopped.evidence, worker: crash.crashedWorker, chunkRssBytes: stopped.chunkRssBytes, rssGrowthBytes: stopped.growthBytes, verdict: null });
+        continue;
+      }
       records.push(this.syntheticRecord(crash.nodeid, 'crashed', crash.crashedWorker, null, `${death.text}; ${crash.message}`));
       blamed.push({
         nodeid: crash.nodeid,
@@ -242,6 +251,28 @@ export class ChunkTestState {
     // The tests whose own process died or exited under them (not those stopped with the whole chunk).
     const diedUnder = [...this.crashes.flatMap((crash) => (crash.nodeid === null ? [] : [crash.nodeid])), ...blamed.filter((test) => test.reason === 'exited').map((test) => test.nodeid)];
     return { records, blamed, diedUnder: [...new Set(diedUnder)] };
+  }
+
+  /**
+   * The xdist worker to stop when the chunk crossed its memoryLimit (`"dist": "memory"`): the one
+   * whose running test's process grew the most since the test started, by at least
+   * BLAME_MIN_GROWTH_BYTES (less is no evidence against it); undefined when none did, or only the
+   * pytest process itself runs tests. `rssByPid` is each process's RSS at the sample over the limit.
+   */
+  workerToStop(rssByPid: ReadonlyMap<number, number>): { pid: number; worker: string; nodeid: string; growthBytes: number } | undefined {
+    let best: { pid: number; worker: string; nodeid: string; growthBytes: number } | undefined;
+    for (const started of this.running.values()) {
+      const rss = rssByPid.get(started.pid);
+      if (started.worker === null || rss === undefined || started.rss === null || this.stoppedWorkers.has(started.worker)) continue;
+      const growthBytes = rss - started.rss;
+      if (growthBytes >= BLAME_MIN_GROWTH_BYTES && (best === undefined || growthBytes > best.growthBytes)) best = { pid: started.pid, worker: started.worker, nodeid: started.nodeid, growthBytes };
+    }
+    return best;
+  }
+
+  /** Records that run-chunks stopped `worker` for memory: its crash is then blamed as a memory-limit stop, with `evidence`. */
+  noteWorkerStopped(worker: string, stop: { evidence: string; growthBytes: number; chunkRssBytes: number }): void {
+    this.stoppedWorkers.set(worker, stop);
   }
 
   private blameRunningAtKill(kill: KillContext, records: TestRecord[], blamed: BlamedTest[]): void {

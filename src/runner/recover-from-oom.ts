@@ -159,6 +159,7 @@ export async function recoverFromOom(
     judged,
     notRun,
     cutShort,
+    stoppedForMemory: new Set(attempts.flatMap(({ result }) => result.workerStops)),
   });
   const blamedList = [...blamed.values()];
   const outcome = recovered ? describeRecovered(first, attempts.length - 1, settled, blamedList) : (settled ?? first.outcome);

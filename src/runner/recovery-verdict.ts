@@ -81,6 +81,8 @@ export interface SettleInput {
   notRun: number | null;
   /** Set when run-chunks was interrupted before recovery was over. */
   cutShort: boolean;
+  /** Tests whose xdist worker run-chunks stopped over the memoryLimit while the chunk went on ("dist": "memory"). */
+  stoppedForMemory?: ReadonlySet<string>;
 }
 
 /**
@@ -96,7 +98,12 @@ export function settleOutcome(input: SettleInput): Outcome | undefined {
   const unfinished = input.records.filter((record) => !PASSING_RECORDS.includes(record.outcome) && record.outcome !== 'failed' && record.outcome !== 'error' && record.outcome !== 'not-run' && !input.judged.has(record.nodeid));
   for (const record of unfinished) {
     const killedBy = input.attemptOutcomes.get(record.attempt);
-    const status = killedBy && (BROKEN_STATUSES.includes(killedBy.status) || killedBy.status === 'interrupted') ? killedBy.status : 'crashed';
+    // A test whose worker run-chunks stopped for memory went over the limit, whatever pytest made of the lost worker.
+    const status = input.stoppedForMemory?.has(record.nodeid)
+      ? 'memory-limit'
+      : killedBy && (BROKEN_STATUSES.includes(killedBy.status) || killedBy.status === 'interrupted')
+        ? killedBy.status
+        : 'crashed';
     outcomes.push({ status, message: `${record.nodeid} has no result: ${record.message ?? record.outcome}` });
   }
   const failing = input.records.filter((record) => (record.outcome === 'failed' || record.outcome === 'error') && !input.judged.has(record.nodeid));

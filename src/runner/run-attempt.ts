@@ -23,6 +23,7 @@ import { parseNodeIdFile } from '../results/node-id-file.js';
 import { describeLostFolder, folderIdentity, remakeLostFolder, type LostFolder } from './lost-folder.js';
 import { COUNTER_FILES } from '../proc/cgroup/chunk-cgroup.js';
 import { readChunkJunit, type JunitReading } from './read-chunk-junit.js';
+import { WorkerStops } from './worker-stops.js';
 import { LAUNCHER_STATUS_FILE, readKernelEvidence, setUpContainment } from './attempt-containment.js';
 
 /** What one run of a chunk's process needs from around it. */
@@ -67,6 +68,8 @@ export interface AttemptResult {
   blamed: BlamedTest[];
   /** Tests whose own process (an xdist worker, or pytest itself) died or exited under them. */
   diedUnder: string[];
+  /** Tests whose xdist worker run-chunks stopped over the memoryLimit, the chunk going on ("dist": "memory"). */
+  workerStops: string[];
   hasEvents: boolean;
   /** Set when the chunk's report folder was deleted while it ran (see lost-folder.ts). */
   lostFolder: LostFolder | undefined;
@@ -161,6 +164,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   context.emit({ type: 'chunk-started', plan, pid: handle.pid, startedAt });
 
   const samplesFile = path.join(plan.chunkReportDir, SAMPLES_FILE_NAME);
+  const workerStops = new WorkerStops();
   let monitor: ChunkMonitor | undefined;
   if (handle.pid !== undefined) {
     monitor = startChunkMonitor({
@@ -172,14 +176,31 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
       // Under a kernel limit the kernel enforces memoryLimit; sampling would only race it.
       memoryLimitBytes: setup.limit ? undefined : memoryLimitBytes,
       gpuMemoryLimitBytes: context.gpuMemoryLimitBytes,
-      onLimitExceeded: (kind, observedBytes, limitBytes, metric) => {
+      onLimitExceeded: (kind, observedBytes, limitBytes, metric, rssByPid) => {
         const detail = describeLimit(kind, observedBytes, limitBytes, metric);
+        if (kind === 'memory-limit' && plan.pytest?.dist === 'memory') {
+          const decision = workerStops.decide(observedBytes, rssByPid, tests);
+          if (decision.kind === 'wait') return 'keep-watching';
+          if (decision.kind === 'stopped') {
+            context.emit({ type: 'run-notice', level: 'warning', chunk: plan.name, message: `${plan.name}: ${detail}; ${decision.text}` });
+            return 'keep-watching';
+          }
+          if (decision.kind === 'not-enough') {
+            const stopDetail = `${detail}, and stopping ${decision.text} did not bring it under`;
+            handle.terminate(kind, stopDetail, LIMIT_GRACE_PERIOD_MS);
+            context.emit({ type: 'run-notice', level: 'warning', chunk: plan.name, message: `${plan.name}: ${stopDetail}; stopping the chunk.` });
+            return 'stop';
+          }
+        }
         // The reason is recorded before the kill, so the SIGKILL that follows reads as this, not as an OOM.
         handle.terminate(kind, detail, LIMIT_GRACE_PERIOD_MS);
         context.emit({ type: 'run-notice', level: 'warning', chunk: plan.name, message: `${plan.name}: ${detail}; stopping it.` });
       },
       onNotice: (message) => context.emit({ type: 'run-notice', level: 'info', chunk: plan.name, message: `${plan.name}: ${message}` }),
-      onSample: (sample) => context.emit({ type: 'chunk-sample', chunk: plan.name, rssBytes: sample.rssBytes, gpuBytes: sample.gpuBytes }),
+      onSample: (sample) => {
+        if (memoryLimitBytes !== undefined) workerStops.sampled(sample.rssBytes, memoryLimitBytes);
+        context.emit({ type: 'chunk-sample', chunk: plan.name, rssBytes: sample.rssBytes, gpuBytes: sample.gpuBytes });
+      },
       useProcFs: context.useProcFs,
     });
   }
@@ -244,6 +265,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
     records: finished.records,
     blamed: finished.blamed,
     diedUnder: finished.diedUnder,
+    workerStops: [...workerStops.stoppedTests],
     hasEvents: tests.hasEvents(),
     lostFolder,
     collected: tests.progress().collected,

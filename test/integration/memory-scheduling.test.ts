@@ -118,3 +118,42 @@ test('"dist": "memory" with one worker has nothing to schedule: the chunk runs, 
   assert.equal(chunkOf(readReport(dir), 'mixed').memorySchedule, null);
   assertNoLeftovers(result.tag);
 });
+
+const WRONG_FORECAST_SUITE = `import time
+
+import pytest
+
+SIZES = {"big": 500, "medium0": 150, "medium1": 150, "light0": 0, "light1": 0, "light2": 0}
+
+
+@pytest.mark.parametrize("kind", list(SIZES))
+def test_sized(kind):
+    held = b"x" * (SIZES[kind] * 1024 * 1024)
+    time.sleep(2.0 if SIZES[kind] else 0.5)
+    assert len(held) == SIZES[kind] * 1024 * 1024
+`;
+
+test('"dist": "memory" with a forecast badly wrong (no history): only the worker of the test that grew is stopped, the rest completes, and that test passes alone', async () => {
+  const dir = makeProject({ 'tests/test_sized.py': WRONG_FORECAST_SUITE, 'pytest.ini': '[pytest]\n' });
+  projects.push(dir);
+  writeConfig(dir, { python: VENV_PYTHON, chunks: [{ name: 'sized', paths: ['tests'], workers: 3, dist: 'memory', memoryLimit: '700MiB', sampleInterval: '50ms', timeout: '2m' }] });
+  const result = await runCli([], { cwd: dir });
+  const output = result.stdout + result.stderr;
+  const chunk = chunkOf(readReport(dir), 'sized');
+  assert.match(output, /sized: its process tree's memory \(\w+\) reached .*; stopped xdist worker gw\d \(pid \d+\), running tests\/test_sized\.py::test_sized\[big\] \(its process grew \d+(\.\d+)? MiB\); the chunk goes on/, output);
+  assert.doesNotMatch(output, /stopping the chunk/);
+  // Blamed with the evidence, run again alone, where it passed: the chunk is green.
+  const blamed = chunk.blamedTests.find((test) => test.nodeid.endsWith('[big]'));
+  assert.ok(blamed, JSON.stringify(chunk.blamedTests));
+  assert.equal(blamed.reason, 'memory-limit');
+  assert.match(blamed.evidence, /^run-chunks stopped its xdist worker gw\d \(pid \d+\) when the chunk's memory reached .* this test's process had grown/);
+  assert.ok(blamed.rssGrowthBytes !== null && blamed.rssGrowthBytes >= 400 * 1024 * 1024, String(blamed.rssGrowthBytes));
+  assert.equal(blamed.verdict, 'oom-flaky');
+  assert.deepEqual(chunk.blamedTests.map((test) => test.nodeid), ['tests/test_sized.py::test_sized[big]']);
+  assert.deepEqual(chunk.attempts.map((attempt) => attempt.kind), ['initial', 'blamed-alone']);
+  // Every other test completed in the first attempt.
+  assert.equal(chunk.attempts[0]!.tests?.passed, 5, JSON.stringify(chunk.attempts[0]));
+  assert.equal(chunk.status, 'passed', `${chunk.status}: ${chunk.message}`);
+  assert.equal(result.exitCode, 0, output);
+  assertNoLeftovers(result.tag);
+});
