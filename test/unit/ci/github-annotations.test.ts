@@ -66,7 +66,7 @@ test('messages and properties are escaped by GitHub\'s rules, so no text can sta
 
 test('at most the limit, then one warning that counts what was left out', () => {
   const many = Array.from({ length: 70 }, (_, index) => record(`tests/test_m.py::test_${index}`, 'failed', { file: 'tests/test_m.py', line: index + 1, message: 'no' }));
-  const report = runReport([chunkReport('big', { status: 'failed', tests: { total: 70, passed: 0, failed: 70, skipped: 0, errors: 0 } })], { status: 'failed', exitCode: 1 });
+  const report = runReport([chunkReport('big', { status: 'failed', tests: { total: 70, passed: 0, failed: 70, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 } })], { status: 'failed', exitCode: 1 });
   const lines = buildGithubAnnotations(report, new Map([['big', many]]));
   assert.equal(lines.length, MAX_ANNOTATIONS + 1);
   assert.equal(lines.at(-1), '::warning title=run-chunks::20 more annotations left out (GitHub shows only the first few per step); see the job summary and report.json.');

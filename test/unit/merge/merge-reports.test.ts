@@ -142,7 +142,7 @@ test('mergeReportDirs reads, merges and writes report.json and junit.xml; the hi
   const merged = await mergeReportDirs([dirA, dirB], { ...OPTIONS, reportDir: outDir });
   assert.deepEqual(merged.warnings, []);
   assert.deepEqual(merged.report, runReport([a, b], { startedAt: T0, finishedAt: T3, parallelChunks: 2, reportDir: outDir, sharedMachine: false }));
-  assert.deepEqual(parseJunitCounts(merged.junitXml), { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0 });
+  assert.deepEqual(parseJunitCounts(merged.junitXml), { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
 
   await writeMergedRun(merged);
   assert.deepEqual(JSON.parse(readFileSync(path.join(outDir, 'report.json'), 'utf8')), merged.report);
