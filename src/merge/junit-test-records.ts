@@ -3,7 +3,7 @@
 // time, outcome and memory properties (its peak and how that is known included), which is what the
 // run history keeps.
 import { XMLParser } from 'fast-xml-parser';
-import { classifyJunitCase, parsedCaseView, xfailMessageOf } from '../results/junit-case-outcome.js';
+import { classifyJunitCase, parsedCaseView, XFAIL_REASON_PROPERTY, xfailMessageOf } from '../results/junit-case-outcome.js';
 import { junitNamesFromNodeid } from '../results/pytest-junit-names.js';
 import { bareRecord, type PeakSource, type TestRecord } from '../results/test-records.js';
 
@@ -109,8 +109,8 @@ function recordOf(testcase: XmlNode): TestRecord {
   const { message, details } = detailsOf(testcase);
   return {
     ...bareRecord(nodeid, outcome, '', numberOrNull(properties.get('attempt')) ?? 1),
-    // The writer keeps an xfail's reason alone as its message, as pytest does; the record says "xfail: reason".
-    message: outcome === 'xfailed' ? xfailMessageOf(message) : message,
+    // The writer keeps an xfail's reason alone as its message, as pytest does, and an xpass's in a property; the record says "xfail: reason".
+    message: outcome === 'xfailed' ? xfailMessageOf(message) : outcome === 'xpassed' ? xfailMessageOf(properties.get(XFAIL_REASON_PROPERTY) ?? null) : message,
     longrepr: details,
     // The writer puts 0 for tests that never ended on their own; those have no duration.
     durationMs: seconds === null || outcome === 'killed' || outcome === 'not-run' ? null : seconds * 1000,

@@ -20,6 +20,8 @@ export const KILLED_TYPE = 'run-chunks.killed';
 export const NOT_RUN_TYPE = 'run-chunks.not-run';
 /** The testcase property run-chunks writes for an outcome no element says (a non-strict xpass). */
 export const OUTCOME_PROPERTY = 'outcome';
+/** The testcase property that carries an xpassed test's xfail reason (no element holds a message for it). */
+export const XFAIL_REASON_PROPERTY = 'xfailReason';
 
 /** What classifying a testcase needs from it, whatever form an XML parser gave it in. */
 export interface JunitCaseView {

@@ -2,7 +2,7 @@
 // its own, and to merge every chunk into one <report-dir>/junit.xml for CI (GitHub, GitLab,
 // Jenkins). Pure functions: the caller decides where the text goes.
 import { XMLBuilder } from 'fast-xml-parser';
-import { KILLED_TYPE, NOT_RUN_TYPE, OUTCOME_PROPERTY, SKIP_TYPE, suiteCountOf, XFAIL_TYPE, xfailReasonOf, type JunitOutcome } from './junit-case-outcome.js';
+import { KILLED_TYPE, NOT_RUN_TYPE, OUTCOME_PROPERTY, SKIP_TYPE, suiteCountOf, XFAIL_REASON_PROPERTY, XFAIL_TYPE, xfailReasonOf, type JunitOutcome } from './junit-case-outcome.js';
 import { ESCAPING_BUILDER_OPTIONS } from './junit-xml-text.js';
 import { junitNamesFromNodeid } from './pytest-junit-names.js';
 
@@ -100,6 +100,13 @@ function outcomeElement(testCase: JunitTestCase): [tag: string, node: XmlNode] |
   }
 }
 
+/** An xpassed case's properties: pytest writes a non-strict xpass as a plain pass; these tell run-chunks' readers it was one, and of which xfail. */
+function xpassProperties(testCase: JunitTestCase): Record<string, string | number> {
+  const properties: Record<string, string | number> = { ...testCase.properties, [OUTCOME_PROPERTY]: 'xpassed' };
+  if (testCase.message !== null) properties[XFAIL_REASON_PROPERTY] = xfailReasonOf(testCase.message);
+  return properties;
+}
+
 function testcaseNode(testCase: JunitTestCase): XmlNode {
   const { classname, name } = junitNamesFromNodeid(testCase.nodeid);
   // Attribute order follows pytest's (xunit1 family, the one that writes file and line).
@@ -109,8 +116,7 @@ function testcaseNode(testCase: JunitTestCase): XmlNode {
     '@_file': testCase.file,
     '@_line': testCase.line === null ? null : String(testCase.line),
     '@_time': formatSeconds(testCase.durationMs),
-    // pytest writes a non-strict xpass as a plain pass; the property tells run-chunks' readers it was one.
-    properties: propertiesNode(testCase.outcome === 'xpassed' ? { ...testCase.properties, [OUTCOME_PROPERTY]: 'xpassed' } : testCase.properties),
+    properties: propertiesNode(testCase.outcome === 'xpassed' ? xpassProperties(testCase) : testCase.properties),
   };
   const outcome = outcomeElement(testCase);
   if (outcome) node[outcome[0]] = outcome[1];

@@ -88,3 +88,20 @@ test('the reporter keeps each chunk\'s records and writes the commands once, whe
   new GithubAnnotationsReporter((text) => quiet.push(text)).onRunFinished({ type: 'run-finished', report: runReport([chunkReport('ok')]) });
   assert.deepEqual(quiet, []);
 });
+
+test('a blamed test that xfailed or xpassed in the retry ended well: no annotation points at it, nor at xfailed tests', () => {
+  const stress = failedRun().chunks.find((chunk) => chunk.name === 'stress')!;
+  const records = new Map<string, TestRecord[]>([
+    [
+      'stress',
+      [
+        record('tests/test_s.py::test_big', 'killed', { file: 'tests/test_s.py', line: 12 }),
+        record('tests/test_s.py::test_big', 'xfailed', { file: 'tests/test_s.py', line: 12, attempt: 2, message: 'xfail: known hog' }),
+        record(HOSTILE_NODEID, 'killed'),
+        record(HOSTILE_NODEID, 'xpassed', { attempt: 2, message: 'xfail: maybe fixed' }),
+      ],
+    ],
+  ]);
+  const titles = buildGithubAnnotations(runReport([{ ...stress, status: 'passed', message: 'recovered' }]), records).map((line) => parseCommand(line).properties.title);
+  assert.deepEqual(titles, []);
+});
