@@ -16,9 +16,10 @@ def summarize_reports(reports):
     """The test's outcome over its phases, and the reports that explain it (empty if passed).
 
     The severity order matches how pytest's JUnit XML counts a test (error, then failure, then
-    skip): a failed setup or teardown is an error even when the call failed too. xfail arrives as
-    a skipped call with ``wasxfail``; a strict xpass as a failed call; a non-strict xpass as a
-    passed call with ``wasxfail``, and so each lands where pytest itself puts it.
+    skip): a failed setup or teardown is an error even when the call failed too. The outcomes keep
+    pytest's own taxonomy, as its summary line counts them: an xfail arrives as a skipped report
+    with ``wasxfail`` and is "xfailed"; a non-strict xpass as a passed call with ``wasxfail`` and
+    is "xpassed"; a strict xpass as a failed call, and stays "failed" (pytest counts it failed).
     """
     failures = [report for report in reports if report.failed]
     if any(report.when != "call" for report in failures):
@@ -28,7 +29,10 @@ def summarize_reports(reports):
         return "failed", failures
     skips = [report for report in reports if report.skipped]
     if skips:
-        return "skipped", skips[:1]
+        return ("xfailed" if hasattr(skips[0], "wasxfail") else "skipped"), skips[:1]
+    xpasses = [report for report in reports if report.passed and hasattr(report, "wasxfail")]
+    if xpasses:
+        return "xpassed", xpasses[:1]
     return "passed", []
 
 

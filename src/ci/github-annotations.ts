@@ -3,7 +3,7 @@
 
 import { isFailingStatus } from '../results/outcome.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
-import type { BlamedTest, TestRecord } from '../results/test-records.js';
+import { isPassingOutcome, type BlamedTest, type TestRecord } from '../results/test-records.js';
 import { describeVerdict } from '../results/verdict-text.js';
 
 // GitHub shows 10 error annotations per step and 50 per job; more only lengthen the log.
@@ -118,10 +118,9 @@ function levelOf(chunk: ChunkReport): Annotation['level'] {
   return chunk.required ? 'error' : 'warning';
 }
 
-/** Whether a test's final result (after recovery) passed or was skipped: then no annotation points at it. */
+/** Whether a test's final result (after recovery) is a passing one (passed, skipped, xfailed, xpassed): then no annotation points at it. */
 function endedWell(nodeid: string, latest: ReadonlyMap<string, TestRecord>): boolean {
-  const outcome = latest.get(nodeid)?.outcome;
-  return outcome === 'passed' || outcome === 'skipped';
+  return isPassingOutcome(latest.get(nodeid)?.outcome);
 }
 
 function chunkAnnotation(chunk: ChunkReport, latest: ReadonlyMap<string, TestRecord>): Annotation {

@@ -4,7 +4,7 @@ import type { ChunkStatus, RunStatus } from '../results/outcome.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import type { TopPeakTest } from '../results/test-records.js';
 import { escapeMarkdown, markdownCode } from './markdown-text.js';
-import { describeGpuPeak, describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES } from '../reporters/chunk-figures.js';
+import { describeGpuPeak, describePeak, formatCount, NOTABLE_TEST_GROWTH_BYTES, occasionalCounts } from '../reporters/chunk-figures.js';
 import { describeVerdict as describeRecoveryVerdict } from '../results/verdict-text.js';
 
 /** Statuses meaning run-chunks or the kernel stopped the chunk (or a worker died) mid-run. */
@@ -59,8 +59,9 @@ function heading(report: RunReport): string {
 function chunkTable(report: RunReport): string {
   const showGpu = report.chunks.some((chunk) => chunk.gpu !== null);
   const showNotRun = report.chunks.some((chunk) => (chunk.notRun ?? 0) > 0);
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', ...(showNotRun ? ['Not run'] : []), 'Duration', 'Peak memory / limit', 'Leak'];
-  const align = [':--', ':--', '--:', '--:', '--:', '--:', ...(showNotRun ? ['--:'] : []), '--:', '--:', ':--'];
+  const occasional = occasionalCounts(report.chunks);
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', ...occasional.map(({ title }) => title), 'Errors', ...(showNotRun ? ['Not run'] : []), 'Duration', 'Peak memory / limit', 'Leak'];
+  const align = [':--', ':--', '--:', '--:', '--:', ...occasional.map(() => '--:'), '--:', ...(showNotRun ? ['--:'] : []), '--:', '--:', ':--'];
   if (showGpu) {
     head.push('Peak GPU / limit');
     align.push('--:');
@@ -73,6 +74,7 @@ function chunkTable(report: RunReport): string {
       formatCount(chunk.tests?.passed),
       formatCount(chunk.tests?.failed),
       formatCount(chunk.tests?.skipped),
+      ...occasional.map(({ key }) => formatCount(chunk.tests?.[key])),
       formatCount(chunk.tests?.errors),
       ...(showNotRun ? [formatCount(chunk.notRun ?? undefined)] : []),
       chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs),

@@ -33,7 +33,7 @@ export const DEFAULT_KEEP_RUNS = 10;
 export const MAX_HISTORY_CHUNKS = 200;
 
 /** Every test outcome a history stores, as the file's reader checks them. */
-export const HISTORY_TEST_OUTCOMES = ['passed', 'failed', 'skipped', 'error', 'killed', 'crashed', 'not-run'] as const satisfies readonly TestRecordOutcome[];
+export const HISTORY_TEST_OUTCOMES = ['passed', 'failed', 'skipped', 'error', 'xfailed', 'xpassed', 'killed', 'crashed', 'not-run'] as const satisfies readonly TestRecordOutcome[];
 export type HistoryTestOutcome = (typeof HISTORY_TEST_OUTCOMES)[number];
 // Fails to compile when TestRecordOutcome gains a value the list above lacks.
 const everyOutcomeListed: Exclude<TestRecordOutcome, HistoryTestOutcome> extends never ? true : never = true;

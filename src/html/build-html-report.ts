@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { formatDurationMs } from '../config/parse-duration.js';
 import type { RunReport } from '../results/report-types.js';
-import { describeGpuPeak, describeGrowth, describePeak, formatCount } from '../reporters/chunk-figures.js';
+import { describeGpuPeak, describeGrowth, describePeak, formatCount, occasionalCounts } from '../reporters/chunk-figures.js';
 import { ALL_TESTS_SCRIPT } from './all-tests-script.js';
 import { allTestsData, renderAllTests } from './all-tests-table.js';
 import { renderChunkSection, statusBadge, verdictBadge } from './chunk-section.js';
@@ -52,11 +52,14 @@ function renderHeader(report: RunReport): SafeHtml {
 
 function renderChunkTable(chunks: readonly HtmlChunkData[]): SafeHtml {
   const showGpu = chunks.some((data) => data.report.gpu !== null);
+  // xfailed and xpassed columns only when some chunk has such a test.
+  const occasional = occasionalCounts(chunks.map((data) => data.report));
   const rows = chunks.map(({ report: chunk }, index) => {
     const gpu = showGpu ? html`<td class="num">${describeGpuPeak(chunk)}</td>` : '';
-    return html`<tr><td><a href="#chunk-${index}">${chunk.name}</a>${chunk.required ? '' : html` <span class="muted">(optional)</span>`}</td><td>${statusBadge(chunk.status)}</td><td class="num">${formatCount(chunk.tests?.passed)}</td><td class="num">${formatCount(chunk.tests?.failed)}</td><td class="num">${formatCount(chunk.tests?.skipped)}</td><td class="num">${formatCount(chunk.tests?.errors)}</td><td class="num">${chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)}</td><td class="num">${chunk.workers}</td><td class="num"${chunk.memory?.peak ? html` title="${chunk.memory.peak.detail}"` : ''}>${describePeak(chunk)}</td><td class="num">${describeGrowth(chunk)}</td><td>${verdictBadge(chunk)}</td>${gpu}</tr>`;
+    const counts = occasional.map(({ key }) => html`<td class="num">${formatCount(chunk.tests?.[key])}</td>`);
+    return html`<tr><td><a href="#chunk-${index}">${chunk.name}</a>${chunk.required ? '' : html` <span class="muted">(optional)</span>`}</td><td>${statusBadge(chunk.status)}</td><td class="num">${formatCount(chunk.tests?.passed)}</td><td class="num">${formatCount(chunk.tests?.failed)}</td><td class="num">${formatCount(chunk.tests?.skipped)}</td>${counts}<td class="num">${formatCount(chunk.tests?.errors)}</td><td class="num">${chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs)}</td><td class="num">${chunk.workers}</td><td class="num"${chunk.memory?.peak ? html` title="${chunk.memory.peak.detail}"` : ''}>${describePeak(chunk)}</td><td class="num">${describeGrowth(chunk)}</td><td>${verdictBadge(chunk)}</td>${gpu}</tr>`;
   });
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', 'Duration', 'Workers', 'Peak memory (source) / limit', 'RSS growth', 'Leak', ...(showGpu ? ['Peak GPU / limit'] : [])];
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', ...occasional.map(({ title }) => title), 'Errors', 'Duration', 'Workers', 'Peak memory (source) / limit', 'RSS growth', 'Leak', ...(showGpu ? ['Peak GPU / limit'] : [])];
   return html`<table class="summary"><thead><tr>${head.map((cell) => html`<th>${cell}</th>`)}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 

@@ -49,6 +49,9 @@ function renderFigures(chunk: ChunkReport): SafeHtml {
     figure('Passed', formatCount(tests?.passed), counted),
     figure('Failed', formatCount(tests?.failed), counted),
     figure('Skipped', formatCount(tests?.skipped), counted),
+    // pytest's xfailed and xpassed, only where this chunk has some.
+    ...(tests && tests.xfailed > 0 ? [figure('Xfailed', tests.xfailed, counted && `${counted}; failed as expected (xfail)`)] : []),
+    ...(tests && tests.xpassed > 0 ? [figure('Xpassed', tests.xpassed, counted && `${counted}; marked xfail, not strict, and passed`)] : []),
     figure('Errors', formatCount(tests?.errors), counted && `${counted}; killed and crashed tests count here`),
     figure('Not run', chunk.notRun === null ? '–' : chunk.notRun, 'collected, never started: the chunk died first'),
     figure('Duration', chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs), "wall-clock time of every attempt, added up"),

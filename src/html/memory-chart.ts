@@ -4,6 +4,7 @@
 // scripts off). The blamed test's marker is red and drawn through the plot.
 import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBytes, formatLimit } from '../config/parse-size.js';
+import { PASSING_OUTCOMES } from '../results/test-records.js';
 import { byteTicks, linearScale, renderByteAxis, renderPolyline, renderTimeAxis, timeTicks, type PlotArea, type Scale } from './chart-axes.js';
 import { downsampleMax, thinByTime, type SeriesPoint } from './downsample.js';
 import type { HtmlChunkData, TestMark } from './html-input.js';
@@ -38,9 +39,14 @@ function markTitle(mark: TestMark, blamed: boolean): string {
   return lines.join('\n');
 }
 
+/** Whether the mark's test ended with a passing outcome (passed, skipped, xfailed, xpassed). */
+function endedWell(mark: TestMark): boolean {
+  return (PASSING_OUTCOMES as readonly string[]).includes(mark.outcome);
+}
+
 // Killed and failing tests first, then the largest growth: what a reader hovers for.
 function rankMarks(a: TestMark, b: TestMark): number {
-  const weight = (mark: TestMark): number => (mark.outcome === 'passed' || mark.outcome === 'skipped' ? 0 : 1);
+  const weight = (mark: TestMark): number => (endedWell(mark) ? 0 : 1);
   return weight(b) - weight(a) || Math.abs(b.rssDeltaBytes ?? 0) - Math.abs(a.rssDeltaBytes ?? 0);
 }
 
@@ -56,7 +62,7 @@ function renderMarks(marks: readonly TestMark[], blamedIds: ReadonlySet<string>,
   // A test that started a moment before the chunk's clock (clocks differ by milliseconds) sits at 0.
   const xOf = (mark: TestMark): number => x(Math.max(0, mark.tMs));
   const drawn = others.map((mark) => {
-    const cls = `mark mark-${mark.outcome === 'passed' || mark.outcome === 'skipped' ? 'ok' : 'bad'}`;
+    const cls = `mark mark-${endedWell(mark) ? 'ok' : 'bad'}`;
     return html`<g class="${cls}"><title>${markTitle(mark, false)}</title><rect x="${px(xOf(mark) - 2)}" y="${MARK_LANE_TOP}" width="4" height="${MARK_HEIGHT}"/></g>`;
   });
   // The blamed test last, so it sits on top of its neighbours; labelled on the side with more room.

@@ -23,6 +23,8 @@ function sumCounts(counts: readonly (TestCounts | null)[]): TestCounts | null {
     failed: sum.failed + count.failed,
     skipped: sum.skipped + count.skipped,
     errors: sum.errors + count.errors,
+    xfailed: sum.xfailed + count.xfailed,
+    xpassed: sum.xpassed + count.xpassed,
   }));
 }
 

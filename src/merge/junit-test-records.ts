@@ -3,8 +3,9 @@
 // time, outcome and memory properties (its peak and how that is known included), which is what the
 // run history keeps.
 import { XMLParser } from 'fast-xml-parser';
+import { classifyJunitCase, parsedCaseView, XFAIL_REASON_PROPERTY, xfailMessageOf } from '../results/junit-case-outcome.js';
 import { junitNamesFromNodeid } from '../results/pytest-junit-names.js';
-import { bareRecord, type PeakSource, type TestRecord, type TestRecordOutcome } from '../results/test-records.js';
+import { bareRecord, type PeakSource, type TestRecord } from '../results/test-records.js';
 
 type XmlNode = Record<string, unknown>;
 
@@ -30,18 +31,6 @@ function numberOrNull(text: string | undefined): number | null {
   if (text === undefined || text.trim() === '') return null;
   const value = Number(text);
   return Number.isFinite(value) ? value : null;
-}
-
-/** The outcome junit-writer.ts wrote (its 'run-chunks.*' types mark killed and never-run tests). */
-function outcomeOf(testcase: XmlNode): TestRecordOutcome {
-  const typeOf = (tag: string): string | undefined => {
-    const node = testcase[tag];
-    return typeof node === 'object' && node !== null ? attribute(node as XmlNode, 'type') : undefined;
-  };
-  if ('error' in testcase) return typeOf('error') === 'run-chunks.killed' ? 'killed' : 'error';
-  if ('failure' in testcase) return 'failed';
-  if ('skipped' in testcase) return typeOf('skipped') === 'run-chunks.not-run' ? 'not-run' : 'skipped';
-  return 'passed';
 }
 
 /**
@@ -110,7 +99,8 @@ function peakOf(properties: ReadonlyMap<string, string>): { bytes: number; sourc
 function recordOf(testcase: XmlNode): TestRecord {
   const file = attribute(testcase, 'file') ?? null;
   const nodeid = nodeidFromJunitNames(attribute(testcase, 'classname') ?? '', attribute(testcase, 'name') ?? '', file);
-  const outcome = outcomeOf(testcase);
+  // The outcome junit-writer.ts wrote (its 'run-chunks.*' types mark killed and never-run tests).
+  const outcome = classifyJunitCase(parsedCaseView(testcase));
   const properties = propertiesOf(testcase);
   const seconds = numberOrNull(attribute(testcase, 'time'));
   const rssEndBytes = numberOrNull(properties.get('rssEndBytes'));
@@ -119,7 +109,8 @@ function recordOf(testcase: XmlNode): TestRecord {
   const { message, details } = detailsOf(testcase);
   return {
     ...bareRecord(nodeid, outcome, '', numberOrNull(properties.get('attempt')) ?? 1),
-    message,
+    // The writer keeps an xfail's reason alone as its message, as pytest does, and an xpass's in a property; the record says "xfail: reason".
+    message: outcome === 'xfailed' ? xfailMessageOf(message) : outcome === 'xpassed' ? xfailMessageOf(properties.get(XFAIL_REASON_PROPERTY) ?? null) : message,
     longrepr: details,
     // The writer puts 0 for tests that never ended on their own; those have no duration.
     durationMs: seconds === null || outcome === 'killed' || outcome === 'not-run' ? null : seconds * 1000,

@@ -4,6 +4,7 @@
 // failure/error/skipped messages and text, and system-out all survive; every value is escaped
 // again the way junit-writer.ts does, so the output is well-formed whatever the inputs held.
 import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { classifyJunitCase, suiteCountOf, type JunitCaseView } from '../results/junit-case-outcome.js';
 import { ESCAPING_BUILDER_OPTIONS } from '../results/junit-xml-text.js';
 import { UserError } from '../util/user-error.js';
 
@@ -77,17 +78,36 @@ interface Totals {
   timeSeconds: number;
 }
 
-/** Counts a suite's testcases (nested suites included) the way parse-junit.ts does: error, then failure, then skipped. */
+function attributeOf(node: OrderedNode, name: string): string | undefined {
+  const value = (node[ATTRIBUTES] as Record<string, unknown> | undefined)?.[`@_${name}`];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The view classifyJunitCase reads of a testcase in the ordered form. */
+function orderedCaseView(testcase: OrderedNode): JunitCaseView {
+  const children = childrenOf(testcase);
+  return {
+    elementType(tag) {
+      const element = children.find((child) => tagOf(child) === tag);
+      return element === undefined ? undefined : (attributeOf(element, 'type') ?? null);
+    },
+    property(name) {
+      const properties = children.filter((child) => tagOf(child) === 'properties').flatMap(childrenOf);
+      const property = properties.find((child) => tagOf(child) === 'property' && attributeOf(child, 'name') === name);
+      return property === undefined ? undefined : attributeOf(property, 'value');
+    },
+  };
+}
+
+/** Counts a suite's testcases (nested suites included) as parse-junit.ts does (classifyJunitCase), into the attributes pytest writes. */
 function addCounts(suite: OrderedNode, totals: Totals): void {
   for (const child of childrenOf(suite)) {
     const tag = tagOf(child);
     if (tag === 'testsuite') addCounts(child, totals);
     if (tag !== 'testcase') continue;
-    const outcomes = new Set(childrenOf(child).map(tagOf));
     totals.tests += 1;
-    if (outcomes.has('error')) totals.errors += 1;
-    else if (outcomes.has('failure')) totals.failures += 1;
-    else if (outcomes.has('skipped')) totals.skipped += 1;
+    const counted = suiteCountOf(classifyJunitCase(orderedCaseView(child)));
+    if (counted !== null) totals[counted] += 1;
   }
 }
 

@@ -11,7 +11,7 @@ import { writeReportFile } from '../reporters/write-report-file.js';
 import type { ChunkPlan } from '../plan/types.js';
 import { buildRunReport, buildUnstartedChunkReport } from '../results/build-report.js';
 import { missingChunkReport } from './missing-chunk.js';
-import { parseJunitCounts } from '../results/parse-junit.js';
+import { parseJunitCounts, withPytestCounts, type EarlierTestCounts } from '../results/parse-junit.js';
 import { REPORT_SCHEMA_VERSION, type ChunkReport, type RunInProgressReport, type RunReport } from '../results/report-types.js';
 import { EXIT_CODES } from '../results/outcome.js';
 import { isProcessIdentity } from '../lifecycle/process-identity.js';
@@ -61,6 +61,23 @@ async function readOptional(file: string): Promise<string | null> {
 /** A report dir as read: a finished run's report, or the marker of a run (or merge) that has not finished. */
 export type ReportDirEntry = { finished: true; dir: string; contents: ReportDirContents } | { finished: false; dir: string; marker: RunInProgressReport };
 
+function countsOf(tests: unknown): unknown {
+  return isObject(tests) ? withPytestCounts(tests as unknown as EarlierTestCounts) : tests;
+}
+
+/**
+ * A finished report as read, with the test counts of every chunk and attempt in this version's
+ * shape: a report of an earlier run-chunks (same schemaVersion) has no xfailed or xpassed.
+ */
+function withCurrentCounts(report: Record<string, unknown>): RunReport {
+  const chunks = (report.chunks as unknown[]).map((chunk) =>
+    isObject(chunk)
+      ? { ...chunk, tests: countsOf(chunk.tests), attempts: Array.isArray(chunk.attempts) ? chunk.attempts.map((attempt: unknown) => (isObject(attempt) ? { ...attempt, tests: countsOf(attempt.tests) } : attempt)) : chunk.attempts }
+      : chunk,
+  );
+  return { ...report, chunks } as unknown as RunReport;
+}
+
 /**
  * Reads <dir>/report.json, and <dir>/junit.xml (null when absent) beside a finished one. Throws a
  * UserError, one paragraph saying what to pass instead, when the dir or its report.json is
@@ -92,7 +109,7 @@ export async function readReportEntry(dir: string): Promise<ReportDirEntry> {
       throw new UserError(`Cannot merge ${dir}: ${file} says its run is still running, but does not say which process runs it; the file is damaged. Run that run again.`);
     return { finished: false, dir, marker: value as unknown as RunInProgressReport };
   }
-  return { finished: true, dir, contents: { report: value as unknown as RunReport, junitXml: await readOptional(path.join(dir, MERGED_JUNIT_FILE_NAME)) } };
+  return { finished: true, dir, contents: { report: withCurrentCounts(value), junitXml: await readOptional(path.join(dir, MERGED_JUNIT_FILE_NAME)) } };
 }
 
 /** Reads a finished report dir (see readReportEntry); one whose run has not finished is a UserError. */

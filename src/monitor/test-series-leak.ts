@@ -92,6 +92,9 @@ const CONCENTRATED_SHARE = 0.8;
 const MAX_SUSPECTS = 5;
 const SUSPECTS_SHARE = 0.9;
 
+/** Outcomes of tests that ended on their own (pytest reported them), unlike killed, crashed or never-run ones. */
+const ENDED_ON_THEIR_OWN: readonly TestRecord['outcome'][] = ['passed', 'failed', 'skipped', 'error', 'xfailed', 'xpassed'];
+
 /**
  * Each pytest process's tests that ended on their own with an RSS at their end, in the order
  * they ran (records arrive in event order, and each process writes its own in order).
@@ -100,7 +103,7 @@ export function seriesOf(records: readonly TestRecord[]): ProcessSeries[] {
   const byPid = new Map<number, ProcessSeries>();
   for (const record of records) {
     if (record.pid === null || record.rssEndBytes === null || record.durationMs === null) continue;
-    if (record.outcome !== 'passed' && record.outcome !== 'failed' && record.outcome !== 'skipped' && record.outcome !== 'error') continue;
+    if (!ENDED_ON_THEIR_OWN.includes(record.outcome)) continue;
     let series = byPid.get(record.pid);
     if (!series) byPid.set(record.pid, (series = { pid: record.pid, worker: record.worker, tests: [] }));
     series.tests.push({ nodeid: record.nodeid, rssEndBytes: record.rssEndBytes, oneTimeSetup: record.oneTimeSetup === true, durationMs: record.durationMs });

@@ -11,6 +11,27 @@ export function formatCount(value: number | undefined): string {
   return value === undefined ? '–' : String(value);
 }
 
+/** A count column shown only when some chunk has a test of it: xfailed and xpassed, which most suites never have. */
+export interface OccasionalCount {
+  key: 'xfailed' | 'xpassed';
+  title: string;
+}
+
+const OCCASIONAL_COUNTS: readonly OccasionalCount[] = [
+  { key: 'xfailed', title: 'Xfailed' },
+  { key: 'xpassed', title: 'Xpassed' },
+];
+
+/** The xfailed and xpassed columns that some of these chunks has a non-zero count for (none: the table keeps its width). */
+export function occasionalCounts(chunks: readonly ChunkReport[]): OccasionalCount[] {
+  return OCCASIONAL_COUNTS.filter(({ key }) => chunks.some((chunk) => (chunk.tests?.[key] ?? 0) > 0));
+}
+
+/** "2 xfailed", "1 xpassed": the non-zero ones of the chunk's xfailed and xpassed counts, as pytest's summary line words them. */
+export function describeOccasionalCounts(chunk: ChunkReport): string[] {
+  return OCCASIONAL_COUNTS.filter(({ key }) => (chunk.tests?.[key] ?? 0) > 0).map(({ key }) => `${chunk.tests![key]} ${key}`);
+}
+
 /**
  * "+4.2%", "+38.2%", "+382%" (see formatPercent): the growth the leak verdict judged: of its worst pytest process over its tests (after
  * warm-up), or of the sampled timeline where there is no test series. "–" when unknown.

@@ -3,7 +3,7 @@ import Table from 'cli-table3';
 import { formatDurationMs } from '../config/parse-duration.js';
 import { formatBesideLimit } from '../config/parse-size.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
-import { describeGpuPeak } from './chunk-figures.js';
+import { describeGpuPeak, describeOccasionalCounts } from './chunk-figures.js';
 import { styleStatus } from './status-style.js';
 
 /** Below this many columns the full table wraps (it is ~130 wide): the compact one is shown instead. */
@@ -25,6 +25,7 @@ function describeTests(chunk: ChunkReport, chalk: ChalkInstance): string {
   if (tests.errors > 0) parts.push(chalk.red(`${tests.errors} error${tests.errors === 1 ? '' : 's'}`));
   if ((chunk.notRun ?? 0) > 0) parts.push(chalk.yellow(`${chunk.notRun} not run`));
   if (tests.skipped > 0) parts.push(`${tests.skipped} skipped`);
+  parts.push(...describeOccasionalCounts(chunk));
   return parts.join(', ');
 }
 

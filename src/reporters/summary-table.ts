@@ -4,7 +4,7 @@ import { formatDurationMs } from '../config/parse-duration.js';
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { renderSparkline } from './sparkline.js';
 import { styleStatus } from './status-style.js';
-import { describeGpuPeak, describeGrowth, describePeak, formatCount } from './chunk-figures.js';
+import { describeGpuPeak, describeGrowth, describePeak, formatCount, occasionalCounts } from './chunk-figures.js';
 
 // The table's sparkline is short: a shape to glance at; report.json keeps 32 points.
 const SPARKLINE_WIDTH = 12;
@@ -23,9 +23,11 @@ export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): str
   const showGpu = report.chunks.some((chunk) => chunk.gpu !== null);
   // Tests that never started are neither skipped nor errors: their own column, when there are any.
   const showNotRun = report.chunks.some((chunk) => (chunk.notRun ?? 0) > 0);
-  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', 'Errors', ...(showNotRun ? ['Not run'] : []), 'Duration', 'Workers', 'Peak memory', 'Growth', 'Leak', 'RSS'];
+  // xfailed and xpassed likewise: columns only when some chunk has such a test.
+  const occasional = occasionalCounts(report.chunks);
+  const head = ['Chunk', 'Status', 'Passed', 'Failed', 'Skipped', ...occasional.map(({ title }) => title), 'Errors', ...(showNotRun ? ['Not run'] : []), 'Duration', 'Workers', 'Peak memory', 'Growth', 'Leak', 'RSS'];
   if (showGpu) head.push('Peak GPU');
-  const colAligns: ('left' | 'right')[] = ['left', 'left', 'right', 'right', 'right', 'right', ...(showNotRun ? (['right'] as const) : []), 'right', 'right', 'right', 'right', 'left', 'left', 'right'];
+  const colAligns: ('left' | 'right')[] = ['left', 'left', 'right', 'right', 'right', ...occasional.map(() => 'right' as const), 'right', ...(showNotRun ? (['right'] as const) : []), 'right', 'right', 'right', 'right', 'left', 'left', 'right'];
   const table = new Table({
     head,
     colAligns,
@@ -43,6 +45,7 @@ export function renderSummaryTable(report: RunReport, chalk: ChalkInstance): str
       formatCount(chunk.tests?.passed),
       chunk.tests && chunk.tests.failed > 0 ? chalk.red(String(chunk.tests.failed)) : formatCount(chunk.tests?.failed),
       formatCount(chunk.tests?.skipped),
+      ...occasional.map(({ key }) => formatCount(chunk.tests?.[key])),
       chunk.tests && chunk.tests.errors > 0 ? chalk.red(String(chunk.tests.errors)) : formatCount(chunk.tests?.errors),
       ...(showNotRun ? [chunk.notRun ? chalk.yellow(String(chunk.notRun)) : formatCount(chunk.notRun ?? undefined)] : []),
       chunk.startedAt === null ? '–' : formatDurationMs(chunk.durationMs),

@@ -18,7 +18,7 @@ import type {
 import type { ChunkReport, RunReport } from '../results/report-types.js';
 import { maskSecretArgs } from '../util/mask-secrets.js';
 import { quoteShellCommand } from '../util/shell-quote.js';
-import { NOTABLE_TEST_GROWTH_BYTES } from './chunk-figures.js';
+import { describeOccasionalCounts, NOTABLE_TEST_GROWTH_BYTES } from './chunk-figures.js';
 import { LinePrefixer } from './line-prefixer.js';
 import { formatProgressLine, formatProgressLines, type ChunkLiveState } from './progress-line.js';
 import { TerminalWriter } from './terminal-writer.js';
@@ -60,6 +60,7 @@ function describeTests(chunk: ChunkReport): string {
   if (chunk.tests.failed > 0) parts.push(`${chunk.tests.failed} failed`);
   if (chunk.tests.errors > 0) parts.push(`${chunk.tests.errors} errors`);
   if (chunk.tests.skipped > 0) parts.push(`${chunk.tests.skipped} skipped`);
+  parts.push(...describeOccasionalCounts(chunk));
   return parts.join(', ');
 }
 

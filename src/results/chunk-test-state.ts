@@ -1,5 +1,5 @@
 import { formatBytes } from '../config/parse-size.js';
-import type { TestCounts } from './parse-junit.js';
+import { emptyCounts, type TestCounts } from './parse-junit.js';
 import type { CollectReportEvent, TestEndEvent, TestEvent, TestStartEvent, WorkerCrashedEvent } from './test-events.js';
 import { bareRecord, type BlameReason, type BlamedTest, type TestRecord } from './test-records.js';
 
@@ -11,6 +11,9 @@ export interface TestProgress {
   passed: number;
   failed: number;
   skipped: number;
+  /** Tests that failed as expected (xfail), and that passed though marked xfail (non-strict xpass): pytest counts them apart. */
+  xfailed: number;
+  xpassed: number;
   /** The tests running right now (one per worker at most), the longest-running first. */
   running: RunningTest[];
 }
@@ -195,6 +198,8 @@ export class ChunkTestState {
       passed: counts.passed,
       failed: counts.failed + counts.errors,
       skipped: counts.skipped,
+      xfailed: counts.xfailed,
+      xpassed: counts.xpassed,
       running: [...this.running.values()].map((event) => ({ nodeid: event.nodeid, startedAtEpochMs: event.t * MS_PER_SECOND })).sort((a, b) => a.startedAtEpochMs - b.startedAtEpochMs),
     };
   }
@@ -335,16 +340,27 @@ export class ChunkTestState {
   }
 }
 
-/** Counts outcomes the way the report does: killed and crashed tests are errors; not-run ones are counted apart. */
+/** Which count each outcome adds to: pytest's own outcomes each to theirs; killed and crashed tests are errors; not-run ones are counted apart. */
+const COUNT_OF_RECORD: Record<TestRecord['outcome'], Exclude<keyof TestCounts, 'total'> | null> = {
+  passed: 'passed',
+  failed: 'failed',
+  skipped: 'skipped',
+  error: 'errors',
+  xfailed: 'xfailed',
+  xpassed: 'xpassed',
+  killed: 'errors',
+  crashed: 'errors',
+  'not-run': null,
+};
+
+/** Counts outcomes the way the report does, in pytest's taxonomy (see COUNT_OF_RECORD). */
 export function countRecords(records: readonly TestRecord[]): TestCounts {
-  const counts: TestCounts = { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0 };
+  const counts = emptyCounts();
   for (const record of records) {
-    if (record.outcome === 'not-run') continue;
+    const counted = COUNT_OF_RECORD[record.outcome];
+    if (counted === null) continue;
     counts.total += 1;
-    if (record.outcome === 'passed') counts.passed += 1;
-    else if (record.outcome === 'failed') counts.failed += 1;
-    else if (record.outcome === 'skipped') counts.skipped += 1;
-    else counts.errors += 1;
+    counts[counted] += 1;
   }
   return counts;
 }

@@ -2,11 +2,11 @@
 // its own, and to merge every chunk into one <report-dir>/junit.xml for CI (GitHub, GitLab,
 // Jenkins). Pure functions: the caller decides where the text goes.
 import { XMLBuilder } from 'fast-xml-parser';
+import { KILLED_TYPE, NOT_RUN_TYPE, OUTCOME_PROPERTY, SKIP_TYPE, suiteCountOf, XFAIL_REASON_PROPERTY, XFAIL_TYPE, xfailReasonOf, type JunitOutcome } from './junit-case-outcome.js';
 import { ESCAPING_BUILDER_OPTIONS } from './junit-xml-text.js';
 import { junitNamesFromNodeid } from './pytest-junit-names.js';
 
-/** How one test ended; 'killed' ran when its chunk was killed, 'not-run' never started. */
-export type JunitOutcome = 'passed' | 'failed' | 'skipped' | 'error' | 'killed' | 'not-run';
+export type { JunitOutcome } from './junit-case-outcome.js';
 
 /** One test, as the JUnit writer needs it. */
 export interface JunitTestCase {
@@ -64,9 +64,8 @@ function formatSeconds(durationMs: number | null): string {
 function countCases(cases: readonly JunitTestCase[]): SuiteCounts {
   const counts: SuiteCounts = { tests: cases.length, failures: 0, errors: 0, skipped: 0 };
   for (const { outcome } of cases) {
-    if (outcome === 'failed') counts.failures += 1;
-    else if (outcome === 'error' || outcome === 'killed') counts.errors += 1;
-    else if (outcome === 'skipped' || outcome === 'not-run') counts.skipped += 1;
+    const counted = suiteCountOf(outcome);
+    if (counted !== null) counts[counted] += 1;
   }
   return counts;
 }
@@ -83,18 +82,29 @@ function outcomeElement(testCase: JunitTestCase): [tag: string, node: XmlNode] |
   const message = testCase.message;
   switch (testCase.outcome) {
     case 'passed':
+    case 'xpassed':
       return undefined;
     case 'failed':
       return ['failure', { '@_message': message, '#text': text }];
     case 'error':
       return ['error', { '@_message': message, '#text': text }];
     case 'killed':
-      return ['error', { '@_type': 'run-chunks.killed', '@_message': message, '#text': text }];
+      return ['error', { '@_type': KILLED_TYPE, '@_message': message, '#text': text }];
     case 'skipped':
-      return ['skipped', { '@_type': 'pytest.skip', '@_message': message, '#text': text }];
+      return ['skipped', { '@_type': SKIP_TYPE, '@_message': message, '#text': text }];
+    case 'xfailed':
+      // As pytest's --junitxml writes it: the reason alone as the message.
+      return ['skipped', { '@_type': XFAIL_TYPE, '@_message': xfailReasonOf(message), '#text': text }];
     case 'not-run':
-      return ['skipped', { '@_type': 'run-chunks.not-run', '@_message': message, '#text': text }];
+      return ['skipped', { '@_type': NOT_RUN_TYPE, '@_message': message, '#text': text }];
   }
+}
+
+/** An xpassed case's properties: pytest writes a non-strict xpass as a plain pass; these tell run-chunks' readers it was one, and of which xfail. */
+function xpassProperties(testCase: JunitTestCase): Record<string, string | number> {
+  const properties: Record<string, string | number> = { ...testCase.properties, [OUTCOME_PROPERTY]: 'xpassed' };
+  if (testCase.message !== null) properties[XFAIL_REASON_PROPERTY] = xfailReasonOf(testCase.message);
+  return properties;
 }
 
 function testcaseNode(testCase: JunitTestCase): XmlNode {
@@ -106,7 +116,7 @@ function testcaseNode(testCase: JunitTestCase): XmlNode {
     '@_file': testCase.file,
     '@_line': testCase.line === null ? null : String(testCase.line),
     '@_time': formatSeconds(testCase.durationMs),
-    properties: propertiesNode(testCase.properties),
+    properties: propertiesNode(testCase.outcome === 'xpassed' ? xpassProperties(testCase) : testCase.properties),
   };
   const outcome = outcomeElement(testCase);
   if (outcome) node[outcome[0]] = outcome[1];

@@ -7,7 +7,7 @@ import type { TestCrash, TestEvent, TestOutcome } from './test-events.js';
 type Json = Record<string, unknown>;
 type FieldCheck = (value: unknown) => boolean;
 
-const TEST_OUTCOMES: readonly TestOutcome[] = ['passed', 'failed', 'skipped', 'error'];
+const TEST_OUTCOMES: readonly TestOutcome[] = ['passed', 'failed', 'skipped', 'error', 'xfailed', 'xpassed'];
 
 // Seconds become milliseconds downstream (test durations, marks on the memory timeline): a value
 // must stay an exact whole number of ms there, or `1e306` would turn into Infinity.

@@ -2,8 +2,12 @@
 // line, flushed at once, to `<report-dir>/<chunk>/events.jsonl` (every pytest process of the
 // chunk appends to the same file). This is their one declared type; parseTestEvent checks it.
 
-/** How a test ended, as pytest sees it (setup or teardown failures are 'error'). */
-export type TestOutcome = 'passed' | 'failed' | 'skipped' | 'error';
+/**
+ * How a test ended, in pytest's own taxonomy, the one its summary line counts (setup or teardown
+ * failures are 'error'; 'xfailed' failed as expected; 'xpassed' passed though marked xfail, not
+ * strict: a strict xpass is 'failed', as pytest counts it).
+ */
+export type TestOutcome = 'passed' | 'failed' | 'skipped' | 'error' | 'xfailed' | 'xpassed';
 
 interface EventBase {
   /** pid of the pytest process (controller or xdist worker) that wrote the event. */

@@ -10,6 +10,14 @@ export type TestRecordOutcome =
   /** Collected, never started: the chunk died first. */
   | 'not-run';
 
+/** Outcomes that leave a chunk green, as pytest's exit code sees them: passed, skipped, xfailed, and a non-strict xpassed. */
+export const PASSING_OUTCOMES: readonly TestRecordOutcome[] = ['passed', 'skipped', 'xfailed', 'xpassed'];
+
+/** Whether a test that ended so counts as passing (see PASSING_OUTCOMES); false for undefined (no result). */
+export function isPassingOutcome(outcome: TestRecordOutcome | undefined): boolean {
+  return outcome !== undefined && PASSING_OUTCOMES.includes(outcome);
+}
+
 /**
  * How a test's peak RSS is known: 'hwm', exactly, from the kernel's high-water mark of its
  * process (VmHWM reset at the test's start); 'start-end', only as the larger of the RSS at its

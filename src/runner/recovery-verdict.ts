@@ -2,7 +2,7 @@
 // chunk's status is once every attempt is over. Pure functions, so every case has a table test.
 import type { Outcome } from '../results/classify-outcome.js';
 import { BROKEN_STATUSES, compareSeverity, type ChunkStatus } from '../results/outcome.js';
-import type { BlamedTest, RecoveryVerdict, TestRecord } from '../results/test-records.js';
+import { isPassingOutcome, type BlamedTest, type RecoveryVerdict, type TestRecord } from '../results/test-records.js';
 
 /**
  * Chunk statuses that start recovery: the chunk was killed whole for memory. (A test whose own
@@ -27,8 +27,6 @@ export interface AloneJudgement {
   outcome: Outcome | undefined;
 }
 
-/** Statuses that say a test passed, or may be left out: only these leave a chunk green. */
-const PASSING_RECORDS: readonly TestRecord['outcome'][] = ['passed', 'skipped'];
 const QUIET_STATUSES: readonly ChunkStatus[] = ['passed', 'no-tests', 'skipped'];
 
 /** What the blamed test `nodeid` did when it ran alone, from that attempt's results. */
@@ -44,7 +42,8 @@ export function judgeAlone(alone: AttemptView, nodeid: string): AloneJudgement {
   if (status === 'timeout') return said('timeout-alone', 'timeout', 'ran into the timeout');
   if (record === undefined && (alone.collected === 0 || status === 'no-tests'))
     return said('not-selected', 'error', 'could not be selected (a new collection did not produce this node id: one built at collection time?)');
-  if (record?.outcome === 'passed') return { verdict: 'oom-flaky', outcome: undefined };
+  // An xfailed or xpassed test ended alone on its own, unkilled, with a result pytest counts as passing.
+  if (record?.outcome === 'passed' || record?.outcome === 'xpassed' || record?.outcome === 'xfailed') return { verdict: 'oom-flaky', outcome: undefined };
   if (record?.outcome === 'skipped') return { verdict: 'skipped-alone', outcome: undefined };
   if (record?.outcome === 'failed' || record?.outcome === 'error')
     return { verdict: 'failed-alone', outcome: { status: 'failed', message: `${nodeid} ${record.outcome === 'failed' ? 'failed' : 'errored'} when run alone: ${record.message ?? 'no message'}` } };
@@ -86,7 +85,8 @@ export interface SettleInput {
 }
 
 /**
- * The chunk's status: passed only when every selected test ended passed or skipped. Otherwise
+ * The chunk's status: passed only when every selected test ended with a passing outcome (passed,
+ * skipped, xfailed, xpassed: isPassingOutcome). Otherwise
  * the most severe of what is still wrong: a verdict of a test run alone, a test left without a
  * result by a kill (the status of the attempt that killed it), failed tests, tests that never
  * ran, or the last retry's own failure to run (an internal error, say).
@@ -95,7 +95,7 @@ export function settleOutcome(input: SettleInput): Outcome | undefined {
   const outcomes: Outcome[] = [...input.verdictOutcomes];
   if (!input.recovered) outcomes.push(input.lastRun);
   else if (!QUIET_STATUSES.includes(input.lastRun.status) && input.lastRun.status !== 'failed') outcomes.push(input.lastRun);
-  const unfinished = input.records.filter((record) => !PASSING_RECORDS.includes(record.outcome) && record.outcome !== 'failed' && record.outcome !== 'error' && record.outcome !== 'not-run' && !input.judged.has(record.nodeid));
+  const unfinished = input.records.filter((record) => !isPassingOutcome(record.outcome) && record.outcome !== 'failed' && record.outcome !== 'error' && record.outcome !== 'not-run' && !input.judged.has(record.nodeid));
   for (const record of unfinished) {
     const killedBy = input.attemptOutcomes.get(record.attempt);
     // A test whose worker run-chunks stopped for memory went over the limit, whatever pytest made of the lost worker.

@@ -136,7 +136,7 @@ function checkChunkUnharmed(r: FaultRecorder, gpuRun: GpuFaultRun, result: CliRe
   r.outcomeOf(result.exitCode, chunk.status);
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
   assert.equal(chunk.status, 'passed');
-  assert.deepEqual(chunk.tests, { total: tests, passed: tests, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(chunk.tests, { total: tests, passed: tests, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
   r.held(`chunk passed with all ${tests} tests counted; exit code 0`);
   checkNoLeftovers(r, result.tag);
   assert.deepEqual(listProcessesMentioning(gpuRun.fake.dir), [], 'an nvidia-smi outlived the run');

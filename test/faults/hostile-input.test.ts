@@ -244,7 +244,7 @@ describe('path globs over symlink loops', () => {
     r.did(`exit ${result.exitCode}, ${chunk.status}: ${chunk.tests?.total} tests`);
     assert.equal(result.exitCode, 0, result.stdout + result.stderr);
     assert.equal(chunk.status, 'passed');
-    assert.deepEqual(chunk.tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0 });
+    assert.deepEqual(chunk.tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
     r.held('2 tests, each run once');
     checkNoLeftovers(r, result.tag);
   }, { timeout: 60_000 });
@@ -488,7 +488,7 @@ describe('a test deletes the report dir while its chunk runs', () => {
       assert.equal(result.exitCode, 1, result.stdout + result.stderr);
       assert.doesNotMatch(result.stderr, /internal error/);
       assert.equal(deleter.status, 'failed');
-      assert.deepEqual(deleter.tests, { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0 });
+      assert.deepEqual(deleter.tests, { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
       if (deleteAfterS > 0) assert.equal(deleter.testsSource, 'events');
       const eventsSentence =
         deleter.testsSource === 'events'

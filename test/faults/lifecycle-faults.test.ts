@@ -133,7 +133,7 @@ faultCase('lifecycle', 'a second run starts in the report dir of a run that is s
   assert.equal(result.exitCode, 0, result.stdout + result.stderr);
   const report = readJson<RunReport>(path.join(project.reportDir, 'report.json'));
   assert.equal(report.status, 'passed');
-  assert.deepEqual(chunkOf(report, 'all').tests, { total: 6, passed: 6, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(chunkOf(report, 'all').tests, { total: 6, passed: 6, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
   r.held('the first run then reports all 6 of 6 tests passed, exit 0');
   assert.equal(existsSync(path.join(project.reportDir, '.run-chunks.lock')), false);
   assert.equal(existsSync(path.join(project.dir, '.run-chunks', 'history.json.lock')), false);

@@ -168,7 +168,7 @@ export const smiNonRowLine: fc.Arbitrary<string> = fc.constantFrom(
 // ---------------------------------------------------------------------------------------------
 // JUnit XML
 
-export type JunitOutcome = 'passed' | 'failed' | 'error' | 'skipped';
+export type JunitOutcome = 'passed' | 'failed' | 'error' | 'skipped' | 'xfailed';
 
 /** How a testcase element is written: pytest's form, without any attribute, or with only text inside. */
 export type TestcaseStyle = 'pytest' | 'bare' | 'text';
@@ -192,7 +192,7 @@ const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD
 const xmlText: fc.Arbitrary<string> = randomText.map((text) => text.replace(XML_FORBIDDEN, ''));
 
 const junitCase: fc.Arbitrary<JunitCaseModel> = fc.record({
-  outcome: fc.constantFrom<JunitOutcome>('passed', 'failed', 'error', 'skipped'),
+  outcome: fc.constantFrom<JunitOutcome>('passed', 'failed', 'error', 'skipped', 'xfailed'),
   style: fc.constantFrom<TestcaseStyle>('pytest', 'pytest', 'bare', 'text'),
   name: xmlText,
   detail: xmlText,
@@ -241,6 +241,9 @@ function renderCaseBody(testcase: JunitCaseModel): string {
       return `<failure message="x"/><error message="${detail}">${detail}</error>`;
     case 'skipped':
       return `<skipped type="pytest.skip" message="${detail}"/>`;
+    case 'xfailed':
+      // As pytest's --junitxml writes an xfail.
+      return `<skipped type="pytest.xfail" message="${detail}"/>`;
   }
 }
 
@@ -264,13 +267,14 @@ export function renderJunit(model: JunitDocumentModel): string {
 
 /** The counts a JUnit reader must find in a model document. */
 export function expectedJunitCounts(model: JunitDocumentModel) {
-  const counts = { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0 };
+  const counts = { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 };
   const visit = (suite: JunitSuiteModel): void => {
     for (const testcase of suite.cases) {
       counts.total += 1;
       if (testcase.outcome === 'passed') counts.passed += 1;
       else if (testcase.outcome === 'failed') counts.failed += 1;
       else if (testcase.outcome === 'error') counts.errors += 1;
+      else if (testcase.outcome === 'xfailed') counts.xfailed += 1;
       else counts.skipped += 1;
     }
     suite.suites.forEach(visit);
@@ -298,7 +302,7 @@ export const testEvent: fc.Arbitrary<TestEvent> = fc.oneof(
     event: fc.constant('test-end' as const),
     ...base,
     nodeid: text,
-    outcome: fc.constantFrom('passed' as const, 'failed' as const, 'skipped' as const, 'error' as const),
+    outcome: fc.constantFrom('passed' as const, 'failed' as const, 'skipped' as const, 'error' as const, 'xfailed' as const, 'xpassed' as const),
     duration: seconds,
     rss: bytesOrNull,
     gpu: bytesOrNull,

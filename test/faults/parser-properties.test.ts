@@ -194,7 +194,7 @@ faultCase('parsers', `random sequences of GPU rows into the round splitter (${RU
 
 function assertConsistentCounts(counts: TestCounts): void {
   for (const [name, value] of Object.entries(counts)) assertWholeCount(value, name);
-  assert.equal(counts.total, counts.passed + counts.failed + counts.skipped + counts.errors);
+  assert.equal(counts.total, counts.passed + counts.failed + counts.skipped + counts.errors + counts.xfailed + counts.xpassed);
 }
 
 faultCase('parsers', `random, damaged and valid JUnit XML (${RUNS} texts, ${2 * MODEL_RUNS} documents)`, (r) => {
@@ -209,13 +209,13 @@ faultCase('parsers', `random, damaged and valid JUnit XML (${RUNS} texts, ${2 * 
     if (counts !== undefined) assertConsistentCounts(counts);
   });
   r.did(`counted ${tally.accepted} of ${tally.total} random or cut documents; returned "not JUnit" (undefined) for ${tally.rejected}`);
-  r.held('no exception; counts whole, ≥ 0, and total = passed + failed + skipped + errors');
+  r.held('no exception; counts whole, ≥ 0, and total = passed + failed + skipped + errors + xfailed + xpassed');
 
   check(junitDocument, (model) => assert.deepEqual(parseJunitCounts(renderJunit(model)), expectedJunitCounts(model)), MODEL_RUNS);
   r.held('valid documents (nested suites, <testsuites> or bare root, testcases without attributes or with text only, BOM, CRLF) counted exactly');
 
   const deep = (depth: number): string => `${'<testsuite>'.repeat(depth)}<testcase/>${'</testsuite>'.repeat(depth)}`;
-  assert.deepEqual(parseJunitCounts(deep(50)), { total: 1, passed: 1, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(parseJunitCounts(deep(50)), { total: 1, passed: 1, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
   assert.equal(parseJunitCounts(deep(100_000)), undefined);
   r.held('100,000 nested suites: "not JUnit", no stack overflow');
 });

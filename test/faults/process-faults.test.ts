@@ -64,13 +64,13 @@ faultCase('process', 'SIGKILL of the pytest process mid-test (from outside run-c
   assert.match(chunk.attempts[0]!.message, /^killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk/);
   assert.match(chunk.message, /was killed again when run alone \(killed by SIGKILL from outside run-chunks; no OOM evidence for this chunk/);
   r.held('the message says the SIGKILL came from outside and no OOM was counted for this chunk');
-  assert.deepEqual(chunk.attempts[0]?.tests, { total: 3, passed: 2, failed: 0, skipped: 0, errors: 1 });
+  assert.deepEqual(chunk.attempts[0]?.tests, { total: 3, passed: 2, failed: 0, skipped: 0, errors: 1, xfailed: 0, xpassed: 0 });
   r.held('the 2 tests that finished before the kill kept as passed');
   assert.deepEqual(chunk.blamedTests.map((blamed) => [blamed.nodeid, blamed.reason]), [['tests/test_selfkill.py::test_b_kills_its_own_process', 'killed']]);
   r.held('the test running at the kill is blamed (killed)');
   // A kill without evidence may still have been the kernel's: recovery runs the culprit alone, then what never started.
   assert.deepEqual(chunk.blamedTests.map((blamed) => blamed.verdict), ['oom-deterministic']);
-  assert.deepEqual(chunk.tests, { total: 5, passed: 4, failed: 0, skipped: 0, errors: 1 });
+  assert.deepEqual(chunk.tests, { total: 5, passed: 4, failed: 0, skipped: 0, errors: 1, xfailed: 0, xpassed: 0 });
   assert.equal(chunk.notRun, 0);
   r.did(`ran the blamed test alone (killed again), then the 2 never started: ${chunk.attempts.length} attempts`);
   r.held('all 5 tests accounted for: 4 passed, 1 error, 0 not run');

@@ -89,7 +89,7 @@ function attrOf(element: JunitCase['error']): string | undefined {
   return typeof element === 'object' ? element['@_message'] : undefined;
 }
 
-const counts = (total: number, passed: number, failed: number, skipped: number, errors: number): ChunkReport['tests'] => ({ total, passed, failed, skipped, errors });
+const counts = (total: number, passed: number, failed: number, skipped: number, errors: number): ChunkReport['tests'] => ({ total, passed, failed, skipped, errors, xfailed: 0, xpassed: 0 });
 
 // ---- 1. A run-alone attempt has its own outcome; only 'passed' is flaky --------------------------
 

@@ -60,7 +60,7 @@ export function baseChunkReport(name: string, overrides: Partial<ChunkReport> = 
     durationMs: 1500,
     logFile: `/repo/.run-chunks/report/${name}/output.log`,
     junitFile: null,
-    tests: { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 },
+    tests: { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 },
     testsSource: 'events',
     notRun: 0,
     blamedTests: [],

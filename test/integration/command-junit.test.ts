@@ -57,10 +57,10 @@ test('command chunks: the JUnit file ({junit} or "junit") lands in the report di
   const placeholder = chunkOf(report, 'placeholder');
   const ownPath = chunkOf(report, 'own-path');
   assert.equal(placeholder.status, 'passed');
-  assert.deepEqual(placeholder.tests, { total: 744, passed: 744, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(placeholder.tests, { total: 744, passed: 744, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
   assert.equal(placeholder.command.at(-1), path.join(reportDir, 'placeholder', 'junit.xml'));
   assert.equal(ownPath.status, 'failed');
-  assert.deepEqual(ownPath.tests, { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0 });
+  assert.deepEqual(ownPath.tests, { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
   // The chunk's own file, and the copy in its report folder that report.json names.
   assert.equal(placeholder.junitFile, path.join(reportDir, 'placeholder', 'junit.xml'));
   assert.equal(ownPath.junitFile, path.join(reportDir, 'own-path', 'junit.xml'));

@@ -42,7 +42,7 @@ test('runner "command": argv with {workers}, exit codes, signals and a JUnit fil
   );
   assert.match(result.stdout, /workers=3/);
   assert.deepEqual(chunkOf(report, 'ok').command.at(-1), '3');
-  assert.deepEqual(chunkOf(report, 'junit').tests, { total: 3, passed: 1, failed: 1, skipped: 1, errors: 0 });
+  assert.deepEqual(chunkOf(report, 'junit').tests, { total: 3, passed: 1, failed: 1, skipped: 1, errors: 0, xfailed: 0, xpassed: 0 });
   assert.equal(chunkOf(report, 'segfault').signal, 'SIGSEGV');
   assert.equal(chunkOf(report, 'segfault').message, 'killed by signal SIGSEGV');
   assert.equal(chunkOf(report, 'oom137').exitCode, 137);

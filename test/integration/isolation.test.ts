@@ -37,8 +37,8 @@ test('a chunk SIGKILLed mid-run from outside is killed (no OOM evidence for it);
       ['last', 'passed'],
     ],
   );
-  assert.deepEqual(chunkOf(report, 'first').tests, { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 });
-  assert.deepEqual(chunkOf(report, 'last').tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(chunkOf(report, 'first').tests, { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
+  assert.deepEqual(chunkOf(report, 'last').tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
   const victim = chunkOf(report, 'victim');
   assert.equal(victim.signal, 'SIGKILL');
   assert.equal(victim.exitCode, null);
@@ -56,7 +56,7 @@ test('a chunk whose tests fail is failed, exit 1, with counts from its JUnit fil
   assert.equal(result.exitCode, 1, result.stdout + result.stderr);
   const report = readReport(dir);
   assert.equal(report.status, 'failed');
-  assert.deepEqual(chunkOf(report, 'failing').tests, { total: 2, passed: 1, failed: 1, skipped: 0, errors: 0 });
+  assert.deepEqual(chunkOf(report, 'failing').tests, { total: 2, passed: 1, failed: 1, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
   assert.equal(chunkOf(report, 'failing').status, 'failed');
   assert.equal(chunkOf(report, 'first').status, 'passed');
   assertNoLeftovers(result.tag);

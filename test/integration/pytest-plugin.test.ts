@@ -5,6 +5,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { XMLParser } from 'fast-xml-parser';
+import { classifyJunitCase, parsedCaseView, type JunitOutcome } from '../../src/results/junit-case-outcome.js';
 import { parseTestEventLines } from '../../src/results/parse-test-event.js';
 import type { TestEndEvent, TestEvent, TestOutcome, TestStartEvent } from '../../src/results/test-events.js';
 import { assertNoLeftovers, makeProject, FIXTURES_DIR, REPO_ROOT, VENV_PYTHON } from '../helpers/cli.js';
@@ -21,7 +22,7 @@ const CRASH = 'tests/test_crash.py';
 /** Marker expression for the tests of EXPECTED_OUTCOMES. */
 const BASIC = 'outcomes or slow';
 
-/** What pytest itself reports for each fixture test (xfail is a skip, a strict xpass a failure). */
+/** What pytest itself reports for each fixture test, in its summary line's taxonomy (a strict xpass is a failure). */
 const EXPECTED_OUTCOMES: Record<string, TestOutcome> = {
   [`${OUTCOMES}::test_passes`]: 'passed',
   [`${OUTCOMES}::test_fails`]: 'failed',
@@ -29,14 +30,16 @@ const EXPECTED_OUTCOMES: Record<string, TestOutcome> = {
   [`${OUTCOMES}::test_teardown_error`]: 'error',
   [`${OUTCOMES}::test_fails_and_teardown_error`]: 'error',
   [`${OUTCOMES}::test_skipped`]: 'skipped',
-  [`${OUTCOMES}::test_xfail`]: 'skipped',
+  [`${OUTCOMES}::test_xfail`]: 'xfailed',
   [`${OUTCOMES}::test_xpass_strict`]: 'failed',
-  [`${OUTCOMES}::test_xpass_lenient`]: 'passed',
+  [`${OUTCOMES}::test_xpass_lenient`]: 'xpassed',
   [`${OUTCOMES}::test_parametrized[1]`]: 'passed',
   [`${OUTCOMES}::test_parametrized[2]`]: 'passed',
   'tests/test_slow.py::test_other': 'passed',
 };
 const BASIC_COUNT = Object.keys(EXPECTED_OUTCOMES).length;
+/** What pytest's own --junitxml says of them: the same, but it writes a non-strict xpass as a plain pass. */
+const EXPECTED_JUNIT_OUTCOMES: Record<string, JunitOutcome> = { ...EXPECTED_OUTCOMES, [`${OUTCOMES}::test_xpass_lenient`]: 'passed' };
 
 // The variable the CLI helpers tag their processes with; a run tagged the same way can be
 // checked for leftovers with assertNoLeftovers.
@@ -50,7 +53,7 @@ interface PytestRun {
   /** Parsed events file (empty when there is none). */
   events: TestEvent[];
   /** JUnit outcome per test ("tests/x.py::test_y" → outcome). */
-  junit: Record<string, TestOutcome>;
+  junit: Record<string, JunitOutcome>;
 }
 
 interface RunOptions {
@@ -90,16 +93,16 @@ async function runPytest(args: string[], options: RunOptions = {}): Promise<Pyte
   return { exitCode, signal, output: stdout + stderr, stderr, events, junit: existsSync(junitFile) ? readJunitOutcomes(junitFile) : {} };
 }
 
-const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testsuite' || name === 'testcase' });
+const xmlParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', isArray: (name) => name === 'testsuite' || name === 'testcase' });
 
-function readJunitOutcomes(file: string): Record<string, TestOutcome> {
+/** Each testcase's outcome in pytest's JUnit file, as run-chunks classifies it. */
+function readJunitOutcomes(file: string): Record<string, JunitOutcome> {
   const document = xmlParser.parse(readFileSync(file, 'utf8')) as { testsuites: { testsuite: { testcase?: Record<string, unknown>[] }[] } };
-  const outcomes: Record<string, TestOutcome> = {};
+  const outcomes: Record<string, JunitOutcome> = {};
   for (const testcase of document.testsuites.testsuite.flatMap((suite) => suite.testcase ?? [])) {
     // classname "tests.test_outcomes", name "test_parametrized[1]".
-    const file = `${String(testcase.classname).replaceAll('.', '/')}.py`;
-    const outcome = 'error' in testcase ? 'error' : 'failure' in testcase ? 'failed' : 'skipped' in testcase ? 'skipped' : 'passed';
-    outcomes[`${file}::${String(testcase.name)}`] = outcome;
+    const file = `${String(testcase['@_classname']).replaceAll('.', '/')}.py`;
+    outcomes[`${file}::${String(testcase['@_name'])}`] = classifyJunitCase(parsedCaseView(testcase));
   }
   return outcomes;
 }
@@ -128,6 +131,8 @@ function assertOneStartAndEndPerTest(events: TestEvent[], expected: Record<strin
     assert.equal(end.file, end.nodeid.split('::')[0]);
     assert.ok(end.line !== null && end.line > 1, `${end.nodeid}: line ${end.line}`);
     if (end.outcome === 'passed') assert.deepEqual([end.message, end.longrepr], [null, null], end.nodeid);
+    // A non-strict xpass says which xfail it passed, and has no failure text.
+    else if (end.outcome === 'xpassed') assert.ok(end.message?.startsWith('xfail') && end.longrepr === null, `${end.nodeid}: xfail message, no longrepr`);
     else assert.ok(end.message && !end.message.includes('\n') && end.longrepr, `${end.nodeid}: message and longrepr`);
   }
 }
@@ -156,7 +161,8 @@ test('without xdist: one process writes every event, each test once with its out
   assert.equal(ofKind(run.events, 'session-finish')[0]!.exitstatus, 1);
   assert.equal(new Set(run.events.map((event) => event.pid)).size, 1);
   assert.ok(ofKind(run.events, 'session-start')[0]!.rss! > 0);
-  assert.deepEqual(run.junit, EXPECTED_OUTCOMES, 'pytest agrees');
+  assert.deepEqual(run.junit, EXPECTED_JUNIT_OUTCOMES, 'pytest agrees');
+  assert.equal(endOf(run.events, `${OUTCOMES}::test_xpass_lenient`).message, 'xfail: maybe fixed');
 
   const fails = endOf(run.events, `${OUTCOMES}::test_fails`);
   assert.equal(fails.message, 'AssertionError: arithmetic is broken');
@@ -190,7 +196,7 @@ test('with -n 2: workers write the test events, the controller only its session'
   assert.equal(finishes.find((event) => event.worker === null)!.pid, controller.pid);
   assert.ok(run.events.every((event) => !event.event.startsWith('test-') || event.pid !== controller.pid), 'no test event from the controller');
   assert.deepEqual(ofKind(run.events, 'worker-crashed'), []);
-  assert.deepEqual(run.junit, EXPECTED_OUTCOMES);
+  assert.deepEqual(run.junit, EXPECTED_JUNIT_OUTCOMES);
 });
 
 test('the plugin changes no outcome: same exit code and JUnit results with and without it', async () => {

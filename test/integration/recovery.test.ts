@@ -43,7 +43,7 @@ for (const workers of [1, 2]) {
     assert.ok(chunk.blamedTests[0]!.chunkRssBytes! > 300 * MIB);
     // Killed again alone, it stays the chunk's status; every other test passed somewhere.
     assert.equal(chunk.status, 'memory-limit');
-    assert.deepEqual(chunk.tests, { total: 10, passed: 9, failed: 0, skipped: 0, errors: 1 });
+    assert.deepEqual(chunk.tests, { total: 10, passed: 9, failed: 0, skipped: 0, errors: 1, xfailed: 0, xpassed: 0 });
     assert.equal(chunk.notRun, 0);
     assert.deepEqual(
       chunk.attempts.map((attempt) => [attempt.kind, attempt.status, attempt.workers]),
@@ -55,14 +55,14 @@ for (const workers of [1, 2]) {
     );
     if (workers === 1) {
       // Without xdist the order is fixed: three passed before the runaway, six ran in the retry.
-      assert.deepEqual(chunk.attempts[0]!.tests, { total: 4, passed: 3, failed: 0, skipped: 0, errors: 1 });
-      assert.deepEqual(chunk.attempts[2]!.tests, { total: 6, passed: 6, failed: 0, skipped: 0, errors: 0 });
+      assert.deepEqual(chunk.attempts[0]!.tests, { total: 4, passed: 3, failed: 0, skipped: 0, errors: 1, xfailed: 0, xpassed: 0 });
+      assert.deepEqual(chunk.attempts[2]!.tests, { total: 6, passed: 6, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
     }
     const cases = mergedJunitCases(dir, 'ten');
     assert.equal(cases.length, 10);
     const killed = cases.filter((testCase) => testCase.error !== undefined);
     assert.deepEqual(killed.map((testCase) => testCase['@_name']), ['test_04_runs_away']);
-    assert.deepEqual(parseJunitCounts(readFileSync(chunk.junitFile!, 'utf8')), { total: 10, passed: 9, failed: 0, skipped: 0, errors: 1 });
+    assert.deepEqual(parseJunitCounts(readFileSync(chunk.junitFile!, 'utf8')), { total: 10, passed: 9, failed: 0, skipped: 0, errors: 1, xfailed: 0, xpassed: 0 });
     assertNoLeftovers(result.tag);
   });
 }
@@ -75,7 +75,7 @@ test('a test that passes when run alone after an OOM is oom-flaky, and the chunk
   assert.equal(chunk.status, 'passed');
   assert.match(chunk.message, /^recovered: every test passed or was skipped in 2 recovery attempt\(s\) after the first run \(memory-limit\); tests\/test_flaky_oom\.py::test_b_runs_away_once passed when run alone \(oom-flaky: cleared\)$/);
   assert.equal(chunk.blamedTests[0]?.verdict, 'oom-flaky');
-  assert.deepEqual(chunk.tests, { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(chunk.tests, { total: 3, passed: 3, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
 });
 
 test('a test that SIGKILLs its own process (no xdist): completed tests keep their results, it is blamed as killed (no OOM evidence)', async () => {
@@ -86,14 +86,14 @@ test('a test that SIGKILLs its own process (no xdist): completed tests keep thei
   // A SIGKILL with no OOM counted for this chunk is killed, never oom.
   assert.equal(chunk.status, 'killed');
   assert.match(chunk.message, /no OOM evidence for this chunk/);
-  assert.deepEqual(chunk.tests, { total: 3, passed: 2, failed: 0, skipped: 0, errors: 1 });
+  assert.deepEqual(chunk.tests, { total: 3, passed: 2, failed: 0, skipped: 0, errors: 1, xfailed: 0, xpassed: 0 });
   assert.equal(chunk.notRun, 2);
   assert.deepEqual(chunk.blamedTests.map((blamed) => [blamed.nodeid, blamed.reason]), [['tests/test_selfkill.py::test_b_kills_its_own_process', 'killed']]);
   // pytest wrote no JUnit file; run-chunks rebuilt it from the event stream.
   const cases = mergedJunitCases(dir, 'selfkill');
   assert.equal(cases.length, 5);
   assert.equal(cases.filter((testCase) => testCase.skipped !== undefined).length, 2, 'the two tests that never ran');
-  assert.deepEqual(parseJunitCounts(readFileSync(chunk.junitFile!, 'utf8')), { total: 5, passed: 2, failed: 0, skipped: 2, errors: 1 });
+  assert.deepEqual(parseJunitCounts(readFileSync(chunk.junitFile!, 'utf8')), { total: 5, passed: 2, failed: 0, skipped: 2, errors: 1, xfailed: 0, xpassed: 0 });
   assert.match(readFileSync(chunk.junitFile!, 'utf8'), /never started: the chunk was stopped \(killed\)/);
 });
 
@@ -118,7 +118,7 @@ test('an xdist worker that dies under a test: the test is blamed and run alone (
   const chunk = chunkOf(readReport(dir), 'selfkill');
   // xdist replaces the dead worker and pytest finishes; the dead worker's test then runs alone and kills itself again.
   assert.equal(chunk.status, SELF_KILL_STATUS);
-  assert.deepEqual(chunk.tests, { total: 5, passed: 4, failed: 0, skipped: 0, errors: 1 });
+  assert.deepEqual(chunk.tests, { total: 5, passed: 4, failed: 0, skipped: 0, errors: 1, xfailed: 0, xpassed: 0 });
   assert.equal(chunk.blamedTests.length, 1);
   const blamed = chunk.blamedTests[0]!;
   assert.equal(blamed.nodeid, 'tests/test_selfkill.py::test_b_kills_its_own_process');

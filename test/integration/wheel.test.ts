@@ -105,7 +105,7 @@ describe('the pip wheel, installed where there is no node', () => {
       assert.equal(report.tool.version, PACKAGE_VERSION);
       const chunk = chunkOf(report, 'tiny');
       assert.equal(chunk.status, 'passed');
-      assert.deepEqual(chunk.tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0 });
+      assert.deepEqual(chunk.tests, { total: 2, passed: 2, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
       // The counts came from the plugin's event stream, and each test has its own exact peak.
       assert.equal(chunk.testsSource, 'events');
       assert.deepEqual(chunk.topPeakTests.map((entry) => entry.nodeid).sort(), ['tests/test_tiny.py::test_adds', 'tests/test_tiny.py::test_holds_a_buffer']);

@@ -16,7 +16,7 @@ test('workers: 2 runs the chunk on two pytest-xdist workers', async () => {
   const chunk = chunkOf(readReport(dir), 'workers');
   assert.equal(chunk.workers, 2);
   assert.equal(chunk.command[chunk.command.indexOf('-n') + 1], '2', chunk.commandLine);
-  assert.deepEqual(chunk.tests, { total: 7, passed: 6, failed: 0, skipped: 1, errors: 0 });
+  assert.deepEqual(chunk.tests, { total: 7, passed: 6, failed: 0, skipped: 1, errors: 0, xfailed: 0, xpassed: 0 });
   assertNoLeftovers(result.tag);
 });
 

@@ -98,3 +98,56 @@ def test_null_fields_are_left_out_and_times_are_plain_decimals(pytester, monkeyp
         assert isinstance(event["t"], float) and abs(event["t"] - __import__("time").time()) < 600
     for end in ends.values():
         assert isinstance(end["duration"], (int, float)) and 0 <= end["duration"] < 60
+
+
+OUTCOMES_SUITE = """
+import pytest
+
+def test_ok():
+    pass
+
+@pytest.mark.skip(reason="not here")
+def test_skip():
+    pass
+
+@pytest.mark.xfail(reason="known bug")
+def test_xfail():
+    raise ValueError("still broken")
+
+@pytest.mark.xfail(reason="not run", run=False)
+def test_xfail_not_run():
+    pass
+
+@pytest.mark.xfail(reason="maybe fixed")
+def test_xpass():
+    pass
+
+@pytest.mark.xfail(reason="fixed already", strict=True)
+def test_xpass_strict():
+    pass
+"""
+
+
+def test_xfail_and_xpass_keep_pytests_own_outcomes(pytester, monkeypatch):
+    # pytest's summary line counts xfailed and xpassed apart from skipped and passed; so does test-end.
+    events_file = pytester.path / "events.jsonl"
+    monkeypatch.setenv("RUN_CHUNKS_EVENTS_FILE", str(events_file))
+    monkeypatch.setenv("PYTHONPATH", os.path.abspath(PLUGIN_DIR))
+    pytester.makepyfile(test_outcomes=OUTCOMES_SUITE)
+    result = pytester.runpytest_subprocess("-p", "run_chunks_events", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, skipped=1, xfailed=2, xpassed=1, failed=1)
+    ends = {event["nodeid"].split("::")[-1]: event for event in map(json.loads, events_file.read_text().splitlines()) if event["event"] == "test-end"}
+    assert {name: end["outcome"] for name, end in ends.items()} == {
+        "test_ok": "passed",
+        "test_skip": "skipped",
+        "test_xfail": "xfailed",
+        "test_xfail_not_run": "xfailed",
+        "test_xpass": "xpassed",
+        "test_xpass_strict": "failed",
+    }
+    assert ends["test_xfail"]["message"] == "xfail: known bug"
+    assert "ValueError: still broken" in ends["test_xfail"]["longrepr"]
+    assert ends["test_xfail_not_run"]["message"] == "xfail: [NOTRUN] not run"
+    assert ends["test_xpass"]["message"] == "xfail: maybe fixed"
+    assert "longrepr" not in ends["test_xpass"]
+    assert ends["test_xpass_strict"]["message"] == "[XPASS(strict)] fixed already"

@@ -61,7 +61,7 @@ export function failedRun(): RunReport {
         message: 'some tests failed',
         required: false,
         exitCode: 1,
-        tests: { total: 3, passed: 1, failed: 2, skipped: 0, errors: 0 },
+        tests: { total: 3, passed: 1, failed: 2, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 },
         memory: memory(3 * 1024 ** 3, { verdict: 'leak', verdictReason: 'grew 40% (allowed 10%) at 2 MiB/s without levelling off', limitBytes: 4 * 1024 ** 3 }),
         topRetainedTests: [{ nodeid: 'tests/test_i.py::test_cache', rssDeltaBytes: 300 * 1024 * 1024, rssEndBytes: null, gpuDeltaBytes: null, worker: 'gw0' }],
         topPeakTests: [
@@ -74,7 +74,7 @@ export function failedRun(): RunReport {
         message: 'killed by the kernel OOM killer (SIGKILL) at 7.8 GiB',
         exitCode: null,
         signal: 'SIGKILL',
-        tests: { total: 5, passed: 3, failed: 0, skipped: 0, errors: 0 },
+        tests: { total: 5, passed: 3, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 },
         blamedTests: [
           { nodeid: 'tests/test_s.py::test_big', reason: 'oom', evidence: 'the only test running when the chunk was stopped', worker: 'gw1', chunkRssBytes: 7.8 * 1024 ** 3, rssGrowthBytes: 6 * 1024 ** 3, verdict: 'oom-deterministic' },
           { nodeid: HOSTILE_NODEID, reason: 'oom', evidence: 'the only test running when the chunk was stopped', worker: null, chunkRssBytes: null, rssGrowthBytes: null, verdict: null },

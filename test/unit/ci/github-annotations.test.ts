@@ -66,7 +66,7 @@ test('messages and properties are escaped by GitHub\'s rules, so no text can sta
 
 test('at most the limit, then one warning that counts what was left out', () => {
   const many = Array.from({ length: 70 }, (_, index) => record(`tests/test_m.py::test_${index}`, 'failed', { file: 'tests/test_m.py', line: index + 1, message: 'no' }));
-  const report = runReport([chunkReport('big', { status: 'failed', tests: { total: 70, passed: 0, failed: 70, skipped: 0, errors: 0 } })], { status: 'failed', exitCode: 1 });
+  const report = runReport([chunkReport('big', { status: 'failed', tests: { total: 70, passed: 0, failed: 70, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 } })], { status: 'failed', exitCode: 1 });
   const lines = buildGithubAnnotations(report, new Map([['big', many]]));
   assert.equal(lines.length, MAX_ANNOTATIONS + 1);
   assert.equal(lines.at(-1), '::warning title=run-chunks::20 more annotations left out (GitHub shows only the first few per step); see the job summary and report.json.');
@@ -155,11 +155,28 @@ test('a test\'s annotation uses its crash for file, line and the start of the me
     longrepr: `${'.'.repeat(3_000)}\n${NUMPY_LONGREPR}`,
     crash: { path: 'tests/test_stats.py', line: 15, message: 'AssertionError: Not equal to tolerance rtol=1e-07, atol=0\nMismatched elements: 1 / 1' },
   });
-  const report = runReport([chunkReport('stats', { status: 'failed', tests: { total: 1, passed: 0, failed: 1, skipped: 0, errors: 0 } })], { status: 'failed', exitCode: 1 });
+  const report = runReport([chunkReport('stats', { status: 'failed', tests: { total: 1, passed: 0, failed: 1, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 } })], { status: 'failed', exitCode: 1 });
   const [command] = buildGithubAnnotations(report, new Map([['stats', [crashed]]])).map(parseCommand);
   assert.equal(command!.properties.file, 'tests/test_stats.py');
   assert.equal(command!.properties.line, '15');
   assert.ok(command!.message.startsWith('AssertionError: Not equal to tolerance rtol=1e-07, atol=0\nMismatched elements: 1 / 1\n\n…'), command!.message.slice(0, 120));
   assert.ok(command!.message.endsWith('utils.py:797: AssertionError'));
   assert.ok(command!.message.length <= 2_000);
+});
+
+test('a blamed test that xfailed or xpassed in the retry ended well: no annotation points at it, nor at xfailed tests', () => {
+  const stress = failedRun().chunks.find((chunk) => chunk.name === 'stress')!;
+  const records = new Map<string, TestRecord[]>([
+    [
+      'stress',
+      [
+        record('tests/test_s.py::test_big', 'killed', { file: 'tests/test_s.py', line: 12 }),
+        record('tests/test_s.py::test_big', 'xfailed', { file: 'tests/test_s.py', line: 12, attempt: 2, message: 'xfail: known hog' }),
+        record(HOSTILE_NODEID, 'killed'),
+        record(HOSTILE_NODEID, 'xpassed', { attempt: 2, message: 'xfail: maybe fixed' }),
+      ],
+    ],
+  ]);
+  const titles = buildGithubAnnotations(runReport([{ ...stress, status: 'passed', message: 'recovered' }]), records).map((line) => parseCommand(line).properties.title);
+  assert.deepEqual(titles, []);
 });

@@ -118,7 +118,7 @@ test('20,000 tests and 200,000 samples build in well under a few seconds into a 
     .filter((entry) => entry.outcome === 'failed')
     .map((entry) => ({ nodeid: entry.nodeid, outcome: 'failed', message: 'AssertionError: boom '.repeat(40), longrepr: 'Traceback\n'.repeat(1000), attempt: 1 }));
   const topRetainedTests = marks.slice(0, 10).map((entry) => ({ nodeid: entry.nodeid, rssDeltaBytes: MIB, rssEndBytes: null, gpuDeltaBytes: null, worker: null }));
-  const data = chunkData('big', { tests: { total: tests, passed: tests - failedTests.length, failed: failedTests.length, skipped: 0, errors: 0 }, topRetainedTests }, { samples: timeline, testMarks: marks, failedTests });
+  const data = chunkData('big', { tests: { total: tests, passed: tests - failedTests.length, failed: failedTests.length, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 }, topRetainedTests }, { samples: timeline, testMarks: marks, failedTests });
 
   const startedAt = performance.now();
   const page = build([data]);

@@ -20,7 +20,7 @@ test('the shards of one chunk (--shard I/N on N machines) merge into one chunk e
     exitCode: 1,
     startedAt: '2026-05-01T10:00:01.000Z',
     durationMs: 2000,
-    tests: { total: 2, passed: 1, failed: 1, skipped: 0, errors: 0 },
+    tests: { total: 2, passed: 1, failed: 1, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 },
     memory: memory(900),
     topRetainedTests: [{ nodeid: 't::big', rssDeltaBytes: 400, rssEndBytes: 900, gpuDeltaBytes: null, worker: 'gw1' }],
   });
@@ -34,7 +34,7 @@ test('the shards of one chunk (--shard I/N on N machines) merge into one chunk e
   assert.equal(unit.message, 'shard 2/2: 1 test failed (2 of 2 shards merged)');
   assert.equal(unit.exitCode, 1);
   assert.equal(unit.logFile, '/ci/2/unit/output.log');
-  assert.deepEqual(unit.tests, { total: 4, passed: 3, failed: 1, skipped: 0, errors: 0 });
+  assert.deepEqual(unit.tests, { total: 4, passed: 3, failed: 1, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
   assert.equal(unit.startedAt, '2026-05-01T10:00:01.000Z');
   assert.equal(unit.durationMs, 3000, 'shards run side by side: the longest one');
   assert.equal(unit.memory?.peakRssBytes, 900);
@@ -45,7 +45,7 @@ test('the shards of one chunk (--shard I/N on N machines) merge into one chunk e
 });
 
 test('an empty shard does not make the chunk no-tests; a leak in any shard still counts with --fail-on-leak', () => {
-  const empty = shard(1, 2, { status: 'no-tests', exitCode: 5, tests: { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0 }, memory: memory(100, { verdict: 'leak', verdictReason: 'grew 50%' }) });
+  const empty = shard(1, 2, { status: 'no-tests', exitCode: 5, tests: { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 }, memory: memory(100, { verdict: 'leak', verdictReason: 'grew 50%' }) });
   const full = shard(2, 2, { memory: memory(800) });
   const combined = combineShards([full, empty]);
   assert.equal(combined.status, 'passed');

@@ -46,7 +46,7 @@ function read(xml: string): unknown {
 test('junit merge of two files contains both suites with correct totals, and parses', () => {
   const merged = mergeJunitXml([buildJunitSuiteXml(SUITE_A), buildMergedJunitXml([SUITE_B])]);
   assert.equal(XMLValidator.validate(merged), true);
-  assert.deepEqual(parseJunitCounts(merged), { total: 6, passed: 1, failed: 1, skipped: 2, errors: 2 });
+  assert.deepEqual(parseJunitCounts(merged), { total: 6, passed: 1, failed: 1, skipped: 2, errors: 2, xfailed: 0, xpassed: 0 });
   const root = (read(merged) as { testsuites: Record<string, unknown> }).testsuites;
   assert.equal(root['@_tests'], '6');
   assert.equal(root['@_failures'], '1');
@@ -73,9 +73,9 @@ test('merging a merge changes nothing, and a bare <testsuite> root is accepted',
   assert.equal(mergeJunitXml([once]), once);
   const bare = '<?xml version="1.0"?>\n<testsuite name="pytest" tests="1"><testcase classname="t" name="x" time="0.5"><failure message="m">boom</failure></testcase></testsuite>';
   const merged = mergeJunitXml([bare, buildJunitSuiteXml(SUITE_B)]);
-  assert.deepEqual(parseJunitCounts(merged), { total: 4, passed: 0, failed: 1, skipped: 1, errors: 2 });
+  assert.deepEqual(parseJunitCounts(merged), { total: 4, passed: 0, failed: 1, skipped: 1, errors: 2, xfailed: 0, xpassed: 0 });
   assert.equal(XMLValidator.validate(mergeJunitXml([])), true);
-  assert.deepEqual(parseJunitCounts(mergeJunitXml([])), { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0 });
+  assert.deepEqual(parseJunitCounts(mergeJunitXml([])), { total: 0, passed: 0, failed: 0, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
 });
 
 test('an input that is not well-formed XML, or not JUnit, is a UserError naming its position', () => {

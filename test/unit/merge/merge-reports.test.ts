@@ -142,7 +142,7 @@ test('mergeReportDirs reads, merges and writes report.json and junit.xml; the hi
   const merged = await mergeReportDirs([dirA, dirB], { ...OPTIONS, reportDir: outDir });
   assert.deepEqual(merged.warnings, []);
   assert.deepEqual(merged.report, runReport([a, b], { startedAt: T0, finishedAt: T3, parallelChunks: 2, reportDir: outDir, sharedMachine: false }));
-  assert.deepEqual(parseJunitCounts(merged.junitXml), { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0 });
+  assert.deepEqual(parseJunitCounts(merged.junitXml), { total: 3, passed: 2, failed: 1, skipped: 0, errors: 0, xfailed: 0, xpassed: 0 });
 
   await writeMergedRun(merged);
   assert.deepEqual(JSON.parse(readFileSync(path.join(outDir, 'report.json'), 'utf8')), merged.report);
@@ -176,4 +176,18 @@ test('mergeReportDirs warns about a dir without junit.xml and still merges its r
   assert.match(merged.warnings[0]!, /has no junit\.xml/);
   assert.ok(merged.warnings[0]!.includes(dirB));
   assert.equal(parseJunitCounts(merged.junitXml)?.total, 1);
+});
+
+test('a report.json of an earlier run-chunks (no xfailed, xpassed) is read with them as 0, so shards of both kinds add up', async () => {
+  const shard = (index: number, tests: ChunkReport['tests']): ChunkReport => chunkReport('S', { shard: { index, count: 2, tests: 3, collected: 6 }, tests, attempts: [] });
+  const earlier = runReport([shard(1, { total: 3, passed: 2, failed: 0, skipped: 1, errors: 0, xfailed: 0, xpassed: 0 })], { runId: 'job-1' });
+  // As an earlier version wrote it: its counts folded an xfail into skipped and an xpass into passed.
+  const earlierJson = JSON.parse(JSON.stringify(earlier)) as { chunks: { tests: Record<string, number> }[] };
+  delete earlierJson.chunks[0]!.tests.xfailed;
+  delete earlierJson.chunks[0]!.tests.xpassed;
+  const earlierDir = writeReportDir(earlierJson as unknown as RunReport, new Map());
+  assert.deepEqual((await readReportDir(earlierDir)).report, earlier);
+  const laterDir = writeReportDir(runReport([shard(2, { total: 3, passed: 0, failed: 0, skipped: 0, errors: 0, xfailed: 2, xpassed: 1 })], { runId: 'job-2' }), new Map());
+  const merged = await mergeReportDirs([earlierDir, laterDir], OPTIONS);
+  assert.deepEqual(merged.report.chunks[0]!.tests, { total: 6, passed: 2, failed: 0, skipped: 1, errors: 0, xfailed: 2, xpassed: 1 });
 });

@@ -19,7 +19,7 @@ function state(name: string, running: (string | RunningTest)[], gpuBytes: number
     attemptStartedAtMs: 0,
     timeoutMs: undefined,
     attempt: 1,
-    progress: { collected: 12345, done: 1234, passed: 1200, failed: 34, skipped: 0, running: running.map((test) => (typeof test === 'string' ? runningFor(test, 3_000) : test)) },
+    progress: { collected: 12345, done: 1234, passed: 1200, failed: 34, skipped: 0, xfailed: 0, xpassed: 0, running: running.map((test) => (typeof test === 'string' ? runningFor(test, 3_000) : test)) },
     ...timing,
     rssBytes: 3.5 * 1024 ** 3,
     gpuBytes,

@@ -62,6 +62,10 @@ test('nullable fields accept null', () => {
   for (const outcome of ['passed', 'failed', 'skipped', 'error']) assert.ok(parseTestEvent(line({ ...testEnd, outcome })), outcome);
 });
 
+test("pytest's own xfailed and xpassed outcomes parse as themselves", () => {
+  for (const outcome of ['xfailed', 'xpassed'] as const) assert.deepEqual(parseTestEvent(line({ ...testEnd, outcome })), { ...testEnd, outcome });
+});
+
 test('fields that are not declared are dropped', () => {
   assert.deepEqual(parseTestEvent(line({ ...EVENTS[1], extra: 'from a newer plugin' })), EVENTS[1]);
   assert.deepEqual(parseTestEvent(line({ ...testEnd, crash: { ...testEnd.crash, column: 4 } })), testEnd, "and so are a crash's");
@@ -99,7 +103,7 @@ test('anything malformed is undefined, never an exception', () => {
     ['duration missing', line({ ...testEnd, duration: undefined })],
     ['sharedSetup missing', line({ ...testEnd, sharedSetup: undefined })],
     ['newModules missing', line({ ...testEnd, newModules: undefined })],
-    ['unknown outcome', line({ ...testEnd, outcome: 'xfailed' })],
+    ['unknown outcome', line({ ...testEnd, outcome: 'deselected' })],
     ['duration negative', line({ ...testEnd, duration: -0.1 })],
     ['duration a string', line({ ...testEnd, duration: '0.1' })],
     ['message a number', line({ ...testEnd, message: 3 })],

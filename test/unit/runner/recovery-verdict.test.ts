@@ -22,6 +22,9 @@ test('judgeAlone: only a passed run alone is oom-flaky; every other ending has i
   const cases: [string, AttemptView, string, string | undefined][] = [
     ['passed', alone({ status: 'passed', message: 'ok' }, [record('passed')]), 'oom-flaky', undefined],
     ['skipped', alone({ status: 'passed', message: 'ok' }, [record('skipped', 'no gpu')]), 'skipped-alone', undefined],
+    // Ended alone on its own, unkilled, with outcomes pytest counts as passing.
+    ['xfailed', alone({ status: 'passed', message: 'ok' }, [record('xfailed', 'xfail: known bug')]), 'oom-flaky', undefined],
+    ['xpassed', alone({ status: 'passed', message: 'ok' }, [record('xpassed', 'xfail: maybe fixed')]), 'oom-flaky', undefined],
     ['killed again', alone({ status: 'memory-limit', message: 'over' }, [record('killed')]), 'oom-deterministic', 'memory-limit'],
     ['SIGKILLed again', alone({ status: 'oom', message: 'sigkill' }, [record('killed')]), 'oom-deterministic', 'oom'],
     ['failed', alone({ status: 'failed', message: 'some tests failed' }, [record('failed', 'AssertionError')]), 'failed-alone', 'failed'],
@@ -62,6 +65,7 @@ function settle(input: Partial<SettleInput>): Outcome | undefined {
 
 test('settleOutcome: green only when every test passed or was skipped', () => {
   assert.equal(settle({ records: [record('passed'), record('skipped', 'x', 3, 'b')] }), undefined);
+  assert.equal(settle({ records: [record('xfailed', 'xfail: bug', 3, 'a'), record('xpassed', 'xfail: fixed', 3, 'b')] }), undefined, 'xfailed and xpassed are green');
   assert.equal(settle({ records: [record('passed'), record('failed', 'x', 3, 'b')] })?.status, 'failed');
   // A test left killed by attempt 2 (a kill for memory) and never re-run keeps that status.
   assert.equal(settle({ records: [record('killed', 'stopped', 2, 'b')] })?.status, 'memory-limit');
