@@ -36,15 +36,15 @@ function watchTreeMemory(rootPid) {
   };
 }
 
-/** Runs argv to its end while watching its tree's memory; wall time, CPU (GNU time), peak. */
-async function runWatched(argv, cwd) {
+/** Runs argv to its end while watching its tree's memory; wall time, CPU (GNU time), peak, exit code and output. */
+export async function runWatched(argv, cwd) {
   const timeFile = path.join(tempDir('makespan-time'), 'time.txt');
   const started = performance.now();
   const run = start(timedArgv(argv, timeFile), { cwd });
   const stop = watchTreeMemory(run.child.pid);
-  await run.done;
+  const { exitCode, output } = await run.done;
   const wallMs = performance.now() - started;
-  return { wallMs, cpuMs: readTimeFile(timeFile).cpuMs, peakBytes: stop() };
+  return { wallMs, cpuMs: readTimeFile(timeFile).cpuMs, peakBytes: stop(), exitCode, output };
 }
 
 /** Test cases with a result in a JUnit file (pytest's own, for the single pytest run). */

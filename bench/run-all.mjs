@@ -19,6 +19,7 @@ import { pluginCost } from './plugin-cost.mjs';
 import { leakVerdict } from './leak-verdict.mjs';
 import { wheel } from './wheel.mjs';
 import { planCollect } from './plan-collect.mjs';
+import { memoryScheduling } from './memory-scheduling.mjs';
 
 const SECTIONS = [
   ['overhead', overhead],
@@ -33,6 +34,7 @@ const SECTIONS = [
   ['leak-verdict', leakVerdict],
   ['wheel', wheel],
   ['plan-collect', planCollect],
+  ['memory-scheduling', memoryScheduling],
 ];
 
 const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
