@@ -32,6 +32,8 @@ export interface KillContext {
   chunkRssBytes: number | null;
   /** RSS of each of the chunk's processes at the last sample. */
   rssByPid: ReadonlyMap<number, number>;
+  /** The kernel OOM-killed a process of the chunk (its own cgroup's counter rose): the kill came from the kernel, not a sample. */
+  kernelKill?: boolean;
 }
 
 /** How the chunk's process ended when nobody killed it: tests still running then ran under an exit. */
@@ -299,6 +301,8 @@ export class ChunkTestState {
       else if (grewEnough) evidence = `its process grew ${describeGrowth(growth)} during it, over the ${formatBytes(BLAME_MIN_GROWTH_BYTES)} that count as evidence, while ${running.length} tests ran`;
       // A SIGKILL of the one process running tests hit this test's process; with no growth figure, nothing clears it.
       else if (only && kill.reason === 'oom') evidence = `the only test running when its process was SIGKILLed; its process grew ${describeGrowth(growth)} during it`;
+      // The kernel killed at the chunk's cgroup limit (--isolation cgroup): faster than any sample can see the growth.
+      else if (only && kill.kernelKill) evidence = `the only test running when the kernel OOM-killed its process at the chunk's cgroup limit; its process grew ${describeGrowth(growth)} by the last sample`;
       else if (only && growth === null) evidence = `the only test running when the chunk was stopped (${kill.reason}); its process's growth is unknown`;
       if (evidence === undefined) {
         // Someone else used the memory (another worker, or a test that ended before): stopped with the chunk, run again, not blamed.

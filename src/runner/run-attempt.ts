@@ -232,7 +232,7 @@ export async function runAttempt(plan: ChunkPlan, attempt: number, context: Atte
   // A crashed xdist worker is blamed on an OOM only with this chunk's own evidence.
   const chunkOom = kernel.oom.chunkOomKills !== null && kernel.oom.chunkOomKills > 0;
   const finished = tests.finish(
-    reason === undefined ? undefined : { reason, chunkRssBytes: totals?.lastRssBytes ?? null, rssByPid: totals?.lastRssByPid ?? new Map() },
+    reason === undefined ? undefined : { reason, chunkRssBytes: totals?.lastRssBytes ?? null, rssByPid: totals?.lastRssByPid ?? new Map(), kernelKill: chunkOom },
     chunkOom ? (setup.limit ? 'memory-limit' : 'oom') : 'crashed',
     { exitCode: end.exitCode },
   );

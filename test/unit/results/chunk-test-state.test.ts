@@ -90,3 +90,12 @@ test('the pytest processes\' peak sum is known only when every process that star
   assert.equal(stateWith([session('session-start', 1), session('session-finish', 1, null)]).pytestPeakSum(), null, 'no VmHWM there');
   assert.deepEqual(stateWith([session('session-start', 1), session('session-start', 2), session('session-finish', 2, 30 * MIB), session('session-finish', 1, 100 * MIB)]).pytestPeakSum(), { bytes: 130 * MIB, processes: 2 });
 });
+
+test('the kernel OOM-killed the only test running at the chunk\'s cgroup limit before any sample saw it grow: it is blamed, with that evidence', () => {
+  const kill = { reason: 'memory-limit' as const, chunkRssBytes: 34 * MIB, rssByPid: new Map([[11, 34 * MIB]]) };
+  const sampled = stateWith([start('t::hog', 11, null, 33 * MIB)]).finish(kill, 'crashed');
+  assert.deepEqual(sampled.blamed, [], 'a watchdog stop with no growth seen clears it');
+  const kernel = stateWith([start('t::hog', 11, null, 33 * MIB)]).finish({ ...kill, kernelKill: true }, 'crashed');
+  assert.deepEqual(kernel.blamed.map((test) => [test.nodeid, test.reason]), [['t::hog', 'memory-limit']]);
+  assert.match(kernel.blamed[0]!.evidence, /^the only test running when the kernel OOM-killed its process at the chunk's cgroup limit; its process grew 1 MiB by the last sample$/);
+});
