@@ -9,7 +9,7 @@ import { makeProject, runCli, writeConfig, type CliResult } from '../helpers/cli
 const KNOWN_TOP_FIELDS = 'Known fields: $schema, runner, python, cwd, testPaths, collectTimeout, defaults, chunks.';
 const KNOWN_CHUNK_FIELDS =
   'Known fields: name, description, markers, paths, keyword, args, workers, dist, timeout, gracePeriod, env, required, allowEmpty, cwd, command, junit, memoryLimit, gpuMemoryLimit, sampleInterval, rest, memoryEstimate, retryOnOom, leak.';
-const DIST_VALUES = '"load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no"';
+const DIST_VALUES = '"load", "loadscope", "loadfile", "loadgroup", "worksteal", "each", "no", "memory"';
 const DURATION_HINT = 'Write a duration such as "90s", "30m" or "1h30m".';
 const NAME_HINT = 'use letters, digits, "_", "-" and "." only, starting with a letter or digit.';
 const JSON_HINT = 'Fix the file near that spot (JSON allows no comments or trailing commas).';
